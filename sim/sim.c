@@ -1,0 +1,502 @@
+#include "sim.h"
+
+#include <string.h>
+
+#include "sim_net.h"
+#include "sim_world.h"
+
+/* Flag bit on events scheduled with sim_schedule_cancellable(): their data is a timer slot. */
+#define EVENT_CANCELLABLE 0x8000u
+/* How often (in events) the run loop looks at the stop flag and the wall clock. */
+#define RUN_CHECK_EVERY 4096
+/* Special origins (workload, churn, engine) have their own tie-break counters. */
+#define SPECIAL_ORIGINS 16
+
+G_DEFINE_QUARK(sim-error-quark, sim_error)
+
+typedef struct {
+    SimHandler fn;
+    void      *ctx;
+    const char *name;
+} Handler;
+
+/* A cancellable event's slot: the event carries (slot, generation); cancelling bumps the
+ * generation so the queued event no longer matches and is skipped. */
+typedef struct {
+    uint32_t gen;
+    uint32_t next_free;  /* free list link while unused */
+    uint64_t data;       /* the caller's data, restored into the event when it fires */
+} TimerSlot;
+
+typedef struct {
+    SimObserver obs;
+    void       *ctx;
+} Observer;
+
+struct Sim {
+    const SimConfig *cfg;
+    uint64_t seed;
+    guint n_hosts;
+
+    const SimProtocolClass *protocol_class;
+    void *protocol;
+
+    SimTime now;
+    SimQueue *queue;
+    GArray *handlers;        /* Handler[] by kind */
+    uint32_t *origin_seq;    /* per host: events scheduled so far (tie-breaker) */
+    uint32_t special_seq[SPECIAL_ORIGINS];
+    GArray *timer_slots;     /* TimerSlot[] */
+    uint32_t timer_free;     /* head of the free list, UINT32_MAX when empty */
+    uint64_t events;
+    volatile gint stop_requested;
+
+    SimProgressFn progress_fn;
+    void *progress_ctx;
+    gint64 progress_every_us, progress_next_us;
+
+    /* hosts */
+    uint8_t  *up;            /* 1 when up */
+    uint32_t *up_list;       /* dense list of up hosts, for O(1) random choice */
+    uint32_t *up_pos;        /* host -> index in up_list */
+    guint     n_up;
+    SimRngState bootstrap_rng;
+
+    /* network */
+    uint16_t msg_kind;       /* handler kind of message deliveries */
+    GPtrArray *msg_names;
+    GArray *msg_counters;    /* SimMsgCounters[] by type */
+    SimLatency *latency;
+    SimLoss *loss;
+
+    SimChurn *churn;
+    SimWorkload *workload;
+
+    uint64_t ops_begun;
+    GArray *observers;       /* Observer[] */
+};
+
+static const SimCfgKey simulation_keys[] = {
+    { "simulation", "seed", SIM_CFG_INT, "1", 0, 9007199254740991.0, NULL, NULL,
+      "Master seed; every random stream derives from it (same seed, same bytes)" },
+    { "simulation", "nodes", SIM_CFG_INT, "1000", 1, 100000000, NULL, NULL,
+      "Number of hosts in the network" },
+    { "simulation", "duration", SIM_CFG_DURATION, "1h", 0, 100.0 * 365 * 86400, NULL, NULL,
+      "Simulated time to run (units: ns, us, ms, s, min, h, d)" },
+    { "simulation", "warmup", SIM_CFG_DURATION, "0", 0, 100.0 * 365 * 86400, NULL, NULL,
+      "Simulated time excluded from the statistics at the start (must be < duration)" },
+};
+
+const char *sim_op_kind_name(SimOpKind kind)
+{
+    static const char *names[SIM_OP_KINDS] = { "join", "lookup", "store", "get" };
+    g_return_val_if_fail(kind < SIM_OP_KINDS, "?");
+    return names[kind];
+}
+
+void sim_declare(SimConfig *cfg)
+{
+    sim_config_declare(cfg, "The run: size, length and seed", simulation_keys,
+                       G_N_ELEMENTS(simulation_keys));
+    sim_latency_declare(cfg);
+    sim_loss_declare(cfg);
+    sim_churn_declare(cfg);
+    sim_workload_declare(cfg);
+}
+
+static void deliver_message(Sim *sim, void *ctx, const SimEvent *ev);
+
+Sim *sim_new(const SimConfig *cfg, const SimProtocolClass *protocol, GError **error)
+{
+    SimTime duration = sim_config_get_duration(cfg, "simulation", "duration");
+    SimTime warmup = sim_config_get_duration(cfg, "simulation", "warmup");
+    if (warmup > 0 && warmup >= duration) {
+        sim_config_fail(cfg, error, "simulation", "warmup",
+                        "the warm-up must be shorter than the duration, or nothing is measured");
+        return NULL;
+    }
+
+    Sim *sim = g_new0(Sim, 1);
+    sim->cfg = cfg;
+    sim->seed = (uint64_t) sim_config_get_int(cfg, "simulation", "seed");
+    sim->n_hosts = (guint) sim_config_get_int(cfg, "simulation", "nodes");
+    sim->queue = sim_queue_new(MIN(sim->n_hosts * 4u, 1u << 20));
+    sim->handlers = g_array_new(FALSE, TRUE, sizeof(Handler));
+    sim->origin_seq = g_new0(uint32_t, sim->n_hosts);
+    sim->timer_slots = g_array_new(FALSE, TRUE, sizeof(TimerSlot));
+    sim->timer_free = UINT32_MAX;
+    sim->up = g_new0(uint8_t, sim->n_hosts);
+    sim->up_list = g_new(uint32_t, sim->n_hosts);
+    sim->up_pos = g_new(uint32_t, sim->n_hosts);
+    sim_stream_state(sim, "bootstrap", 0, &sim->bootstrap_rng);
+    sim->msg_names = g_ptr_array_new_with_free_func(g_free);
+    sim->msg_counters = g_array_new(FALSE, TRUE, sizeof(SimMsgCounters));
+    sim->observers = g_array_new(FALSE, TRUE, sizeof(Observer));
+    sim->msg_kind = sim_register_handler(sim, "message", deliver_message, NULL);
+
+    sim->latency = sim_latency_new(cfg, sim->seed, sim->n_hosts, error);
+    if (!sim->latency)
+        goto fail;
+    sim->loss = sim_loss_new(cfg, sim->seed, sim->n_hosts, error);
+    if (!sim->loss)
+        goto fail;
+    sim->protocol_class = protocol;
+    sim->protocol = protocol->create(sim, cfg, error);
+    if (!sim->protocol)
+        goto fail;
+    sim->churn = sim_churn_new(sim, cfg, error);
+    if (!sim->churn)
+        goto fail;
+    sim->workload = sim_workload_new(sim, cfg, error);
+    if (!sim->workload)
+        goto fail;
+    return sim;
+
+fail:
+    sim_free(sim);
+    return NULL;
+}
+
+void sim_free(Sim *sim)
+{
+    if (!sim)
+        return;
+    sim_workload_free(sim->workload);
+    sim_churn_free(sim->churn);
+    if (sim->protocol)
+        sim->protocol_class->free(sim->protocol);
+    sim_loss_free(sim->loss);
+    sim_latency_free(sim->latency);
+    sim_queue_free(sim->queue);
+    g_array_free(sim->handlers, TRUE);
+    g_free(sim->origin_seq);
+    g_array_free(sim->timer_slots, TRUE);
+    g_free(sim->up);
+    g_free(sim->up_list);
+    g_free(sim->up_pos);
+    g_ptr_array_free(sim->msg_names, TRUE);
+    g_array_free(sim->msg_counters, TRUE);
+    g_array_free(sim->observers, TRUE);
+    g_free(sim);
+}
+
+const SimConfig *sim_config(const Sim *sim) { return sim->cfg; }
+void *sim_protocol(const Sim *sim) { return sim->protocol; }
+uint64_t sim_seed(const Sim *sim) { return sim->seed; }
+guint sim_hosts(const Sim *sim) { return sim->n_hosts; }
+SimTime sim_now(const Sim *sim) { return sim->now; }
+uint64_t sim_events_processed(const Sim *sim) { return sim->events; }
+gsize sim_events_pending(const Sim *sim) { return sim_queue_size(sim->queue); }
+
+void sim_stream(const Sim *sim, const char *name, uint64_t index, SimRng *out)
+{
+    sim_rng_init(out, sim->seed, sim_rng_stream_id(name, index));
+}
+
+void sim_stream_state(const Sim *sim, const char *name, uint64_t index, SimRngState *out)
+{
+    sim_rng_state_init(out, sim->seed, sim_rng_stream_id(name, index));
+}
+
+/* ---- events ---------------------------------------------------------------------------- */
+
+uint16_t sim_register_handler(Sim *sim, const char *name, SimHandler fn, void *ctx)
+{
+    g_assert(sim->handlers->len < UINT16_MAX);
+    Handler h = { fn, ctx, name };
+    g_array_append_val(sim->handlers, h);
+    return (uint16_t) (sim->handlers->len - 1);
+}
+
+static uint64_t next_tie(Sim *sim, uint32_t origin)
+{
+    uint32_t seq;
+    if (origin < sim->n_hosts) {
+        seq = sim->origin_seq[origin]++;
+    } else {
+        guint i = UINT32_MAX - origin;
+        g_assert(i < SPECIAL_ORIGINS);
+        seq = sim->special_seq[i]++;
+    }
+    return ((uint64_t) origin << 32) | seq;
+}
+
+static void push(Sim *sim, SimTime at, uint16_t kind, uint32_t target, uint64_t data,
+                 uint32_t origin, uint16_t flags)
+{
+    g_assert(at >= sim->now);
+    g_assert(kind < sim->handlers->len);
+    SimEvent ev = {
+        .time = at, .tie = next_tie(sim, origin), .target = target, .kind = kind,
+        .flags = flags, .data = data,
+    };
+    sim_queue_push(sim->queue, &ev);
+}
+
+void sim_schedule(Sim *sim, SimTime at, uint16_t kind, uint32_t target, uint64_t data,
+                  uint32_t origin)
+{
+    push(sim, at, kind, target, data, origin, 0);
+}
+
+SimTimerId sim_schedule_cancellable(Sim *sim, SimTime at, uint16_t kind, uint32_t target,
+                                    uint64_t data, uint32_t origin)
+{
+    uint32_t slot = sim->timer_free;
+    if (slot == UINT32_MAX) {
+        TimerSlot fresh = { .gen = 1 };
+        g_array_append_val(sim->timer_slots, fresh);
+        slot = sim->timer_slots->len - 1;
+    } else {
+        sim->timer_free = g_array_index(sim->timer_slots, TimerSlot, slot).next_free;
+    }
+    TimerSlot *ts = &g_array_index(sim->timer_slots, TimerSlot, slot);
+    ts->data = data;
+    uint64_t id = ((uint64_t) slot << 32) | ts->gen;
+    push(sim, at, kind, target, id, origin, EVENT_CANCELLABLE);
+    return id;
+}
+
+/* Retire a slot: a new generation makes any queued event for it stale. */
+static void slot_release(Sim *sim, uint32_t slot)
+{
+    TimerSlot *ts = &g_array_index(sim->timer_slots, TimerSlot, slot);
+    ts->gen = ts->gen == UINT32_MAX ? 1 : ts->gen + 1;
+    ts->next_free = sim->timer_free;
+    sim->timer_free = slot;
+}
+
+void sim_cancel(Sim *sim, SimTimerId id)
+{
+    uint32_t slot = (uint32_t) (id >> 32), gen = (uint32_t) id;
+    if (id == 0 || slot >= sim->timer_slots->len)
+        return;
+    if (g_array_index(sim->timer_slots, TimerSlot, slot).gen == gen)
+        slot_release(sim, slot);
+}
+
+void sim_request_stop(Sim *sim)
+{
+    g_atomic_int_set(&sim->stop_requested, 1);
+}
+
+void sim_set_progress(Sim *sim, SimProgressFn fn, void *ctx, double every_seconds)
+{
+    sim->progress_fn = fn;
+    sim->progress_ctx = ctx;
+    sim->progress_every_us = (gint64) (every_seconds * 1e6);
+    sim->progress_next_us = g_get_monotonic_time() + sim->progress_every_us;
+}
+
+/* Between batches of events: honour a stop request and report progress. */
+static gboolean run_check(Sim *sim)
+{
+    if (g_atomic_int_get(&sim->stop_requested))
+        return FALSE;
+    if (sim->progress_fn) {
+        gint64 t = g_get_monotonic_time();
+        if (t >= sim->progress_next_us) {
+            sim->progress_next_us = t + sim->progress_every_us;
+            sim->progress_fn(sim, sim->progress_ctx);
+        }
+    }
+    return TRUE;
+}
+
+SimStopReason sim_run(Sim *sim, SimTime until)
+{
+    SimEvent ev;
+    for (;;) {
+        if ((sim->events % RUN_CHECK_EVERY) == 0 && !run_check(sim))
+            return SIM_STOP_REQUESTED;
+        const SimEvent *next = sim_queue_peek(sim->queue);
+        if (!next)
+            return SIM_STOP_EMPTY;
+        if (next->time > until) {
+            sim->now = MAX(sim->now, until);
+            return SIM_STOP_END_TIME;
+        }
+        sim_queue_pop(sim->queue, &ev);
+        sim->now = ev.time;
+        if (ev.flags & EVENT_CANCELLABLE) {
+            uint32_t slot = (uint32_t) (ev.data >> 32);
+            TimerSlot *ts = &g_array_index(sim->timer_slots, TimerSlot, slot);
+            if (ts->gen != (uint32_t) ev.data)
+                continue;  /* cancelled */
+            ev.data = ts->data;
+            slot_release(sim, slot);
+        }
+        const Handler *h = &g_array_index(sim->handlers, Handler, ev.kind);
+        h->fn(sim, h->ctx, &ev);
+        sim->events++;
+    }
+}
+
+/* ---- hosts ----------------------------------------------------------------------------- */
+
+gboolean sim_host_is_up(const Sim *sim, SimNode host)
+{
+    return host < sim->n_hosts && sim->up[host];
+}
+
+guint sim_hosts_up(const Sim *sim) { return sim->n_up; }
+
+SimNode sim_up_host(const Sim *sim, guint i)
+{
+    g_return_val_if_fail(i < sim->n_up, SIM_NODE_NONE);
+    return sim->up_list[i];
+}
+
+SimNode sim_random_up_host(const Sim *sim, SimRngState *rng, SimNode except)
+{
+    guint candidates = sim->n_up - (sim_host_is_up(sim, except) ? 1 : 0);
+    if (candidates == 0)
+        return SIM_NODE_NONE;
+    SimNode h = sim->up_list[sim_rng_state_below(rng, sim->n_up)];
+    while (h == except)  /* at most a few retries: except is one host of n_up >= 2 */
+        h = sim->up_list[sim_rng_state_below(rng, sim->n_up)];
+    return h;
+}
+
+static void notify_host(Sim *sim, SimNode host, gboolean up, gboolean graceful)
+{
+    for (guint i = 0; i < sim->observers->len; i++) {
+        Observer *o = &g_array_index(sim->observers, Observer, i);
+        if (o->obs.host_changed)
+            o->obs.host_changed(o->ctx, host, up, graceful);
+    }
+}
+
+void sim_host_up(Sim *sim, SimNode host, gboolean fresh_identity)
+{
+    g_assert(host < sim->n_hosts);
+    if (sim->up[host])
+        return;
+    SimNode bootstrap = sim_random_up_host(sim, &sim->bootstrap_rng, host);
+    sim->up[host] = 1;
+    sim->up_pos[host] = sim->n_up;
+    sim->up_list[sim->n_up++] = host;
+    sim->protocol_class->host_up(sim->protocol, host, bootstrap, fresh_identity);
+    notify_host(sim, host, TRUE, FALSE);
+}
+
+void sim_host_down(Sim *sim, SimNode host, gboolean graceful)
+{
+    g_assert(host < sim->n_hosts);
+    if (!sim->up[host])
+        return;
+    /* Graceful: the protocol may still send its goodbyes while the host counts as up. */
+    sim->protocol_class->host_down(sim->protocol, host, graceful);
+    sim->up[host] = 0;
+    uint32_t pos = sim->up_pos[host], last = sim->up_list[--sim->n_up];
+    sim->up_list[pos] = last;
+    sim->up_pos[last] = pos;
+    notify_host(sim, host, FALSE, graceful);
+}
+
+/* ---- messages -------------------------------------------------------------------------- */
+
+uint16_t sim_msg_type_register(Sim *sim, const char *name)
+{
+    g_assert(sim->msg_names->len < EVENT_CANCELLABLE);
+    g_ptr_array_add(sim->msg_names, g_strdup(name));
+    g_array_set_size(sim->msg_counters, sim->msg_names->len);
+    return (uint16_t) (sim->msg_names->len - 1);
+}
+
+guint sim_msg_types(const Sim *sim) { return sim->msg_names->len; }
+
+const char *sim_msg_type_name(const Sim *sim, uint16_t type)
+{
+    g_return_val_if_fail(type < sim->msg_names->len, "?");
+    return g_ptr_array_index(sim->msg_names, type);
+}
+
+const SimMsgCounters *sim_msg_counters(const Sim *sim, uint16_t type)
+{
+    g_return_val_if_fail(type < sim->msg_counters->len, NULL);
+    return &g_array_index(sim->msg_counters, SimMsgCounters, type);
+}
+
+void sim_send(Sim *sim, SimNode src, SimNode dst, uint16_t type, uint32_t bytes, uint32_t payload)
+{
+    g_assert(type < sim->msg_counters->len && dst < sim->n_hosts);
+    SimMsgCounters *c = &g_array_index(sim->msg_counters, SimMsgCounters, type);
+    c->sent++;
+    c->bytes_sent += bytes;
+    if (sim_loss_drops(sim->loss, src, dst)) {
+        c->fate[SIM_FATE_LOST]++;
+        sim->protocol_class->discard(sim->protocol, payload, SIM_FATE_LOST);
+        return;
+    }
+    c->fate[SIM_FATE_IN_FLIGHT]++;
+    SimTime at = sim->now + sim_latency_delay(sim->latency, src, dst);
+    /* The event carries everything: type in flags, (src, payload) in data. No allocation. */
+    SimEvent ev = {
+        .time = at, .tie = next_tie(sim, src), .target = dst, .kind = sim->msg_kind,
+        .flags = type, .data = ((uint64_t) src << 32) | payload,
+    };
+    sim_queue_push(sim->queue, &ev);
+}
+
+static void deliver_message(Sim *sim, void *ctx, const SimEvent *ev)
+{
+    uint16_t type = ev->flags;
+    SimNode src = (SimNode) (ev->data >> 32), dst = ev->target;
+    uint32_t payload = (uint32_t) ev->data;
+    SimMsgCounters *c = &g_array_index(sim->msg_counters, SimMsgCounters, type);
+    c->fate[SIM_FATE_IN_FLIGHT]--;
+    if (!sim->up[dst]) {
+        c->fate[SIM_FATE_DEAD]++;
+        sim->protocol_class->discard(sim->protocol, payload, SIM_FATE_DEAD);
+        return;
+    }
+    c->fate[SIM_FATE_DELIVERED]++;
+    sim->protocol_class->deliver(sim->protocol, dst, src, type, payload);
+}
+
+gboolean sim_check_conservation(const Sim *sim, GError **error)
+{
+    for (guint t = 0; t < sim->msg_counters->len; t++) {
+        const SimMsgCounters *c = &g_array_index(sim->msg_counters, SimMsgCounters, t);
+        uint64_t accounted = 0;
+        for (int f = 0; f < SIM_FATES; f++)
+            accounted += c->fate[f];
+        if (accounted != c->sent) {
+            g_set_error(error, SIM_ERROR, 0,
+                        "message conservation broken for %s: %" G_GUINT64_FORMAT " sent, %"
+                        G_GUINT64_FORMAT " delivered + lost + dropped + in flight",
+                        sim_msg_type_name(sim, (uint16_t) t), c->sent, accounted);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* ---- operations ------------------------------------------------------------------------ */
+
+uint64_t sim_op_begin(Sim *sim)
+{
+    return sim->ops_begun++;
+}
+
+void sim_op_end(Sim *sim, const SimOp *op)
+{
+    for (guint i = 0; i < sim->observers->len; i++) {
+        Observer *o = &g_array_index(sim->observers, Observer, i);
+        if (o->obs.op_done)
+            o->obs.op_done(o->ctx, op);
+    }
+}
+
+void sim_add_observer(Sim *sim, const SimObserver *obs, void *ctx)
+{
+    Observer o = { *obs, ctx };
+    g_array_append_val(sim->observers, o);
+}
+
+void sim_start_op(Sim *sim, SimOpKind kind, SimNode origin, uint64_t key)
+{
+    g_assert(sim_host_is_up(sim, origin));
+    sim->protocol_class->start_op(sim->protocol, kind, origin, key);
+}

@@ -1,0 +1,204 @@
+/* sim — one simulation: the clock, the event queue and run loop, random streams, the hosts and
+ * the network between them, and the operations whose results it reports.
+ *
+ * The engine knows nothing of Kademlia. A protocol is a table of functions (SimProtocolClass)
+ * that the engine calls when a host comes up or goes down, a message arrives, or the workload
+ * starts an operation; the protocol answers through sim_send(), sim_schedule() and
+ * sim_op_end(). Models of the world (latency, loss, churn, workload) live beside the engine in
+ * sim/ and drive it through the same calls. Nothing here is global: several Sims can run side by
+ * side in threads. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "sim_config.h"
+#include "sim_queue.h"
+#include "sim_rng.h"
+#include "sim_time.h"
+
+typedef struct Sim Sim;
+
+#define SIM_ERROR (sim_error_quark())
+GQuark sim_error_quark(void);
+
+/* A host: a machine with an address, numbered 0 .. sim_hosts(sim) - 1. What runs on it (and
+ * under which protocol identity) is the protocol's business. */
+typedef uint32_t SimNode;
+#define SIM_NODE_NONE UINT32_MAX
+
+/* ---- operations ------------------------------------------------------------------------ */
+
+typedef enum {
+    SIM_OP_JOIN,
+    SIM_OP_LOOKUP,
+    SIM_OP_STORE,
+    SIM_OP_GET,
+    SIM_OP_KINDS
+} SimOpKind;
+
+const char *sim_op_kind_name(SimOpKind kind);  /* "join", "lookup", "store", "get" */
+
+/* One finished operation, as the protocol reports it. */
+typedef struct {
+    uint64_t  id;        /* from sim_op_begin(): the operation's number in ops.csv */
+    SimOpKind kind;
+    SimNode   origin;
+    uint64_t  key;       /* the workload's key number; lookups: the random target's seed */
+    SimTime   start, end;
+    uint32_t  hops;      /* length of the referral chain to the answer (see docs) */
+    uint32_t  messages;  /* messages sent for it, requests and replies */
+    uint32_t  timeouts;  /* RPC timeouts it met */
+    gboolean  success;
+    int8_t    correct;   /* lookups: 1 when it found the true k closest alive, 0 when not;
+                            -1 when the question does not apply */
+} SimOp;
+
+/* ---- the protocol interface ------------------------------------------------------------ */
+
+typedef enum {
+    SIM_FATE_DELIVERED,
+    SIM_FATE_LOST,          /* dropped by the loss model */
+    SIM_FATE_DEAD,          /* arrived at a host that was down */
+    SIM_FATE_IN_FLIGHT,     /* still travelling when the run ended */
+    SIM_FATES
+} SimFate;
+
+typedef struct {
+    const char *name;
+    /* Declare the protocol's scenario keys (its own section). */
+    void  (*declare)(SimConfig *cfg);
+    /* Build the protocol's state for all hosts; register message types and handlers here. */
+    void *(*create)(Sim *sim, const SimConfig *cfg, GError **error);
+    void  (*free)(void *self);
+    /* Host comes up. bootstrap: an up host to join through, or SIM_NODE_NONE for the first.
+     * fresh_identity: a rejoin that must not reuse the host's previous identity. */
+    void  (*host_up)(void *self, SimNode host, SimNode bootstrap, gboolean fresh_identity);
+    /* Host goes down: gracefully (it may say goodbye) or by crashing (silent). Pending work of
+     * the host must be abandoned; its operations are reported as failed. */
+    void  (*host_down)(void *self, SimNode host, gboolean graceful);
+    /* A message arrives at dst. The protocol owns `payload` from sim_send() until here. */
+    void  (*deliver)(void *self, SimNode dst, SimNode src, uint16_t type, uint32_t payload);
+    /* A message will never arrive (fate says why): release its payload. */
+    void  (*discard)(void *self, uint32_t payload, SimFate fate);
+    /* The workload asks `origin` to run an operation on key number `key`. */
+    void  (*start_op)(void *self, SimOpKind kind, SimNode origin, uint64_t key);
+    /* Bytes of memory the protocol holds (for reports). */
+    gsize (*memory)(const void *self);
+    /* Print protocol-specific lines to the --check listing / summary (may be NULL). */
+    void  (*describe)(const void *self, GString *out);
+} SimProtocolClass;
+
+/* ---- construction ---------------------------------------------------------------------- */
+
+/* Declare the engine's own keys ([simulation], [network]) and those of the world models. */
+void sim_declare(SimConfig *cfg);
+
+/* A simulation of cfg (validated) running `protocol`. Fails with a message naming the key
+ * when a model cannot be built (e.g. a matrix file that does not parse). */
+Sim *sim_new(const SimConfig *cfg, const SimProtocolClass *protocol, GError **error);
+void sim_free(Sim *sim);
+
+const SimConfig *sim_config(const Sim *sim);
+void *sim_protocol(const Sim *sim);
+uint64_t sim_seed(const Sim *sim);
+guint sim_hosts(const Sim *sim);
+
+/* A random stream derived from the master seed and (name, index). */
+void sim_stream(const Sim *sim, const char *name, uint64_t index, SimRng *out);
+void sim_stream_state(const Sim *sim, const char *name, uint64_t index, SimRngState *out);
+
+/* ---- time and events ------------------------------------------------------------------- */
+
+SimTime sim_now(const Sim *sim);
+
+typedef void (*SimHandler)(Sim *sim, void *ctx, const SimEvent *ev);
+
+/* Register an event kind; events of that kind are dispatched to fn(sim, ctx, ev). */
+uint16_t sim_register_handler(Sim *sim, const char *name, SimHandler fn, void *ctx);
+
+/* Origins for tie-breaking: a host number, or one of these for the world's own generators. */
+#define SIM_ORIGIN_WORKLOAD (UINT32_MAX - 1)
+#define SIM_ORIGIN_CHURN    (UINT32_MAX - 2)
+#define SIM_ORIGIN_ENGINE   (UINT32_MAX - 3)
+
+/* Schedule an event of `kind` for `target` at absolute time `at` (>= now). Events at the same
+ * time run in order of (origin, the origin's schedule count): deterministic, and independent of
+ * how many events other origins schedule. */
+void sim_schedule(Sim *sim, SimTime at, uint16_t kind, uint32_t target, uint64_t data,
+                  uint32_t origin);
+
+/* The same, cancellable: returns a non-zero id for sim_cancel(). Cancelling is O(1): the event
+ * stays queued and is skipped when it comes out (its slot's generation no longer matches). */
+typedef uint64_t SimTimerId;
+SimTimerId sim_schedule_cancellable(Sim *sim, SimTime at, uint16_t kind, uint32_t target,
+                                    uint64_t data, uint32_t origin);
+/* Cancel a pending event; cancelling one that already ran or was cancelled does nothing. */
+void sim_cancel(Sim *sim, SimTimerId id);
+
+/* Run until the queue is empty, simulated time passes `until`, or sim_request_stop().
+ * Returns the reason. */
+typedef enum { SIM_STOP_END_TIME, SIM_STOP_EMPTY, SIM_STOP_REQUESTED } SimStopReason;
+SimStopReason sim_run(Sim *sim, SimTime until);
+
+/* Ask a running sim_run() to return soon (safe from a signal handler or another thread). */
+void sim_request_stop(Sim *sim);
+
+/* Called about every `every` of wall time while sim_run() works (for progress lines). */
+typedef void (*SimProgressFn)(Sim *sim, void *ctx);
+void sim_set_progress(Sim *sim, SimProgressFn fn, void *ctx, double every_seconds);
+
+uint64_t sim_events_processed(const Sim *sim);
+gsize sim_events_pending(const Sim *sim);
+
+/* ---- hosts ----------------------------------------------------------------------------- */
+
+gboolean sim_host_is_up(const Sim *sim, SimNode host);
+guint sim_hosts_up(const Sim *sim);
+/* A uniformly random up host other than `except` (SIM_NODE_NONE if there is none). */
+SimNode sim_random_up_host(const Sim *sim, SimRngState *rng, SimNode except);
+/* The i-th up host, 0 <= i < sim_hosts_up(): for deterministic iteration in tests. */
+SimNode sim_up_host(const Sim *sim, guint i);
+
+/* Bring a host up (the protocol joins it through a random up host) or down. */
+void sim_host_up(Sim *sim, SimNode host, gboolean fresh_identity);
+void sim_host_down(Sim *sim, SimNode host, gboolean graceful);
+
+/* ---- messages -------------------------------------------------------------------------- */
+
+/* Register a message type name ("FIND_NODE") for accounting; returns its number. */
+uint16_t sim_msg_type_register(Sim *sim, const char *name);
+guint sim_msg_types(const Sim *sim);
+const char *sim_msg_type_name(const Sim *sim, uint16_t type);
+
+/* Send `bytes` on the wire from src to dst. The network decides the delay and whether it is
+ * lost; the protocol gets `payload` (its own handle, e.g. a message pool index) back through
+ * deliver() or discard(). Sending costs no allocation: the event carries src and payload. */
+void sim_send(Sim *sim, SimNode src, SimNode dst, uint16_t type, uint32_t bytes, uint32_t payload);
+
+/* Message counters since the start, per type (type < sim_msg_types()). */
+typedef struct {
+    uint64_t sent, bytes_sent;
+    uint64_t fate[SIM_FATES];  /* delivered, lost, dead: final; in flight: current */
+} SimMsgCounters;
+const SimMsgCounters *sim_msg_counters(const Sim *sim, uint16_t type);
+
+/* Check that every message sent has exactly one fate (conservation); FALSE and a message if not. */
+gboolean sim_check_conservation(const Sim *sim, GError **error);
+
+/* ---- operations ------------------------------------------------------------------------ */
+
+/* Number a new operation (0, 1, 2, ...). */
+uint64_t sim_op_begin(Sim *sim);
+/* Report a finished operation to the observers. */
+void sim_op_end(Sim *sim, const SimOp *op);
+
+/* Observers of the run (results writers, tests). Each function may be NULL. */
+typedef struct {
+    void (*op_done)(void *ctx, const SimOp *op);
+    void (*host_changed)(void *ctx, SimNode host, gboolean up, gboolean graceful);
+} SimObserver;
+void sim_add_observer(Sim *sim, const SimObserver *obs, void *ctx);
+
+/* The workload asks a host to run an operation: forwards to the protocol. */
+void sim_start_op(Sim *sim, SimOpKind kind, SimNode origin, uint64_t key);

@@ -1,0 +1,51 @@
+/* sim_queue — the pending-event set: a d-ary min-heap of inline events in a GArray.
+ *
+ * Events are 32-byte values stored in the heap array itself (no pointer per event, no malloc
+ * per event): a pointer heap chases one cache miss per comparison. The order is total and does
+ * not depend on memory layout: by time, then by the 64-bit tie-breaker the engine assigns
+ * (DESIGN.md decision 2). Cancellation is lazy and lives in the engine (sim.h): a cancelled
+ * event stays queued and is skipped when it comes out. docs/queue.md holds the benchmark that
+ * chose this design over a calendar queue and GLib's GSequence. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "sim_time.h"
+
+typedef struct {
+    SimTime  time;    /* when it fires */
+    uint64_t tie;     /* tie-breaker among equal times: (origin << 32) | origin's sequence */
+    uint32_t target;  /* entity it is for (a node number, usually) */
+    uint16_t kind;    /* handler registered with the engine */
+    uint16_t flags;   /* engine-private */
+    uint64_t data;    /* handler's payload: a pool handle, a cookie */
+} SimEvent;
+
+G_STATIC_ASSERT(sizeof(SimEvent) == 32);
+
+/* True when a comes strictly before b. */
+static inline gboolean sim_event_before(const SimEvent *a, const SimEvent *b)
+{
+    return a->time < b->time || (a->time == b->time && a->tie < b->tie);
+}
+
+typedef struct SimQueue SimQueue;
+
+/* A new, empty queue with room reserved for `reserve` events (it grows as needed). */
+SimQueue *sim_queue_new(guint reserve);
+void sim_queue_free(SimQueue *q);
+
+/* Add a copy of *ev. O(log n). */
+void sim_queue_push(SimQueue *q, const SimEvent *ev);
+
+/* Remove the earliest event into *out; FALSE when empty. O(log n). */
+gboolean sim_queue_pop(SimQueue *q, SimEvent *out);
+
+/* The earliest event, or NULL when empty; valid until the next push or pop. */
+const SimEvent *sim_queue_peek(const SimQueue *q);
+
+gsize sim_queue_size(const SimQueue *q);
+
+/* Bytes the queue holds (for memory reports). */
+gsize sim_queue_bytes(const SimQueue *q);

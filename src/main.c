@@ -1,0 +1,80 @@
+/* kadsim — the program: command line, scenario loading, and the wiring of sim/ and kademlia/.
+ * Exit status: 0 success, 1 run-time failure, 2 usage or scenario error. */
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "kad.h"
+#include "run.h"
+#include "sim.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE   2
+
+static const char summary_text[] =
+    "Simulate a Kademlia network described by SCENARIO.ini and write its results\n"
+    "(CSV tables and gnuplot plots) to a results folder.";
+
+static const char description_text[] =
+    "Scenario files: scenarios/*.ini (installed to " KADSIM_PKGDATADIR "/scenarios).\n"
+    "Every key, its default and its range: kadsim --check SCENARIO.ini.\n"
+    "Exit status: 0 success, 1 run-time failure, 2 usage or scenario error.";
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    KadsimOptions opt = { 0 };
+    gboolean show_version = FALSE;
+    char **sets = NULL, **rest = NULL;
+    gint64 seed = -1;
+    GOptionEntry entries[] = {
+        { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt.out_dir,
+          "Results folder (default: results/<scenario name>)", "DIR" },
+        { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Master seed (overrides [simulation] seed)",
+          "N" },
+        { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+          "Override one scenario value, e.g. --set kademlia.k=16 (repeatable)",
+          "SECTION.KEY=VALUE" },
+        { "check", 0, 0, G_OPTION_ARG_NONE, &opt.check_only,
+          "Validate the scenario, print the resolved configuration, run nothing", NULL },
+        { "force", 'f', 0, G_OPTION_ARG_NONE, &opt.force,
+          "Replace an existing results folder", NULL },
+        { "no-plots", 0, 0, G_OPTION_ARG_NONE, &opt.no_plots, "Do not render plots", NULL },
+        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt.quiet, "Print only errors", NULL },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "Print the version and exit", NULL },
+        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "SCENARIO.ini" },
+        G_OPTION_ENTRY_NULL
+    };
+
+    g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO.ini");
+    g_option_context_set_summary(ctx, summary_text);
+    g_option_context_set_description(ctx, description_text);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *error = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        fprintf(stderr, "kadsim: %s\nTry 'kadsim --help'.\n", error->message);
+        g_error_free(error);
+        return EXIT_USAGE;
+    }
+    if (show_version) {
+        printf("kadsim %s\n", PACKAGE_VERSION);
+        return EXIT_SUCCESS;
+    }
+    if (!rest || !rest[0] || rest[1]) {
+        fprintf(stderr, "kadsim: %s\nTry 'kadsim --help'.\n",
+                rest && rest[0] ? "give exactly one scenario file" : "no scenario file given");
+        return EXIT_USAGE;
+    }
+    opt.scenario = rest[0];
+    opt.seed = seed;
+    opt.sets = sets;
+    int status = kadsim_run_main(&opt);
+    g_strfreev(sets);
+    g_strfreev(rest);
+    g_free(opt.out_dir);
+    return status;
+}
