@@ -362,19 +362,35 @@ static gboolean check_value(const SimConfig *cfg, const SimCfgKey *k, const char
     g_assert_not_reached();
 }
 
-/* only_if = "key=v1|v2": is the condition met by the current values? */
+/* only_if = "key=v1|v2": the key along k's chain of conditions (k itself, or a key k depends
+ * on) whose condition does not hold, farthest from k when several fail (that is the one to set
+ * first), or NULL when k applies. The chain matters: a key whose only_if names a key that does
+ * not apply itself does not apply either, whatever that key's default value says ([churn]
+ * session_shape needs session=weibull, and session needs model=sessions). */
+static const SimCfgKey *unmet_condition(const SimConfig *cfg, const SimCfgKey *k)
+{
+    const SimCfgKey *unmet = NULL;
+    for (int depth = 0; k && k->only_if; depth++) {
+        g_assert(depth < 16);  /* a cycle of conditions is a bug in a declaration table */
+        const char *eq = strchr(k->only_if, '=');
+        g_assert(eq);
+        char *other = g_strndup(k->only_if, (gsize) (eq - k->only_if));
+        char *value = g_key_file_get_value(cfg->values, k->section, other, NULL);
+        gboolean met = value && choice_index(eq + 1, value) >= 0;
+        const Section *s = find_section(cfg, k->section);
+        const SimCfgKey *depends_on = s ? find_key(s, other) : NULL;
+        g_free(other);
+        g_free(value);
+        if (!met)
+            unmet = k;
+        k = depends_on;
+    }
+    return unmet;
+}
+
 static gboolean condition_met(const SimConfig *cfg, const SimCfgKey *k)
 {
-    if (!k->only_if)
-        return TRUE;
-    const char *eq = strchr(k->only_if, '=');
-    g_assert(eq);
-    char *other = g_strndup(k->only_if, (gsize) (eq - k->only_if));
-    char *value = g_key_file_get_value(cfg->values, k->section, other, NULL);
-    gboolean met = value && choice_index(eq + 1, value) >= 0;
-    g_free(other);
-    g_free(value);
-    return met;
+    return unmet_condition(cfg, k) == NULL;
 }
 
 gboolean sim_config_set(SimConfig *cfg, const char *section, const char *key, const char *value,
@@ -418,11 +434,12 @@ static gboolean check_conditions(const SimConfig *cfg, GKeyFile *given, const ch
             const SimCfgKey *k = g_ptr_array_index(s->keys, j);
             if (!k->only_if || !g_key_file_has_key(given, k->section, k->key, NULL))
                 continue;
-            if (!condition_met(cfg, k)) {
-                const char *eq = strchr(k->only_if, '=');
+            const SimCfgKey *unmet = unmet_condition(cfg, k);
+            if (unmet) {
+                const char *eq = strchr(unmet->only_if, '=');
                 return fail_at(cfg, error, origin, k->section, k->key,
                                "applies only when %.*s = %s; remove it or set that key",
-                               (int) (eq - k->only_if), k->only_if, eq + 1);
+                               (int) (eq - unmet->only_if), unmet->only_if, eq + 1);
             }
         }
     }

@@ -4,21 +4,69 @@
 
 /* The models. Adding one: write sim/latency_NAME.c (or loss_NAME.c) exporting its class, and
  * list it here. */
-extern const SimLatencyClass sim_latency_constant;
-extern const SimLossClass sim_loss_none;
+extern const SimLatencyClass sim_latency_constant, sim_latency_uniform, sim_latency_lognormal,
+    sim_latency_euclidean, sim_latency_matrix;
+extern const SimLossClass sim_loss_none, sim_loss_bernoulli, sim_loss_gilbert_elliott;
 
 static const SimLatencyClass *const latency_models[] = {
     &sim_latency_constant,
+    &sim_latency_uniform,
+    &sim_latency_lognormal,
+    &sim_latency_euclidean,
+    &sim_latency_matrix,
 };
 static const SimLossClass *const loss_models[] = {
     &sim_loss_none,
+    &sim_loss_bernoulli,
+    &sim_loss_gilbert_elliott,
+};
+
+/* Keys of the network as a whole. Jitter is capped like latency_constant: a wobble of more
+ * than an hour is a mistake in the scenario, not jitter. */
+static const SimCfgKey network_keys[] = {
+    { "network", "latency_draw", SIM_CFG_CHOICE, "pair", 0, 0, "pair|message",
+      "latency=uniform|lognormal",
+      "pair: each pair of hosts gets one delay, drawn once, the same both ways (RTT = 2 x\n"
+      "one-way); message: every message draws afresh (messages may overtake each other)" },
+    { "network", "jitter", SIM_CFG_DURATION, "0", 0, 3600, NULL, NULL,
+      "Extra delay of each message, uniform in [0, jitter], on top of any latency model (0: no\n"
+      "jitter). Messages between the same two hosts may then overtake each other, as UDP can" },
 };
 
 struct SimLatency {
     const SimLatencyClass *cls;
     void *model;
     SimRngState rng;
+    SimTime jitter;          /* 0: none */
+    SimRngState jitter_rng;  /* its own stream: turning jitter on shifts no model draw */
 };
+
+void sim_delay_dist_init(SimDelayDist *dd, const SimConfig *cfg, SimDist dist, SimRng *rng)
+{
+    dd->dist = dist;
+    dd->per_message = strcmp(sim_config_get_string(cfg, "network", "latency_draw"), "message") == 0;
+    dd->salt = sim_rng_u64(rng);
+}
+
+double sim_pair_uniform(uint64_t salt, SimNode a, SimNode b)
+{
+    uint64_t pair = ((uint64_t) MIN(a, b) << 32) | MAX(a, b);
+    uint64_t h = sim_mix64(salt ^ sim_mix64(pair));
+    return ((double) (h >> 11) + 0.5) * 0x1.0p-53;  /* never 0 or 1: quantiles stay finite */
+}
+
+SimTime sim_delay_dist_delay(void *self, SimNode src, SimNode dst, SimRngState *rng)
+{
+    const SimDelayDist *dd = self;
+    double u = dd->per_message ? ((double) (sim_rng_state_next(rng) >> 11) + 0.5) * 0x1.0p-53
+                               : sim_pair_uniform(dd->salt, src, dst);
+    return sim_time_from_s(sim_dist_quantile(&dd->dist, u));
+}
+
+double sim_delay_dist_mean(const void *self)
+{
+    return sim_dist_mean(&((const SimDelayDist *) self)->dist) * (double) SIM_S;
+}
 
 struct SimLoss {
     const SimLossClass *cls;
@@ -48,6 +96,7 @@ void sim_latency_declare(SimConfig *cfg)
     sim_config_declare(cfg, "The network between hosts: latency and loss", &key, 1);
     for (gsize i = 0; i < G_N_ELEMENTS(latency_models); i++)
         sim_config_declare(cfg, NULL, latency_models[i]->keys, latency_models[i]->n_keys);
+    sim_config_declare(cfg, NULL, network_keys, G_N_ELEMENTS(network_keys));
 }
 
 SimLatency *sim_latency_new(const SimConfig *cfg, uint64_t seed, guint hosts, GError **error)
@@ -57,6 +106,8 @@ SimLatency *sim_latency_new(const SimConfig *cfg, uint64_t seed, guint hosts, GE
     SimRng place;
     sim_rng_init(&place, seed, sim_rng_stream_id("latency-setup", 0));
     sim_rng_state_init(&lat->rng, seed, sim_rng_stream_id("latency", 0));
+    sim_rng_state_init(&lat->jitter_rng, seed, sim_rng_stream_id("jitter", 0));
+    lat->jitter = sim_config_get_duration(cfg, "network", "jitter");
     lat->model = lat->cls->create(cfg, hosts, &place, error);
     if (!lat->model) {
         g_free(lat);
@@ -68,10 +119,15 @@ SimLatency *sim_latency_new(const SimConfig *cfg, uint64_t seed, guint hosts, GE
 SimTime sim_latency_delay(SimLatency *lat, SimNode src, SimNode dst)
 {
     SimTime d = lat->cls->delay(lat->model, src, dst, &lat->rng);
+    if (lat->jitter > 0)
+        d += (SimTime) sim_rng_state_below(&lat->jitter_rng, (uint64_t) lat->jitter + 1);
     return MAX(d, 1);
 }
 
-double sim_latency_mean(const SimLatency *lat) { return lat->cls->mean(lat->model); }
+double sim_latency_mean(const SimLatency *lat)
+{
+    return lat->cls->mean(lat->model) + (double) lat->jitter / 2;
+}
 const char *sim_latency_name(const SimLatency *lat) { return lat->cls->name; }
 
 void sim_latency_free(SimLatency *lat)
@@ -99,8 +155,10 @@ SimLoss *sim_loss_new(const SimConfig *cfg, uint64_t seed, guint hosts, GError *
 {
     SimLoss *loss = g_new0(SimLoss, 1);
     loss->cls = loss_models[sim_config_get_choice(cfg, "network", "loss")];
+    SimRng setup;
+    sim_rng_init(&setup, seed, sim_rng_stream_id("loss-setup", 0));
     sim_rng_state_init(&loss->rng, seed, sim_rng_stream_id("loss", 0));
-    loss->model = loss->cls->create(cfg, hosts, error);
+    loss->model = loss->cls->create(cfg, hosts, &setup, error);
     if (!loss->model) {
         g_free(loss);
         return NULL;
@@ -113,6 +171,9 @@ gboolean sim_loss_drops(SimLoss *loss, SimNode src, SimNode dst)
     return loss->cls->drops(loss->model, src, dst, &loss->rng);
 }
 
+double sim_loss_rate(const SimLoss *loss) { return loss->cls->rate(loss->model); }
+const char *sim_loss_name(const SimLoss *loss) { return loss->cls->name; }
+
 void sim_loss_free(SimLoss *loss)
 {
     if (!loss)
@@ -120,17 +181,3 @@ void sim_loss_free(SimLoss *loss)
     loss->cls->free(loss->model);
     g_free(loss);
 }
-
-/* ---- loss = none: every message arrives --------------------------------------------------- */
-
-static void *none_create(const SimConfig *cfg, guint hosts, GError **error)
-{
-    return GINT_TO_POINTER(1);  /* no state; non-NULL means success */
-}
-static gboolean none_drops(void *self, SimNode src, SimNode dst, SimRngState *rng) { return FALSE; }
-static double none_rate(const void *self) { return 0; }
-static void none_free(void *self) {}
-
-const SimLossClass sim_loss_none = {
-    "none", NULL, 0, none_create, none_drops, none_rate, none_free,
-};

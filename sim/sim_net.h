@@ -2,10 +2,12 @@
  *
  * Each model is one file (sim/latency_*.c, sim/loss_*.c) exporting a class, listed once in
  * sim_net.c. The [network] section selects them by name; each model's keys apply only when it is
- * selected (SimCfgKey.only_if). A per-message `jitter` applies on top of any latency model. */
+ * selected (SimCfgKey.only_if). A per-message `jitter` applies on top of any latency model.
+ * docs/models.md gives each model's formulas and its measured statistics. */
 #pragma once
 
 #include "sim.h"
+#include "sim_dist.h"
 
 /* ---- latency ---------------------------------------------------------------------------- */
 
@@ -29,9 +31,26 @@ void sim_latency_declare(SimConfig *cfg);
 SimLatency *sim_latency_new(const SimConfig *cfg, uint64_t seed, guint hosts, GError **error);
 /* One-way delay of one message from src to dst, jitter included; always >= 1 ns. */
 SimTime sim_latency_delay(SimLatency *lat, SimNode src, SimNode dst);
+/* Mean one-way delay in ns, jitter included (jitter / 2 on average). */
 double sim_latency_mean(const SimLatency *lat);
 const char *sim_latency_name(const SimLatency *lat);
 void sim_latency_free(SimLatency *lat);
+
+/* For models whose delay is drawn from a distribution (in seconds): once per unordered host
+ * pair, the same both ways and for every message (from a hash of the pair: no memory per
+ * pair), or afresh for each message — as [network] latency_draw says. */
+typedef struct {
+    SimDist  dist;
+    gboolean per_message;
+    uint64_t salt;  /* from the model's setup stream: the pair hash differs per seed */
+} SimDelayDist;
+
+void sim_delay_dist_init(SimDelayDist *dd, const SimConfig *cfg, SimDist dist, SimRng *rng);
+/* delay() and mean() for a model whose state is a SimDelayDist: put them in its class. */
+SimTime sim_delay_dist_delay(void *dd, SimNode src, SimNode dst, SimRngState *rng);
+double sim_delay_dist_mean(const void *dd);
+/* Uniform in (0, 1) that depends only on (salt, the unordered pair {a, b}). */
+double sim_pair_uniform(uint64_t salt, SimNode a, SimNode b);
 
 /* ---- loss ------------------------------------------------------------------------------- */
 
@@ -39,8 +58,9 @@ typedef struct {
     const char *name;                 /* value of [network] loss */
     const SimCfgKey *keys;            /* only_if = "loss=<name>" */
     gsize n_keys;
-    void    *(*create)(const SimConfig *cfg, guint hosts, GError **error);
-    /* TRUE when this message is lost. */
+    /* `rng` is the model's own setup stream (e.g. the initial state of each host's link). */
+    void    *(*create)(const SimConfig *cfg, guint hosts, SimRng *rng, GError **error);
+    /* TRUE when this message is lost. Called once per message sent, in send order. */
     gboolean (*drops)(void *self, SimNode src, SimNode dst, SimRngState *rng);
     /* Long-run fraction of messages lost (for reports). */
     double   (*rate)(const void *self);
@@ -52,4 +72,6 @@ typedef struct SimLoss SimLoss;
 void sim_loss_declare(SimConfig *cfg);
 SimLoss *sim_loss_new(const SimConfig *cfg, uint64_t seed, guint hosts, GError **error);
 gboolean sim_loss_drops(SimLoss *loss, SimNode src, SimNode dst);
+double sim_loss_rate(const SimLoss *loss);
+const char *sim_loss_name(const SimLoss *loss);
 void sim_loss_free(SimLoss *loss);

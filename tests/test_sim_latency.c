@@ -1,0 +1,387 @@
+/* Latency models (sim/latency_*.c) and jitter: sample statistics against the parameters, and
+ * every way a [network] latency setting can be wrong. Seeds are fixed: nothing can flake. */
+#include <glib/gstdio.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "cunit_main.h"
+#include "sim.h"
+#include "sim_net.h"
+
+#define KING_SMALL TEST_DATA_DIR "/king_small.txt"
+/* Mean one-way delay of tests/data/king_small.txt over its distinct pairs (computed by the
+ * script that wrote it, the missing pair filled from its reverse). */
+#define KING_SMALL_MEAN_MS 96.12016315789477
+#define KING_SMALL_HOSTS 20
+#define PAIRS 1000000
+
+static SimConfig *cfg_from(const char *ini, GError **error)
+{
+    SimConfig *cfg = sim_config_new();
+    sim_declare(cfg);
+    if (!sim_config_load_data(cfg, "test.ini", ini, error)) {
+        sim_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+/* A latency model of `hosts` hosts from the [network] lines given; asserts it builds. */
+static SimLatency *latency_from(const char *network, guint hosts, SimConfig **cfg_out)
+{
+    g_autofree char *ini = g_strdup_printf("[network]\n%s", network);
+    GError *err = NULL;
+    SimConfig *cfg = cfg_from(ini, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+    SimLatency *lat = sim_latency_new(cfg, 7, hosts, &err);
+    if (!lat)
+        fprintf(stderr, "\n%s\n", err->message);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lat);
+    *cfg_out = cfg;
+    return lat;
+}
+
+/* Delays of `n` messages between random distinct hosts, in ms (caller frees). */
+static double *sample_ms(SimLatency *lat, guint hosts, guint n)
+{
+    SimRngState rng;
+    sim_rng_state_init(&rng, 99, 1);
+    double *v = g_new(double, n);
+    for (guint i = 0; i < n; i++) {
+        SimNode a = (SimNode) sim_rng_state_below(&rng, hosts);
+        SimNode b = (SimNode) sim_rng_state_below(&rng, hosts - 1);
+        b += b >= a;
+        v[i] = sim_time_to_ms(sim_latency_delay(lat, a, b));
+    }
+    return v;
+}
+
+static double mean_of(const double *v, guint n)
+{
+    double s = 0;
+    for (guint i = 0; i < n; i++)
+        s += v[i];
+    return s / n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+static double median_of(double *v, guint n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define ASSERT_REL(x, expected, tol) \
+    CU_ASSERT(fabs((x) - (expected)) <= (tol) * fabs(expected))
+
+static void test_constant_latency_is_the_same_for_every_message(void)
+{
+    SimConfig *cfg;
+    SimLatency *lat = latency_from("latency_constant = 42ms\n", 10, &cfg);
+    for (SimNode a = 0; a < 10; a++)
+        CU_ASSERT_EQUAL(sim_latency_delay(lat, a, (a + 3) % 10), 42 * SIM_MS);
+    ASSERT_REL(sim_latency_mean(lat), 42e6, 1e-12);
+    sim_latency_free(lat);
+    sim_config_free(cfg);
+}
+
+static void test_uniform_per_pair_has_mean_of_bounds_and_is_symmetric(void)
+{
+    SimConfig *cfg;
+    SimLatency *lat = latency_from("latency = uniform\nlatency_min = 20ms\nlatency_max = 100ms\n",
+                                   100000, &cfg);
+    double *v = sample_ms(lat, 100000, PAIRS);
+    ASSERT_REL(mean_of(v, PAIRS), 60.0, 0.002);
+    for (guint i = 0; i < PAIRS; i++)
+        CU_ASSERT(v[i] >= 20 && v[i] <= 100);
+    for (SimNode a = 0; a < 1000; a++) {
+        SimTime d = sim_latency_delay(lat, a, a + 500);
+        CU_ASSERT_EQUAL(d, sim_latency_delay(lat, a + 500, a));
+        CU_ASSERT_EQUAL(d, sim_latency_delay(lat, a, a + 500));
+    }
+    ASSERT_REL(sim_latency_mean(lat), 60e6, 1e-12);
+    g_free(v);
+    sim_latency_free(lat);
+    sim_config_free(cfg);
+}
+
+static void test_uniform_per_message_draws_afresh(void)
+{
+    SimConfig *cfg;
+    SimLatency *lat = latency_from("latency = uniform\nlatency_min = 20ms\nlatency_max = 100ms\n"
+                                   "latency_draw = message\n", 2, &cfg);
+    double *v = sample_ms(lat, 2, PAIRS);
+    ASSERT_REL(mean_of(v, PAIRS), 60.0, 0.002);
+    /* variance of U(20, 100) = 80^2 / 12 */
+    double m = mean_of(v, PAIRS), var = 0;
+    for (guint i = 0; i < PAIRS; i++)
+        var += (v[i] - m) * (v[i] - m);
+    ASSERT_REL(var / PAIRS, 6400.0 / 12, 0.01);
+    g_free(v);
+    sim_latency_free(lat);
+    sim_config_free(cfg);
+}
+
+/* The defaults reproduce the King data set: RTT median 156 ms and mean 178 ms. */
+static void test_lognormal_defaults_reproduce_king_rtt_median_and_mean(void)
+{
+    SimConfig *cfg;
+    SimLatency *lat = latency_from("latency = lognormal\n", 100000, &cfg);
+    double *v = sample_ms(lat, 100000, PAIRS);
+    ASSERT_REL(2 * mean_of(v, PAIRS), 178.0, 0.01);
+    ASSERT_REL(2 * median_of(v, PAIRS), 156.0, 0.01);
+    ASSERT_REL(sim_latency_mean(lat) / 1e6, 78 * exp(0.5137 * 0.5137 / 2), 1e-9);
+    g_free(v);
+    sim_latency_free(lat);
+    sim_config_free(cfg);
+}
+
+static void test_lognormal_per_message_has_median_and_mean_of_parameters(void)
+{
+    SimConfig *cfg;
+    SimLatency *lat = latency_from("latency = lognormal\nlatency_median = 50ms\n"
+                                   "latency_sigma = 1\nlatency_draw = message\n", 2, &cfg);
+    double *v = sample_ms(lat, 2, PAIRS);
+    ASSERT_REL(mean_of(v, PAIRS), 50 * exp(0.5), 0.01);
+    ASSERT_REL(median_of(v, PAIRS), 50.0, 0.01);
+    g_free(v);
+    sim_latency_free(lat);
+    sim_config_free(cfg);
+}
+
+static void test_euclidean_sphere_mean_is_quarter_circumference_times_factor(void)
+{
+    SimConfig *cfg;
+    SimLatency *lat = latency_from("latency = euclidean\n", 100000, &cfg);
+    double *v = sample_ms(lat, 100000, PAIRS);
+    double expected = M_PI / 2 * 6371 * 0.008 + 10;  /* 90.05 ms */
+    ASSERT_REL(mean_of(v, PAIRS), expected, 0.005);
+    ASSERT_REL(sim_latency_mean(lat) / 1e6, expected, 1e-9);
+    for (guint i = 0; i < PAIRS; i++)  /* at most half the circumference away */
+        CU_ASSERT(v[i] >= 10 && v[i] <= M_PI * 6371 * 0.008 + 10 + 1e-6);
+    CU_ASSERT_EQUAL(sim_latency_delay(lat, 3, 4), sim_latency_delay(lat, 4, 3));
+    CU_ASSERT_EQUAL(sim_latency_delay(lat, 5, 5), 10 * SIM_MS);
+    g_free(v);
+    sim_latency_free(lat);
+    sim_config_free(cfg);
+}
+
+static void test_euclidean_plane_mean_distance_is_0_5214_side(void)
+{
+    SimConfig *cfg;
+    SimLatency *lat = latency_from("latency = euclidean\neuclidean_space = plane\n"
+                                   "euclidean_side = 1000\neuclidean_per_km = 100us\n"
+                                   "euclidean_access = 0\n", 100000, &cfg);
+    double *v = sample_ms(lat, 100000, PAIRS);
+    ASSERT_REL(mean_of(v, PAIRS), 0.5214054331647207 * 1000 * 0.1, 0.005);
+    g_free(v);
+    sim_latency_free(lat);
+    sim_config_free(cfg);
+}
+
+static void test_matrix_delays_are_half_the_file_rtts(void)
+{
+    SimConfig *cfg;
+    SimLatency *lat = latency_from("latency = matrix\nlatency_matrix = " KING_SMALL "\n",
+                                   KING_SMALL_HOSTS, &cfg);
+    /* With as many hosts as the matrix, the mapping is a permutation: the ordered pairs of
+     * distinct hosts are exactly the matrix's off-diagonal entries. */
+    double sum = 0;
+    for (SimNode a = 0; a < KING_SMALL_HOSTS; a++)
+        for (SimNode b = 0; b < KING_SMALL_HOSTS; b++) {
+            if (a == b)
+                continue;
+            sum += sim_time_to_ms(sim_latency_delay(lat, a, b));
+            /* the file is symmetric, and its one missing entry takes the reverse one */
+            CU_ASSERT_EQUAL(sim_latency_delay(lat, a, b), sim_latency_delay(lat, b, a));
+        }
+    ASSERT_REL(sum / (KING_SMALL_HOSTS * (KING_SMALL_HOSTS - 1)), KING_SMALL_MEAN_MS, 1e-6);
+    ASSERT_REL(sim_latency_mean(lat) / 1e6, KING_SMALL_MEAN_MS, 1e-6);
+    sim_latency_free(lat);
+    sim_config_free(cfg);
+}
+
+static void test_matrix_maps_more_hosts_than_rows_onto_it(void)
+{
+    SimConfig *cfg;
+    SimLatency *lat = latency_from("latency = matrix\nlatency_matrix = " KING_SMALL "\n"
+                                   "latency_matrix_unit = us\n", 1000, &cfg);
+    double *v = sample_ms(lat, 1000, 100000);
+    for (guint i = 0; i < 100000; i++)  /* in us the file's values are 1000 times smaller */
+        CU_ASSERT(v[i] > 0 && v[i] < 1);
+    ASSERT_REL(mean_of(v, 100000), KING_SMALL_MEAN_MS / 1000, 0.05);
+    g_free(v);
+    sim_latency_free(lat);
+    sim_config_free(cfg);
+}
+
+static void test_jitter_adds_uniform_delay_on_top_of_any_model(void)
+{
+    SimConfig *cfg;
+    SimLatency *lat = latency_from("latency_constant = 50ms\njitter = 10ms\n", 2, &cfg);
+    double *v = sample_ms(lat, 2, PAIRS);
+    for (guint i = 0; i < PAIRS; i++)
+        CU_ASSERT(v[i] >= 50 && v[i] <= 60);
+    ASSERT_REL(mean_of(v, PAIRS), 55.0, 0.001);
+    ASSERT_REL(sim_latency_mean(lat) / 1e6, 55.0, 1e-9);
+    g_free(v);
+    sim_latency_free(lat);
+    sim_config_free(cfg);
+}
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+/* Loading the [network] lines, then building the model, fails with a message holding all of
+ * the needles (NULL-terminated). */
+static void expect_error(const char *network, ...)
+{
+    g_autofree char *ini = g_strdup_printf("[network]\n%s", network);
+    GError *err = NULL;
+    SimConfig *cfg = cfg_from(ini, &err);
+    SimLatency *lat = cfg ? sim_latency_new(cfg, 1, 10, &err) : NULL;
+    CU_ASSERT_PTR_NULL(lat);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+    va_list ap;
+    va_start(ap, network);
+    for (const char *needle; (needle = va_arg(ap, const char *));) {
+        if (!strstr(err->message, needle))
+            fprintf(stderr, "\n'%s' not in: %s\n", needle, err->message);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err->message, needle));
+    }
+    va_end(ap);
+    g_error_free(err);
+    sim_latency_free(lat);
+    sim_config_free(cfg);
+}
+
+/* A file in a fresh temporary folder with `text`; returns its path (caller frees). */
+static char *temp_file(const char *text)
+{
+    char *dir = g_dir_make_tmp("kadsim-test-XXXXXX", NULL);
+    char *path = g_build_filename(dir, "matrix.txt", NULL);
+    g_file_set_contents(path, text, -1, NULL);
+    g_free(dir);
+    return path;
+}
+
+static void remove_temp_file(char *path)
+{
+    char *dir = g_path_get_dirname(path);
+    g_remove(path);
+    g_rmdir(dir);
+    g_free(dir);
+    g_free(path);
+}
+
+static void test_unknown_latency_model_is_an_error_naming_the_key(void)
+{
+    expect_error("latency = king\n", "[network] latency", "'king' is not known", NULL);
+}
+
+static void test_unknown_network_key_is_an_error_naming_it(void)
+{
+    expect_error("latency_medain = 5ms\n", "latency_medain", "unknown key", NULL);
+}
+
+static void test_duration_without_unit_is_an_error_naming_the_key(void)
+{
+    expect_error("latency_constant = 50\n", "[network] latency_constant", "unit", NULL);
+    expect_error("jitter = 5 parsecs\n", "[network] jitter", NULL);
+}
+
+static void test_negative_delay_is_an_error_naming_the_key(void)
+{
+    expect_error("latency = uniform\nlatency_min = -5ms\n", "[network] latency_min", "sign",
+                 NULL);
+}
+
+static void test_out_of_range_sigma_is_an_error_naming_the_key(void)
+{
+    expect_error("latency = lognormal\nlatency_sigma = 7\n", "[network] latency_sigma",
+                 "out of range", NULL);
+}
+
+static void test_uniform_min_above_max_is_an_error_naming_the_key(void)
+{
+    expect_error("latency = uniform\nlatency_min = 200ms\nlatency_max = 100ms\n",
+                 "test.ini: [network] latency_min", "latency_max", NULL);
+}
+
+static void test_key_of_another_model_is_an_only_if_error(void)
+{
+    expect_error("latency = uniform\nlatency_median = 5ms\n", "[network] latency_median",
+                 "applies only when latency = lognormal", NULL);
+}
+
+/* euclidean_side needs euclidean_space = plane, which itself needs latency = euclidean. */
+static void test_only_if_follows_the_chain_of_conditions(void)
+{
+    expect_error("euclidean_side = 100\n", "[network] euclidean_side",
+                 "applies only when latency = euclidean", NULL);
+    expect_error("latency = euclidean\neuclidean_side = 100\n", "[network] euclidean_side",
+                 "applies only when euclidean_space = plane", NULL);
+}
+
+static void test_missing_matrix_file_is_an_error_naming_file_and_key(void)
+{
+    expect_error("latency = matrix\nlatency_matrix = /nonexistent/king.txt\n",
+                 "[network] latency_matrix", "/nonexistent/king.txt", NULL);
+    expect_error("latency = matrix\n", "[network] latency_matrix", "set latency_matrix", NULL);
+}
+
+static void test_malformed_matrix_line_is_an_error_naming_file_line_and_key(void)
+{
+    char *path = temp_file("# rtt\n0 10 20\n10 0 x7\n20 30 0\n");
+    g_autofree char *ini = g_strdup_printf("latency = matrix\nlatency_matrix = %s\n", path);
+    g_autofree char *where = g_strdup_printf("%s:3:", path);
+    expect_error(ini, "[network] latency_matrix", where, "'x7' is not a number", NULL);
+    remove_temp_file(path);
+}
+
+static void test_non_square_matrix_is_an_error_naming_the_line(void)
+{
+    char *path = temp_file("0 10 20\n10 0\n20 30 0\n");
+    g_autofree char *ini = g_strdup_printf("latency = matrix\nlatency_matrix = %s\n", path);
+    g_autofree char *where = g_strdup_printf("%s:2:", path);
+    expect_error(ini, "[network] latency_matrix", where, "square", NULL);
+    remove_temp_file(path);
+    path = temp_file("0 10 20\n10 0 5\n");
+    g_free(ini);
+    ini = g_strdup_printf("latency = matrix\nlatency_matrix = %s\n", path);
+    expect_error(ini, "[network] latency_matrix", "2 rows for 3 columns", NULL);
+    remove_temp_file(path);
+}
+
+static CU_TestInfo tests[] = {
+    TEST(test_constant_latency_is_the_same_for_every_message),
+    TEST(test_uniform_per_pair_has_mean_of_bounds_and_is_symmetric),
+    TEST(test_uniform_per_message_draws_afresh),
+    TEST(test_lognormal_defaults_reproduce_king_rtt_median_and_mean),
+    TEST(test_lognormal_per_message_has_median_and_mean_of_parameters),
+    TEST(test_euclidean_sphere_mean_is_quarter_circumference_times_factor),
+    TEST(test_euclidean_plane_mean_distance_is_0_5214_side),
+    TEST(test_matrix_delays_are_half_the_file_rtts),
+    TEST(test_matrix_maps_more_hosts_than_rows_onto_it),
+    TEST(test_jitter_adds_uniform_delay_on_top_of_any_model),
+    TEST(test_unknown_latency_model_is_an_error_naming_the_key),
+    TEST(test_unknown_network_key_is_an_error_naming_it),
+    TEST(test_duration_without_unit_is_an_error_naming_the_key),
+    TEST(test_negative_delay_is_an_error_naming_the_key),
+    TEST(test_out_of_range_sigma_is_an_error_naming_the_key),
+    TEST(test_uniform_min_above_max_is_an_error_naming_the_key),
+    TEST(test_key_of_another_model_is_an_only_if_error),
+    TEST(test_only_if_follows_the_chain_of_conditions),
+    TEST(test_missing_matrix_file_is_an_error_naming_file_and_key),
+    TEST(test_malformed_matrix_line_is_an_error_naming_file_line_and_key),
+    TEST(test_non_square_matrix_is_an_error_naming_the_line),
+    CU_TEST_INFO_NULL,
+};
+
+CUNIT_MAIN("sim_latency", tests)
