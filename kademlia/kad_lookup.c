@@ -1,0 +1,520 @@
+/* kad_lookup — node lookups: iterative (section 2.3: alpha RPCs in parallel, the k closest
+ * shortlist, a final round to the k closest not yet asked) and recursive (the query travels
+ * node to node), and what follows a lookup: the STOREs of a store, the end of a join. */
+#include "kad_private.h"
+
+#include <string.h>
+
+/* A recursive lookup whose answer does not come back is retried through the origin's next
+ * closest contact, at most this many times in all. */
+#define KAD_RECURSIVE_ATTEMPTS 3
+
+static void step(Kad *kad, uint32_t li);
+static void finish(Kad *kad, uint32_t li);
+static void recursive_attempt(Kad *kad, uint32_t li);
+
+static const KadId *id_of(const Kad *kad, uint32_t node) { return &kad->ids[node]; }
+
+static void release(Kad *kad, uint32_t li)
+{
+    kad_lookup_at(kad, li)->active = 0;
+    kad_pool_release(&kad->lookups, li);
+}
+
+static SimOpKind op_kind_of(KadPurpose p)
+{
+    switch (p) {
+    case P_LOOKUP: return SIM_OP_LOOKUP;
+    case P_STORE:  return SIM_OP_STORE;
+    case P_GET:    return SIM_OP_GET;
+    case P_JOIN:   return SIM_OP_JOIN;
+    default:       return SIM_OP_KINDS;  /* maintenance: not an operation of the workload */
+    }
+}
+
+static void report(Kad *kad, const KadLookup *L, gboolean success, int correct, guint hops)
+{
+    SimOpKind kind = op_kind_of((KadPurpose) L->purpose);
+    if (kind == SIM_OP_KINDS)
+        return;
+    SimOp op = {
+        .id = L->op_id, .kind = kind, .origin = kad->nodes[L->origin].host, .key = L->key,
+        .start = L->start, .end = sim_now(kad->sim), .hops = hops, .messages = L->messages,
+        .timeouts = L->timeouts, .success = success, .correct = (int8_t) correct,
+    };
+    sim_op_end(kad->sim, &op);
+}
+
+/* ---- the candidate list ----------------------------------------------------------------- */
+
+static int find_cand(const KadLookup *L, uint32_t node)
+{
+    for (guint i = 0; i < L->n; i++)
+        if (L->cands[i].node == node)
+            return (int) i;
+    return -1;
+}
+
+/* Add node (learned at `hop`) in distance order; keep the closest `cap`. */
+static void merge(Kad *kad, KadLookup *L, uint32_t node, guint hop)
+{
+    if (node == L->origin)
+        return;
+    hop = MIN(hop, 255u);
+    int at = find_cand(L, node);
+    if (at >= 0) {  /* known: a shorter referral chain wins */
+        L->cands[at].hop = (uint8_t) MIN(L->cands[at].hop, hop);
+        return;
+    }
+    guint pos = L->n;
+    while (pos > 0 && kad_id_closer(&L->target, id_of(kad, node), id_of(kad, L->cands[pos - 1].node)))
+        pos--;
+    if (pos >= kad->shortlist)
+        return;
+    guint last = MIN(L->n, kad->shortlist - 1);
+    memmove(&L->cands[pos + 1], &L->cands[pos], sizeof(KadCand) * (last - pos));
+    L->cands[pos] = (KadCand) { .node = node, .state = CAND_NEW, .hop = (uint8_t) hop };
+    L->n = (uint16_t) MIN(L->n + 1u, kad->shortlist);
+}
+
+/* The closest candidate not known to have failed, or KAD_NONE. */
+static uint32_t best_live(const KadLookup *L)
+{
+    for (guint i = 0; i < L->n; i++)
+        if (L->cands[i].state != CAND_FAILED)
+            return L->cands[i].node;
+    return KAD_NONE;
+}
+
+/* The up to k closest candidates that answered, closest first. */
+static guint answered(const Kad *kad, const KadLookup *L, uint32_t *out, guint *hop_of_first)
+{
+    guint n = 0;
+    for (guint i = 0; i < L->n && n < kad->k; i++) {
+        if (L->cands[i].state != CAND_DONE)
+            continue;
+        if (n == 0 && hop_of_first)
+            *hop_of_first = L->cands[i].hop;
+        out[n++] = L->cands[i].node;
+    }
+    return n;
+}
+
+/* ---- starting --------------------------------------------------------------------------- */
+
+uint32_t kad_lookup_start(Kad *kad, uint32_t origin, const KadId *target, KadPurpose purpose,
+                          uint64_t op_id, uint64_t key, uint32_t value, uint32_t parent)
+{
+    uint32_t li = kad_pool_alloc(&kad->lookups);
+    KadLookup *L = kad_lookup_at(kad, li);
+    L->active = 1;
+    L->purpose = (uint8_t) purpose;
+    L->phase = PHASE_LOOKUP;
+    L->find_value = purpose == P_GET;
+    /* Only the workload's operations go recursive: a join or refresh builds the origin's table
+     * from the nodes it talks to, and a recursive path would leave it knowing one node. */
+    L->recursive = kad->recursive && op_kind_of(purpose) != SIM_OP_KINDS && purpose != P_JOIN;
+    L->origin = origin;
+    L->parent = parent;
+    L->parent_gen = parent == KAD_NONE ? 0 : kad_pool_gen(&kad->lookups, parent);
+    L->op_id = op_id;
+    L->key = key;
+    L->value = value;
+    L->target = *target;
+    L->start = sim_now(kad->sim);
+
+    KadNode *n = &kad->nodes[origin];
+    kad_rtable_touch(&n->rt, &kad->rp, id_of(kad, origin), target,
+                     (uint32_t) (sim_now(kad->sim) / SIM_S));
+    if (L->find_value) {
+        const KadItem *it = kad_store_find(kad, origin, target);
+        if (it) {  /* the origin holds it: no message needed */
+            L->found = 1;
+            L->value = it->value;
+            finish(kad, li);
+            return li;
+        }
+    }
+    uint32_t seed[256];
+    guint got = kad_rtable_closest(&n->rt, &kad->rp, kad->ids, id_of(kad, origin), target, seed,
+                                   kad->k);
+    for (guint i = 0; i < got; i++)
+        merge(kad, L, seed[i], 1);  /* contacts from the origin's own table are at hop 1 */
+    if (L->recursive)
+        recursive_attempt(kad, li);
+    else
+        step(kad, li);
+    return li;
+}
+
+/* ---- iterative -------------------------------------------------------------------------- */
+
+static void send_query(Kad *kad, uint32_t li, KadCand *c, gboolean recursive)
+{
+    KadLookup *L = kad_lookup_at(kad, li);
+    uint32_t mi = kad_msg_new(kad, L->find_value ? KAD_FIND_VALUE : KAD_FIND_NODE, L->origin,
+                              c->node);
+    KadMsg *m = kad_msg_at(kad, mi);
+    m->target = L->target;
+    if (recursive) {
+        m->flags = KAD_MSG_RECURSIVE;
+        m->origin = L->origin;
+        m->hop = 1;
+    }
+    c->state = CAND_ASKED;
+    L->inflight++;
+    kad_rpc_send(kad, mi, RPC_QUERY, li, c->hop,
+                 recursive ? kad->recursive_timeout : kad->rpc_timeout);
+}
+
+/* Keep alpha RPCs out to the closest candidates not yet asked (k of them in the final round);
+ * finish when the k closest candidates that have not failed have all answered. */
+static void step(Kad *kad, uint32_t li)
+{
+    KadLookup *L = kad_lookup_at(kad, li);
+    guint limit = L->final_round ? kad->k : kad->alpha;
+    guint considered = 0, open = 0;
+    for (guint i = 0; i < L->n && considered < kad->k; i++) {
+        KadCand *c = &L->cands[i];
+        if (c->state == CAND_FAILED)
+            continue;
+        considered++;
+        if (c->state == CAND_DONE)
+            continue;
+        open++;
+        if (c->state == CAND_NEW && L->inflight < limit)
+            send_query(kad, li, c, FALSE);
+    }
+    if (open == 0)
+        finish(kad, li);
+}
+
+/* A round (alpha answers) that brought nothing closer starts the final round (section 2.3). */
+static void note_progress(Kad *kad, KadLookup *L, uint32_t best_before)
+{
+    if (best_live(L) != best_before) {
+        L->stall = 0;
+        return;
+    }
+    if (++L->stall >= kad->alpha)
+        L->final_round = 1;
+}
+
+void kad_lookup_reply(Kad *kad, uint32_t li, const KadRpc *rpc, const KadMsg *m)
+{
+    KadLookup *L = kad_lookup_at(kad, li);
+    if (L->phase != PHASE_LOOKUP)
+        return;
+    L->inflight--;
+    int at = find_cand(L, m->from);
+    guint hop = rpc->hop;
+    if (m->flags & KAD_MSG_RECURSIVE)
+        hop = m->hop;  /* the answer of a recursive lookup: hops travelled */
+    else if (at >= 0)
+        L->cands[at].state = CAND_DONE;
+    if (m->flags & KAD_MSG_VALUE) {
+        if (at >= 0)
+            L->cands[at].had_value = 1;
+        L->found = 1;
+        L->value = m->value;
+        L->value_hop = (uint8_t) MIN(hop, 255u);
+        finish(kad, li);
+        return;
+    }
+    if (m->flags & KAD_MSG_RECURSIVE) {
+        /* The last node of the path answers with itself and the k closest it knows: that is
+         * the result (the origin does not check the contacts it was given). */
+        L->n = 0;
+        merge(kad, L, m->from, hop);
+        for (guint i = 0; i < m->n_contacts; i++)
+            merge(kad, L, m->contacts[i], hop + 1);
+        for (guint i = 0; i < L->n; i++)
+            L->cands[i].state = CAND_DONE;
+        finish(kad, li);
+        return;
+    }
+    uint32_t before = best_live(L);
+    for (guint i = 0; i < m->n_contacts; i++)
+        merge(kad, L, m->contacts[i], hop + 1);
+    note_progress(kad, L, before);
+    step(kad, li);
+}
+
+void kad_lookup_timeout(Kad *kad, uint32_t li, const KadRpc *rpc)
+{
+    KadLookup *L = kad_lookup_at(kad, li);
+    if (L->phase != PHASE_LOOKUP)
+        return;
+    L->inflight--;
+    L->timeouts++;
+    int at = find_cand(L, rpc->to);
+    if (at >= 0)
+        L->cands[at].state = CAND_FAILED;
+    if (L->recursive) {
+        recursive_attempt(kad, li);
+        return;
+    }
+    uint32_t before = best_live(L);
+    note_progress(kad, L, before);
+    step(kad, li);
+}
+
+/* ---- recursive -------------------------------------------------------------------------- */
+
+/* Send the query to the closest contact not yet tried; the path then runs by itself. */
+static void recursive_attempt(Kad *kad, uint32_t li)
+{
+    KadLookup *L = kad_lookup_at(kad, li);
+    if (L->attempts < KAD_RECURSIVE_ATTEMPTS)
+        for (guint i = 0; i < L->n; i++)
+            if (L->cands[i].state == CAND_NEW) {
+                L->attempts++;
+                send_query(kad, li, &L->cands[i], TRUE);
+                return;
+            }
+    finish(kad, li);
+}
+
+/* Count a forwarded message against its lookup (the RPC in it belongs to the origin). */
+static void count_forward(Kad *kad, const KadMsg *m)
+{
+    if (!kad_pool_valid(&kad->rpcs, m->rpc, m->rpc_gen))
+        return;
+    const KadRpc *r = kad_rpc_at(kad, m->rpc);
+    if (r->lookup != KAD_NONE && kad_pool_valid(&kad->lookups, r->lookup, r->lookup_gen))
+        kad_lookup_at(kad, r->lookup)->messages++;
+}
+
+void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *q)
+{
+    KadMsg req = *q;  /* header only: a recursive query carries no contacts */
+    if (req.type == KAD_FIND_VALUE) {
+        const KadItem *it = kad_store_find(kad, node, &req.target);
+        if (it) {
+            uint32_t mi = kad_msg_new(kad, KAD_FIND_VALUE_REPLY, node, req.origin);
+            KadMsg *m = kad_msg_at(kad, mi);
+            m->flags = KAD_MSG_RECURSIVE | KAD_MSG_VALUE;
+            m->rpc = req.rpc;
+            m->rpc_gen = req.rpc_gen;
+            m->hop = req.hop;
+            m->value = it->value;
+            m->target = req.target;
+            count_forward(kad, m);
+            kad_msg_send(kad, mi);
+            return;
+        }
+    }
+    uint32_t got[256];
+    guint n = kad_rtable_closest(&kad->nodes[node].rt, &kad->rp, kad->ids, id_of(kad, node),
+                                 &req.target, got, kad->k + 1);
+    uint32_t next = KAD_NONE;
+    for (guint i = 0; i < n && next == KAD_NONE; i++)
+        if (got[i] != req.origin)
+            next = got[i];
+    /* Forward only to someone strictly closer than ourselves: the distance falls at every hop,
+     * so the path ends. */
+    if (next != KAD_NONE && kad_id_closer(&req.target, id_of(kad, next), id_of(kad, node)) &&
+        req.hop < kad->id_bits) {
+        uint32_t mi = kad_msg_new(kad, req.type, node, next);
+        KadMsg *m = kad_msg_at(kad, mi);
+        m->flags = KAD_MSG_RECURSIVE;
+        m->rpc = req.rpc;
+        m->rpc_gen = req.rpc_gen;
+        m->origin = req.origin;
+        m->hop = req.hop + 1;
+        m->target = req.target;
+        count_forward(kad, m);
+        kad_msg_send(kad, mi);
+        return;
+    }
+    /* We are the closest we know of: answer the origin with the k closest we know. */
+    KadMsgType type = req.type == KAD_FIND_VALUE ? KAD_FIND_VALUE_REPLY : KAD_FIND_NODE_REPLY;
+    uint32_t mi = kad_msg_new(kad, type, node, req.origin);
+    KadMsg *m = kad_msg_at(kad, mi);
+    m->flags = KAD_MSG_RECURSIVE;
+    m->rpc = req.rpc;
+    m->rpc_gen = req.rpc_gen;
+    m->hop = req.hop;
+    m->target = req.target;
+    for (guint i = 0; i < n && m->n_contacts < kad->k; i++)
+        if (got[i] != req.origin)
+            m->contacts[m->n_contacts++] = got[i];
+    count_forward(kad, m);
+    kad_msg_send(kad, mi);
+}
+
+/* ---- finishing -------------------------------------------------------------------------- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+/* Lookup of a random ID: did it find the true closest live node, and the true k closest? */
+static void finish_lookup(Kad *kad, KadLookup *L)
+{
+    uint32_t found[256], truth[256];
+    guint hops = 0;
+    guint nf = answered(kad, L, found, &hops);
+    guint nt = kad_oracle_closest(kad->oracle, kad->ids, &L->target, L->origin, truth, kad->k);
+    gboolean owner = nt == 0;
+    for (guint i = 0; i < nf && !owner; i++)
+        owner = found[i] == truth[0];
+    qsort(found, nf, sizeof(uint32_t), cmp_u32);
+    qsort(truth, nt, sizeof(uint32_t), cmp_u32);
+    gboolean correct = nf == nt && memcmp(found, truth, sizeof(uint32_t) * nt) == 0;
+    report(kad, L, owner, correct, hops);
+}
+
+static void finish_get(Kad *kad, uint32_t li)
+{
+    KadLookup *L = kad_lookup_at(kad, li);
+    guint hops = L->value_hop;
+    if (!L->found) {
+        uint32_t found[256];
+        answered(kad, L, found, &hops);
+    } else if (L->value) {
+        uint64_t *key = g_new(uint64_t, 1);
+        *key = L->op_id;
+        g_hash_table_insert(kad->op_values, key, GUINT_TO_POINTER(L->value));
+    }
+    if (L->found && kad->cache_on_get) {
+        /* cache at the closest node that answered without the value */
+        for (guint i = 0; i < L->n; i++) {
+            if (L->cands[i].state != CAND_DONE || L->cands[i].had_value)
+                continue;
+            uint32_t mi = kad_msg_new(kad, KAD_STORE, L->origin, L->cands[i].node);
+            KadMsg *m = kad_msg_at(kad, mi);
+            m->target = L->target;
+            m->value = L->value;
+            kad_rpc_send(kad, mi, RPC_CACHE_STORE, KAD_NONE, 0, kad->rpc_timeout);
+            break;
+        }
+        L = kad_lookup_at(kad, li);
+    }
+    report(kad, L, L->found, -1, hops);
+}
+
+/* A store's lookup is over: STORE to the k closest that answered. */
+static gboolean start_storing(Kad *kad, uint32_t li)
+{
+    KadLookup *L = kad_lookup_at(kad, li);
+    uint32_t found[256];
+    guint hops = 0;
+    guint nf = answered(kad, L, found, &hops);
+    L->value_hop = (uint8_t) MIN(hops, 255u);
+    L->phase = PHASE_STORING;
+    L->pending = (uint16_t) nf;
+    for (guint i = 0; i < nf; i++) {
+        L = kad_lookup_at(kad, li);
+        uint32_t mi = kad_msg_new(kad, KAD_STORE, L->origin, found[i]);
+        KadMsg *m = kad_msg_at(kad, mi);
+        m->target = L->target;
+        m->value = L->value;
+        kad_rpc_send(kad, mi, RPC_STORE, li, 0, kad->rpc_timeout);
+    }
+    return nf > 0;
+}
+
+void kad_lookup_store_done(Kad *kad, uint32_t li, gboolean acked)
+{
+    KadLookup *L = kad_lookup_at(kad, li);
+    g_assert(L->phase == PHASE_STORING && L->pending > 0);
+    L->acks += acked;
+    if (--L->pending > 0)
+        return;
+    report(kad, L, L->acks > 0, -1, L->value_hop);
+    release(kad, li);
+}
+
+static void join_done(Kad *kad, uint32_t li)
+{
+    KadLookup *L = kad_lookup_at(kad, li);
+    kad_join_complete(kad, L->origin);
+    report(kad, L, L->found, -1, L->value_hop);
+    release(kad, li);
+}
+
+/* The join's self-lookup is over: refresh every bucket farther than the closest neighbour
+ * (section 2.3), then the join is complete. */
+static void start_join_refreshes(Kad *kad, uint32_t li)
+{
+    KadLookup *L = kad_lookup_at(kad, li);
+    uint32_t found[256];
+    guint hops = 0;
+    guint nf = answered(kad, L, found, &hops);
+    L->found = nf > 0;
+    L->value_hop = (uint8_t) MIN(hops, 255u);
+    L->phase = PHASE_CHILDREN;
+    L->pending = 1;  /* guard: a child may finish while we are still starting the others */
+    uint32_t origin = L->origin;
+    KadNode *n = &kad->nodes[origin];
+    if (kad->join_refresh && nf > 0) {
+        guint near = kad_id_cpl(id_of(kad, origin), id_of(kad, found[0]), kad->id_bits);
+        guint buckets = kad_rtable_buckets(&n->rt, &kad->rp);
+        for (guint b = 0; b + 1 < buckets; b++) {
+            guint level = b / kad->rp.per_level;
+            if ((level + 1) * kad->rp.b > near)
+                break;  /* this bucket is not farther than the closest neighbour */
+            KadId target = kad_rtable_bucket_random_id(&n->rt, &kad->rp, id_of(kad, origin), b,
+                                                       &n->rng);
+            kad_lookup_at(kad, li)->pending++;
+            kad_lookup_start(kad, origin, &target, P_JOIN_REFRESH, 0, 0, 0, li);
+            n = &kad->nodes[origin];
+        }
+    }
+    L = kad_lookup_at(kad, li);
+    if (--L->pending == 0)
+        join_done(kad, li);
+}
+
+static void finish(Kad *kad, uint32_t li)
+{
+    KadLookup *L = kad_lookup_at(kad, li);
+    switch ((KadPurpose) L->purpose) {
+    case P_LOOKUP:
+        finish_lookup(kad, L);
+        break;
+    case P_GET:
+        finish_get(kad, li);
+        break;
+    case P_STORE: case P_REPLICATE: case P_REPUBLISH:
+        if (start_storing(kad, li))
+            return;
+        L = kad_lookup_at(kad, li);
+        report(kad, L, FALSE, -1, L->value_hop);
+        break;
+    case P_JOIN:
+        start_join_refreshes(kad, li);
+        return;
+    case P_JOIN_REFRESH:
+        if (kad_pool_valid(&kad->lookups, L->parent, L->parent_gen)) {
+            KadLookup *parent = kad_lookup_at(kad, L->parent);
+            parent->messages += L->messages;
+            parent->timeouts += L->timeouts;
+            if (--parent->pending == 0) {
+                uint32_t p = L->parent;
+                release(kad, li);
+                join_done(kad, p);
+                return;
+            }
+        }
+        break;
+    case P_REFRESH:
+        break;
+    }
+    release(kad, li);
+}
+
+void kad_lookup_abandon_node(Kad *kad, uint32_t node)
+{
+    for (uint32_t li = 0; li < kad->lookups.used; li++) {
+        KadLookup *L = kad_lookup_at(kad, li);
+        if (!L->active || L->origin != node)
+            continue;
+        if (L->purpose != P_JOIN_REFRESH)
+            report(kad, L, FALSE, L->purpose == P_LOOKUP ? 0 : -1, 0);
+        release(kad, li);
+    }
+}

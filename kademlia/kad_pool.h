@@ -1,0 +1,85 @@
+/* kad_pool — fixed-size records in one growing array, recycled through a free list, addressed
+ * by 32-bit index (messages, RPCs, lookups): no malloc per message. Growth may move records,
+ * so hold indexes, not pointers, across kad_pool_alloc(). Each record has a generation that
+ * changes when it is released, so a (index, generation) handle held elsewhere (a queued timeout,
+ * a reply in flight) can tell that its record has since been reused. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+#include <string.h>
+
+#define KAD_POOL_NONE UINT32_MAX
+
+typedef struct {
+    uint8_t *data;
+    gsize    elem;       /* bytes per record, >= 4 (a free record holds the next free index) */
+    uint32_t cap, used;  /* records allocated; records ever handed out */
+    uint32_t free_head;
+    uint32_t live;       /* records in use */
+    uint32_t *gen;       /* generation per record, never 0 */
+} KadPool;
+
+static inline void kad_pool_init(KadPool *p, gsize elem)
+{
+    memset(p, 0, sizeof *p);
+    p->elem = MAX(elem, sizeof(uint32_t));
+    p->free_head = KAD_POOL_NONE;
+}
+
+static inline void kad_pool_clear(KadPool *p)
+{
+    g_free(p->data);
+    g_free(p->gen);
+    kad_pool_init(p, p->elem);
+}
+
+static inline void *kad_pool_at(const KadPool *p, uint32_t i)
+{
+    return p->data + (gsize) i * p->elem;
+}
+
+/* A zeroed record. */
+static inline uint32_t kad_pool_alloc(KadPool *p)
+{
+    uint32_t i;
+    if (p->free_head != KAD_POOL_NONE) {
+        i = p->free_head;
+        memcpy(&p->free_head, kad_pool_at(p, i), sizeof(uint32_t));
+    } else {
+        if (p->used == p->cap) {
+            p->cap = p->cap ? p->cap * 2 : 64;
+            p->data = g_realloc(p->data, (gsize) p->cap * p->elem);
+            p->gen = g_realloc(p->gen, (gsize) p->cap * sizeof(uint32_t));
+        }
+        i = p->used++;
+        p->gen[i] = 1;
+    }
+    memset(kad_pool_at(p, i), 0, p->elem);
+    p->live++;
+    return i;
+}
+
+static inline uint32_t kad_pool_gen(const KadPool *p, uint32_t i)
+{
+    return p->gen[i];
+}
+
+/* Is (i, gen) still the record it was handed out as? */
+static inline gboolean kad_pool_valid(const KadPool *p, uint32_t i, uint32_t gen)
+{
+    return i < p->used && p->gen[i] == gen;
+}
+
+static inline void kad_pool_release(KadPool *p, uint32_t i)
+{
+    p->gen[i] = p->gen[i] == UINT32_MAX ? 1 : p->gen[i] + 1;
+    memcpy(kad_pool_at(p, i), &p->free_head, sizeof(uint32_t));
+    p->free_head = i;
+    p->live--;
+}
+
+static inline gsize kad_pool_bytes(const KadPool *p)
+{
+    return (gsize) p->cap * (p->elem + sizeof(uint32_t));
+}

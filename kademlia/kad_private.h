@@ -1,0 +1,181 @@
+/* Internals shared by the files of kademlia/: the protocol state, nodes, messages, RPCs and
+ * lookups. Nothing outside kademlia/ includes this. */
+#pragma once
+
+#include "kad.h"
+#include "kad_id.h"
+#include "kad_oracle.h"
+#include "kad_pool.h"
+#include "kad_rtable.h"
+
+#define KAD_NONE UINT32_MAX
+
+/* ---- wire sizes (bytes), for bandwidth: IPv4 + UDP headers, then the Kademlia message ---- */
+#define KAD_WIRE_IP_UDP   28  /* IPv4 (20) + UDP (8) */
+#define KAD_WIRE_TYPE      1  /* message type */
+#define KAD_WIRE_RPC_ID    8  /* random RPC identifier echoed in the reply (paper, section 2.3) */
+#define KAD_WIRE_ADDR      6  /* IPv4 address and UDP port of a contact */
+#define KAD_WIRE_COUNT     1  /* number of contacts that follow */
+#define KAD_WIRE_LENGTH    4  /* length of a value */
+#define KAD_WIRE_HOP       1  /* recursive mode: hops so far */
+
+typedef enum {
+    KAD_PING, KAD_PING_REPLY,
+    KAD_FIND_NODE, KAD_FIND_NODE_REPLY,
+    KAD_FIND_VALUE, KAD_FIND_VALUE_REPLY,
+    KAD_STORE, KAD_STORE_REPLY,
+    KAD_MSG_TYPES
+} KadMsgType;
+
+/* Message flags. */
+#define KAD_MSG_RECURSIVE 1u  /* forwarded node to node; the answer goes to `origin` */
+#define KAD_MSG_VALUE     2u  /* a FIND_VALUE reply that carries the value */
+
+/* A message in flight (pooled; its index is the engine payload). */
+typedef struct {
+    uint8_t  type;
+    uint8_t  flags;
+    uint16_t n_contacts;
+    uint32_t from, to;        /* node numbers: the sender, the identity it meant to reach */
+    uint32_t rpc, rpc_gen;    /* the RPC a reply answers (requests carry their own) */
+    uint32_t origin;          /* recursive: the node that started the lookup */
+    uint32_t hop;             /* recursive: nodes the query has visited */
+    uint32_t value;           /* value handle (0: a synthetic value of value_size bytes) */
+    KadId    target;          /* FIND_*: what is looked for; STORE: the key */
+    uint32_t contacts[];      /* FIND_*_REPLY: up to k node numbers */
+} KadMsg;
+
+/* A stored key-value pair. */
+typedef struct {
+    KadId    key;
+    uint32_t value;
+    uint32_t unused;
+    SimTime  expires;         /* absent from this time on */
+    SimTime  stored_at;       /* last STORE received: replication skips fresh pairs */
+} KadItem;
+
+typedef enum { NODE_DOWN, NODE_JOINING, NODE_UP } KadNodeState;
+
+/* Per node: what every node of a million holds, so every byte counts. Its ID is in Kad.ids. */
+typedef struct {
+    KadRtable rt;
+    GArray   *store;          /* KadItem[], NULL while empty */
+    SimRngState rng;
+    uint32_t host;
+    uint16_t epoch;           /* changes when the node goes down: stale timers see it */
+    uint8_t  state;           /* KadNodeState */
+    uint8_t  filled : 1;      /* bootstrap = oracle: table filled */
+    uint8_t  replicating : 1; /* its replication timer is scheduled */
+} KadNode;
+
+typedef enum {
+    RPC_QUERY,                /* FIND_NODE / FIND_VALUE of a lookup */
+    RPC_STORE,                /* STORE of a store operation or replication */
+    RPC_EVICT_PING,           /* PING of a full bucket's least-recently-seen contact */
+    RPC_CACHE_STORE,          /* STORE that caches a value along a get's path */
+} KadRpcKind;
+
+typedef struct {
+    uint32_t from, to;
+    uint32_t lookup, lookup_gen;
+    SimTimerId timer;
+    uint8_t  kind;
+    uint8_t  hop;             /* of the queried candidate */
+} KadRpc;
+
+typedef enum { CAND_NEW, CAND_ASKED, CAND_DONE, CAND_FAILED } KadCandState;
+
+typedef struct {
+    uint32_t node;
+    uint8_t  state;
+    uint8_t  hop;             /* length of the referral chain that led to it */
+    uint8_t  had_value;
+    uint8_t  unused;
+} KadCand;
+
+typedef enum {
+    P_LOOKUP, P_STORE, P_GET,             /* operations of the workload: reported */
+    P_JOIN, P_JOIN_REFRESH,               /* a join's self-lookup and bucket refreshes */
+    P_REFRESH, P_REPLICATE, P_REPUBLISH,  /* maintenance */
+} KadPurpose;
+
+typedef enum { PHASE_LOOKUP, PHASE_STORING, PHASE_CHILDREN } KadPhase;
+
+typedef struct {
+    uint8_t  purpose, phase;
+    uint8_t  find_value, final_round;
+    uint8_t  recursive, attempts;
+    uint16_t n, inflight;                 /* candidates; RPCs out */
+    uint16_t stall;                       /* replies in a row that brought nothing closer */
+    uint16_t pending;                     /* STORE acks or child lookups still awaited */
+    uint16_t acks;
+    uint32_t origin;
+    uint32_t parent, parent_gen;          /* join refresh: its join */
+    uint32_t value;                       /* what a get found / a store stores */
+    uint8_t  found, value_hop;
+    uint8_t  active;                      /* in use (pool records do not say) */
+    uint64_t op_id, key;
+    SimTime  start;
+    uint32_t messages, timeouts;
+    KadId    target;
+    KadCand  cands[];                     /* closest first; capacity Kad.shortlist */
+} KadLookup;
+
+struct Kad {
+    Sim *sim;
+    KadRtableParams rp;
+    guint k, alpha, id_bits, id_bytes, shortlist, value_size;
+    SimTime rpc_timeout, recursive_timeout, refresh, replicate, republish, expire;
+    gboolean recursive, oracle_bootstrap, cache_on_get, join_refresh;
+    uint16_t msg_type[KAD_MSG_TYPES];
+    uint16_t ev_timeout, ev_refresh, ev_replicate, ev_republish;
+
+    KadNode *nodes;
+    KadId   *ids;
+    uint32_t n_nodes, cap_nodes;
+    uint32_t *host_node;                  /* host -> current node number, or KAD_NONE */
+
+    KadPool msgs, rpcs, lookups;
+    KadOracle *oracle;
+    SimRngState rng;                      /* protocol-wide draws (oracle fills) */
+    GPtrArray *values;                    /* GBytes* by value handle; 0 is synthetic */
+    GArray *publications;                 /* KadPublication[] for republishing */
+    GHashTable *op_values;                /* op id -> value handle a get found (demo) */
+};
+
+typedef struct {
+    uint32_t node;
+    uint16_t epoch;
+    uint32_t value;
+    KadId key;
+} KadPublication;
+
+static inline KadNode *kad_node(Kad *kad, uint32_t n) { return &kad->nodes[n]; }
+static inline KadLookup *kad_lookup_at(Kad *kad, uint32_t i)
+{
+    return kad_pool_at(&kad->lookups, i);
+}
+static inline KadRpc *kad_rpc_at(Kad *kad, uint32_t i) { return kad_pool_at(&kad->rpcs, i); }
+static inline KadMsg *kad_msg_at(Kad *kad, uint32_t i) { return kad_pool_at(&kad->msgs, i); }
+
+/* kad_proto.c */
+uint32_t kad_msg_new(Kad *kad, KadMsgType type, uint32_t from, uint32_t to);
+void kad_msg_send(Kad *kad, uint32_t msg);
+uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, uint8_t hop,
+                      SimTime timeout);
+void kad_store_local(Kad *kad, uint32_t node, const KadId *key, uint32_t value);
+const KadItem *kad_store_find(Kad *kad, uint32_t node, const KadId *key);
+void kad_fill_from_oracle(Kad *kad, uint32_t node);
+void kad_note_seen(Kad *kad, uint32_t node, uint32_t contact);
+void kad_join_complete(Kad *kad, uint32_t node);
+
+/* kad_lookup.c */
+/* Start a lookup of target from origin; `parent`: the join a join refresh belongs to, or
+ * KAD_NONE. May finish before it returns (nothing to ask). */
+uint32_t kad_lookup_start(Kad *kad, uint32_t origin, const KadId *target, KadPurpose purpose,
+                          uint64_t op_id, uint64_t key, uint32_t value, uint32_t parent);
+void kad_lookup_reply(Kad *kad, uint32_t lookup, const KadRpc *rpc, const KadMsg *msg);
+void kad_lookup_timeout(Kad *kad, uint32_t lookup, const KadRpc *rpc);
+void kad_lookup_store_done(Kad *kad, uint32_t lookup, gboolean acked);
+void kad_lookup_abandon_node(Kad *kad, uint32_t node);
+void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *msg);

@@ -1,0 +1,386 @@
+#include "kad_rtable.h"
+
+#include <string.h>
+
+/* One bucket record; `entries` holds k contacts (head = least recently seen) followed by the
+ * replacement cache (most recently seen last). */
+typedef struct {
+    uint8_t  count;
+    uint8_t  repl_count;
+    uint8_t  pinging;     /* an eviction ping for this bucket is outstanding */
+    uint8_t  unused;
+    uint32_t touched;     /* simulated second of the last lookup into this range */
+    uint32_t entries[];
+} Bucket;
+
+#define NO_PING (KAD_MAX_NODES + 1)
+
+static inline uint32_t node_of(uint32_t entry) { return entry & KAD_CONTACT_MASK; }
+static inline uint32_t fails_of(uint32_t entry) { return entry >> KAD_CONTACT_BITS; }
+
+void kad_rtable_params_init(KadRtableParams *p)
+{
+    g_assert(p->b >= 1 && p->b <= 8 && p->k >= 1 && p->k <= 255 && p->repl <= 255);
+    p->per_level = (1u << p->b) - 1;
+    p->max_depth = p->id_bits / p->b;
+    p->bucket_size = sizeof(Bucket) + sizeof(uint32_t) * (p->k + p->repl);
+}
+
+static inline Bucket *bucket_at(const KadRtable *rt, const KadRtableParams *p, guint i)
+{
+    return (Bucket *) (rt->block + (gsize) i * p->bucket_size);
+}
+
+static inline guint home_index(const KadRtable *rt, const KadRtableParams *p)
+{
+    return rt->depth * p->per_level;
+}
+
+guint kad_rtable_buckets(const KadRtable *rt, const KadRtableParams *p)
+{
+    return home_index(rt, p) + 1;
+}
+
+void kad_rtable_init(KadRtable *rt, const KadRtableParams *p)
+{
+    rt->depth = 0;
+    rt->block = g_malloc0(p->bucket_size);
+}
+
+void kad_rtable_free(KadRtable *rt)
+{
+    g_free(rt->block);
+    rt->block = NULL;
+    rt->depth = 0;
+}
+
+void kad_rtable_clear(KadRtable *rt, const KadRtableParams *p)
+{
+    kad_rtable_free(rt);
+    kad_rtable_init(rt, p);
+}
+
+/* The b-bit digit of id at `level`. */
+static guint digit_at(const KadId *id, guint level, guint b)
+{
+    guint d = 0;
+    for (guint i = 0; i < b; i++)
+        d = (d << 1) | kad_id_bit(id, level * b + i);
+    return d;
+}
+
+static guint bucket_for_depth(guint depth, const KadRtableParams *p, const KadId *self,
+                              const KadId *id)
+{
+    guint level = kad_id_cpl(self, id, p->id_bits) / p->b;
+    if (level >= depth)
+        return depth * p->per_level;
+    guint own = digit_at(self, level, p->b), d = digit_at(id, level, p->b);
+    return level * p->per_level + (d < own ? d : d - 1);
+}
+
+guint kad_rtable_bucket_of(const KadRtable *rt, const KadRtableParams *p, const KadId *self,
+                           const KadId *id)
+{
+    return bucket_for_depth(rt->depth, p, self, id);
+}
+
+static int find_entry(const Bucket *bk, guint from, guint to, uint32_t node)
+{
+    for (guint i = from; i < to; i++)
+        if (node_of(bk->entries[i]) == node)
+            return (int) i;
+    return -1;
+}
+
+static void remove_at(uint32_t *entries, guint *count, guint pos)
+{
+    memmove(&entries[pos], &entries[pos + 1], sizeof(uint32_t) * (*count - pos - 1));
+    (*count)--;
+}
+
+/* Put node at the tail of the replacement cache, dropping the oldest when full. */
+static void repl_add(Bucket *bk, const KadRtableParams *p, uint32_t node)
+{
+    if (p->repl == 0)
+        return;
+    uint32_t *repl = bk->entries + p->k;
+    guint n = bk->repl_count;
+    int at = find_entry(bk, p->k, p->k + n, node);
+    if (at >= 0)
+        remove_at(repl, &n, (guint) at - p->k);
+    else if (n == p->repl)
+        remove_at(repl, &n, 0);
+    repl[n++] = node;
+    bk->repl_count = (uint8_t) n;
+}
+
+/* Add one more level: the home bucket's contacts spread over the new level and the new home. */
+static void split(KadRtable *rt, const KadRtableParams *p, const KadId *ids, const KadId *self)
+{
+    Bucket *old_home = bucket_at(rt, p, home_index(rt, p));
+    guint levels_bytes = (guint) (home_index(rt, p) * p->bucket_size);
+    guint new_depth = rt->depth + 1u;
+    guint new_buckets = new_depth * p->per_level + 1;
+    uint8_t *block = g_malloc0(new_buckets * p->bucket_size);
+    memcpy(block, rt->block, levels_bytes);
+    KadRtable fresh = { block, (uint16_t) new_depth };
+    for (guint i = rt->depth * p->per_level; i < new_buckets; i++)
+        bucket_at(&fresh, p, i)->touched = old_home->touched;
+    for (guint i = 0; i < old_home->count; i++) {
+        uint32_t e = old_home->entries[i];
+        Bucket *to = bucket_at(&fresh, p, bucket_for_depth(new_depth, p, self, &ids[node_of(e)]));
+        to->entries[to->count++] = e;
+    }
+    for (guint i = 0; i < old_home->repl_count; i++) {
+        uint32_t node = old_home->entries[p->k + i];
+        repl_add(bucket_at(&fresh, p, bucket_for_depth(new_depth, p, self, &ids[node])), p, node);
+    }
+    g_free(rt->block);
+    *rt = fresh;
+}
+
+KadRtSeen kad_rtable_seen(KadRtable *rt, const KadRtableParams *p, const KadId *ids,
+                          uint32_t self, uint32_t contact, uint32_t *ping_out)
+{
+    if (contact == self)
+        return KAD_RT_SELF;
+    const KadId *self_id = &ids[self];
+    for (;;) {
+        guint bi = kad_rtable_bucket_of(rt, p, self_id, &ids[contact]);
+        Bucket *bk = bucket_at(rt, p, bi);
+        guint n = bk->count;
+        int at = find_entry(bk, 0, n, contact);
+        if (at >= 0) {  /* known: to the tail, failures forgotten */
+            remove_at(bk->entries, &n, (guint) at);
+            bk->entries[n++] = contact;
+            return KAD_RT_MOVED;
+        }
+        if (n < p->k) {
+            bk->entries[bk->count++] = contact;
+            guint rn = bk->repl_count;
+            int r = find_entry(bk, p->k, p->k + rn, contact);
+            if (r >= 0) {
+                remove_at(bk->entries + p->k, &rn, (guint) r - p->k);
+                bk->repl_count = (uint8_t) rn;
+            }
+            return KAD_RT_ADDED;
+        }
+        if (bi == home_index(rt, p) && rt->depth < p->max_depth) {
+            split(rt, p, ids, self_id);
+            continue;
+        }
+        repl_add(bk, p, contact);
+        *ping_out = NO_PING;
+        if (!bk->pinging) {
+            bk->pinging = 1;
+            *ping_out = node_of(bk->entries[0]);
+        }
+        return KAD_RT_FULL;
+    }
+}
+
+gboolean kad_rtable_failed(KadRtable *rt, const KadRtableParams *p, const KadId *ids,
+                           uint32_t self, uint32_t contact, gboolean evict)
+{
+    if (contact == self)
+        return FALSE;
+    Bucket *bk = bucket_at(rt, p, kad_rtable_bucket_of(rt, p, &ids[self], &ids[contact]));
+    guint n = bk->count;
+    int at = find_entry(bk, 0, n, contact);
+    if (at < 0) {  /* not in the table; a failing replacement candidate is dropped */
+        guint rn = bk->repl_count;
+        int r = find_entry(bk, p->k, p->k + rn, contact);
+        if (r >= 0) {
+            remove_at(bk->entries + p->k, &rn, (guint) r - p->k);
+            bk->repl_count = (uint8_t) rn;
+        }
+        return FALSE;
+    }
+    uint32_t fails = MIN(fails_of(bk->entries[at]) + 1, KAD_MAX_FAILS);
+    if (!evict && fails < p->stale_limit && bk->repl_count == 0) {
+        bk->entries[at] = contact | (fails << KAD_CONTACT_BITS);
+        return FALSE;
+    }
+    remove_at(bk->entries, &n, (guint) at);
+    if (bk->repl_count > 0)
+        bk->entries[n++] = bk->entries[p->k + --bk->repl_count];
+    bk->count = (uint8_t) n;
+    return TRUE;
+}
+
+void kad_rtable_ping_done(KadRtable *rt, const KadRtableParams *p, const KadId *ids,
+                          uint32_t self, uint32_t contact)
+{
+    bucket_at(rt, p, kad_rtable_bucket_of(rt, p, &ids[self], &ids[contact]))->pinging = 0;
+}
+
+gboolean kad_rtable_contains(const KadRtable *rt, const KadRtableParams *p, const KadId *ids,
+                             uint32_t self, uint32_t contact)
+{
+    if (contact == self)
+        return FALSE;
+    const Bucket *bk = bucket_at(rt, p, kad_rtable_bucket_of(rt, p, &ids[self], &ids[contact]));
+    return find_entry(bk, 0, bk->count, contact) >= 0;
+}
+
+/* Insert node into out[0..*n) kept sorted by distance to target, at most max long. */
+static void insert_sorted(const KadId *ids, const KadId *target, uint32_t *out, guint *n,
+                          guint max, uint32_t node)
+{
+    guint i = *n;
+    if (i == max) {
+        if (!kad_id_closer(target, &ids[node], &ids[out[max - 1]]))
+            return;
+        i--;
+    } else {
+        (*n)++;
+    }
+    while (i > 0 && kad_id_closer(target, &ids[node], &ids[out[i - 1]])) {
+        out[i] = out[i - 1];
+        i--;
+    }
+    out[i] = node;
+}
+
+static void add_bucket(const Bucket *bk, const KadId *ids, const KadId *target, uint32_t *out,
+                       guint *n, guint max)
+{
+    for (guint i = 0; i < bk->count; i++)
+        insert_sorted(ids, target, out, n, max, node_of(bk->entries[i]));
+}
+
+guint kad_rtable_closest(const KadRtable *rt, const KadRtableParams *p, const KadId *ids,
+                         const KadId *self, const KadId *target, uint32_t *out, guint max)
+{
+    guint n = 0, home = home_index(rt, p);
+    if (max == 0)
+        return 0;
+    if (p->b != 1) {  /* general case: every contact */
+        for (guint i = 0; i <= home; i++)
+            add_bucket(bucket_at(rt, p, i), ids, target, out, &n, max);
+        return n;
+    }
+    /* b = 1: bucket i < depth holds the contacts whose distance to us has its top bit at i.
+     * For a target t with j = cpl(self, t) < depth, bucket j's contacts are closest to t, then
+     * every deeper bucket and home (their distance to t has its top bit at j), then buckets j-1,
+     * j-2, ..., 0, each group farther than the one before. So groups come in order and we stop
+     * when a group completes the list: a few buckets are read instead of all of them. */
+    guint j = kad_id_cpl(self, target, p->id_bits);
+    if (j >= home) {
+        add_bucket(bucket_at(rt, p, home), ids, target, out, &n, max);
+        j = home;
+    } else {
+        add_bucket(bucket_at(rt, p, j), ids, target, out, &n, max);
+        if (n < max)
+            for (guint i = j + 1; i <= home; i++)
+                add_bucket(bucket_at(rt, p, i), ids, target, out, &n, max);
+    }
+    for (guint i = j; i-- > 0 && n < max;)
+        add_bucket(bucket_at(rt, p, i), ids, target, out, &n, max);
+    return n;
+}
+
+guint kad_rtable_size(const KadRtable *rt, const KadRtableParams *p)
+{
+    guint n = 0, buckets = kad_rtable_buckets(rt, p);
+    for (guint i = 0; i < buckets; i++)
+        n += bucket_at(rt, p, i)->count;
+    return n;
+}
+
+guint kad_rtable_bucket_count(const KadRtable *rt, const KadRtableParams *p, guint bucket)
+{
+    return bucket_at(rt, p, bucket)->count;
+}
+
+uint32_t kad_rtable_bucket_contact(const KadRtable *rt, const KadRtableParams *p, guint bucket,
+                                   guint j)
+{
+    const Bucket *bk = bucket_at(rt, p, bucket);
+    g_assert(j < bk->count);
+    return node_of(bk->entries[j]);
+}
+
+guint kad_rtable_bucket_repl_count(const KadRtable *rt, const KadRtableParams *p, guint bucket)
+{
+    return bucket_at(rt, p, bucket)->repl_count;
+}
+
+uint32_t kad_rtable_bucket_touched(const KadRtable *rt, const KadRtableParams *p, guint bucket)
+{
+    return bucket_at(rt, p, bucket)->touched;
+}
+
+void kad_rtable_touch(KadRtable *rt, const KadRtableParams *p, const KadId *self,
+                      const KadId *target, uint32_t now_s)
+{
+    if (kad_id_equal(self, target))
+        return;
+    bucket_at(rt, p, kad_rtable_bucket_of(rt, p, self, target))->touched = now_s;
+}
+
+/* Set bits [start, start + len) of id to value (len <= 8). */
+static void set_bits(KadId *id, guint start, guint len, guint value)
+{
+    for (guint i = 0; i < len; i++) {
+        guint pos = start + i;
+        uint64_t mask = 1ULL << (63 - (pos & 63));
+        if ((value >> (len - 1 - i)) & 1u)
+            id->w[pos >> 6] |= mask;
+        else
+            id->w[pos >> 6] &= ~mask;
+    }
+}
+
+KadId kad_rtable_bucket_random_id(const KadRtable *rt, const KadRtableParams *p,
+                                  const KadId *self, guint bucket, SimRngState *rng)
+{
+    KadId id = kad_id_random(rng, p->id_bits);
+    guint level = bucket / p->per_level;
+    guint prefix = MIN(level * p->b, p->id_bits);
+    /* copy self's first `prefix` bits */
+    for (guint pos = 0; pos < prefix; pos++)
+        set_bits(&id, pos, 1, kad_id_bit(self, pos));
+    if (bucket != home_index(rt, p)) {
+        guint idx = bucket % p->per_level, own = digit_at(self, level, p->b);
+        set_bits(&id, prefix, p->b, idx < own ? idx : idx + 1);
+    }
+    return id;
+}
+
+gsize kad_rtable_bytes(const KadRtable *rt, const KadRtableParams *p)
+{
+    return kad_rtable_buckets(rt, p) * p->bucket_size;
+}
+
+gboolean kad_rtable_check(const KadRtable *rt, const KadRtableParams *p, const KadId *ids,
+                          uint32_t self, char **why)
+{
+    guint buckets = kad_rtable_buckets(rt, p);
+    GHashTable *seen = g_hash_table_new(NULL, NULL);
+    gboolean ok = TRUE;
+    for (guint i = 0; i < buckets && ok; i++) {
+        const Bucket *bk = bucket_at(rt, p, i);
+        if (bk->count > p->k || bk->repl_count > p->repl) {
+            *why = g_strdup_printf("bucket %u holds %u contacts (k = %u)", i, bk->count, p->k);
+            ok = FALSE;
+        }
+        for (guint j = 0; j < bk->count && ok; j++) {
+            uint32_t node = node_of(bk->entries[j]);
+            if (node == self) {
+                *why = g_strdup_printf("bucket %u holds the node itself", i);
+                ok = FALSE;
+            } else if (kad_rtable_bucket_of(rt, p, &ids[self], &ids[node]) != i) {
+                *why = g_strdup_printf("contact %u is in bucket %u, its prefix says %u", node, i,
+                                       kad_rtable_bucket_of(rt, p, &ids[self], &ids[node]));
+                ok = FALSE;
+            } else if (!g_hash_table_add(seen, GUINT_TO_POINTER(node + 1))) {
+                *why = g_strdup_printf("contact %u appears twice", node);
+                ok = FALSE;
+            }
+        }
+    }
+    g_hash_table_destroy(seen);
+    return ok;
+}
