@@ -1,14 +1,7 @@
 /* Latency models (sim/latency_*.c) and jitter: sample statistics against the parameters, and
  * every way a [network] latency setting can be wrong. Seeds are fixed: nothing can flake. */
-#include <glib/gstdio.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <math.h>
-#include <string.h>
-
-#include "cunit_main.h"
-#include "sim.h"
 #include "sim_net.h"
+#include "model_helpers.h"
 
 #define KING_SMALL TEST_DATA_DIR "/king_small.txt"
 /* Mean one-way delay of tests/data/king_small.txt over its distinct pairs (computed by the
@@ -17,23 +10,12 @@
 #define KING_SMALL_HOSTS 20
 #define PAIRS 1000000
 
-static SimConfig *cfg_from(const char *ini, GError **error)
-{
-    SimConfig *cfg = sim_config_new();
-    sim_declare(cfg);
-    if (!sim_config_load_data(cfg, "test.ini", ini, error)) {
-        sim_config_free(cfg);
-        return NULL;
-    }
-    return cfg;
-}
-
 /* A latency model of `hosts` hosts from the [network] lines given; asserts it builds. */
 static SimLatency *latency_from(const char *network, guint hosts, SimConfig **cfg_out)
 {
     g_autofree char *ini = g_strdup_printf("[network]\n%s", network);
     GError *err = NULL;
-    SimConfig *cfg = cfg_from(ini, &err);
+    SimConfig *cfg = model_cfg_new(ini, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
     SimLatency *lat = sim_latency_new(cfg, 7, hosts, &err);
     if (!lat)
@@ -78,9 +60,6 @@ static double median_of(double *v, guint n)
     return (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-#define ASSERT_REL(x, expected, tol) \
-    CU_ASSERT(fabs((x) - (expected)) <= (tol) * fabs(expected))
-
 static void test_constant_latency_is_the_same_for_every_message(void)
 {
     SimConfig *cfg;
@@ -98,6 +77,7 @@ static void test_uniform_per_pair_has_mean_of_bounds_and_is_symmetric(void)
     SimLatency *lat = latency_from("latency = uniform\nlatency_min = 20ms\nlatency_max = 100ms\n",
                                    100000, &cfg);
     double *v = sample_ms(lat, 100000, PAIRS);
+    model_report("uniform(20ms,100ms) pair: mean ms", mean_of(v, PAIRS), 60);
     ASSERT_REL(mean_of(v, PAIRS), 60.0, 0.002);
     for (guint i = 0; i < PAIRS; i++)
         CU_ASSERT(v[i] >= 20 && v[i] <= 100);
@@ -123,6 +103,8 @@ static void test_uniform_per_message_draws_afresh(void)
     double m = mean_of(v, PAIRS), var = 0;
     for (guint i = 0; i < PAIRS; i++)
         var += (v[i] - m) * (v[i] - m);
+    model_report("uniform(20ms,100ms) message: mean ms", m, 60);
+    model_report("uniform(20ms,100ms) message: variance ms^2", var / PAIRS, 6400.0 / 12);
     ASSERT_REL(var / PAIRS, 6400.0 / 12, 0.01);
     g_free(v);
     sim_latency_free(lat);
@@ -135,7 +117,9 @@ static void test_lognormal_defaults_reproduce_king_rtt_median_and_mean(void)
     SimConfig *cfg;
     SimLatency *lat = latency_from("latency = lognormal\n", 100000, &cfg);
     double *v = sample_ms(lat, 100000, PAIRS);
+    model_report("lognormal defaults pair: RTT mean ms", 2 * mean_of(v, PAIRS), 178);
     ASSERT_REL(2 * mean_of(v, PAIRS), 178.0, 0.01);
+    model_report("lognormal defaults pair: RTT median ms", 2 * median_of(v, PAIRS), 156);
     ASSERT_REL(2 * median_of(v, PAIRS), 156.0, 0.01);
     ASSERT_REL(sim_latency_mean(lat) / 1e6, 78 * exp(0.5137 * 0.5137 / 2), 1e-9);
     g_free(v);
@@ -149,6 +133,8 @@ static void test_lognormal_per_message_has_median_and_mean_of_parameters(void)
     SimLatency *lat = latency_from("latency = lognormal\nlatency_median = 50ms\n"
                                    "latency_sigma = 1\nlatency_draw = message\n", 2, &cfg);
     double *v = sample_ms(lat, 2, PAIRS);
+    model_report("lognormal(50ms, 1) message: mean ms", mean_of(v, PAIRS), 50 * exp(0.5));
+    model_report("lognormal(50ms, 1) message: median ms", median_of(v, PAIRS), 50);
     ASSERT_REL(mean_of(v, PAIRS), 50 * exp(0.5), 0.01);
     ASSERT_REL(median_of(v, PAIRS), 50.0, 0.01);
     g_free(v);
@@ -162,6 +148,7 @@ static void test_euclidean_sphere_mean_is_quarter_circumference_times_factor(voi
     SimLatency *lat = latency_from("latency = euclidean\n", 100000, &cfg);
     double *v = sample_ms(lat, 100000, PAIRS);
     double expected = M_PI / 2 * 6371 * 0.008 + 10;  /* 90.05 ms */
+    model_report("euclidean sphere defaults: mean ms", mean_of(v, PAIRS), expected);
     ASSERT_REL(mean_of(v, PAIRS), expected, 0.005);
     ASSERT_REL(sim_latency_mean(lat) / 1e6, expected, 1e-9);
     for (guint i = 0; i < PAIRS; i++)  /* at most half the circumference away */
@@ -180,6 +167,8 @@ static void test_euclidean_plane_mean_distance_is_0_5214_side(void)
                                    "euclidean_side = 1000\neuclidean_per_km = 100us\n"
                                    "euclidean_access = 0\n", 100000, &cfg);
     double *v = sample_ms(lat, 100000, PAIRS);
+    model_report("euclidean plane 1000km, 100us/km: mean ms", mean_of(v, PAIRS),
+                 0.5214054331647207 * 1000 * 0.1);
     ASSERT_REL(mean_of(v, PAIRS), 0.5214054331647207 * 1000 * 0.1, 0.005);
     g_free(v);
     sim_latency_free(lat);
@@ -202,6 +191,8 @@ static void test_matrix_delays_are_half_the_file_rtts(void)
             /* the file is symmetric, and its one missing entry takes the reverse one */
             CU_ASSERT_EQUAL(sim_latency_delay(lat, a, b), sim_latency_delay(lat, b, a));
         }
+    model_report("matrix king_small.txt: mean one-way ms",
+                 sum / (KING_SMALL_HOSTS * (KING_SMALL_HOSTS - 1)), KING_SMALL_MEAN_MS);
     ASSERT_REL(sum / (KING_SMALL_HOSTS * (KING_SMALL_HOSTS - 1)), KING_SMALL_MEAN_MS, 1e-6);
     ASSERT_REL(sim_latency_mean(lat) / 1e6, KING_SMALL_MEAN_MS, 1e-6);
     sim_latency_free(lat);
@@ -229,6 +220,7 @@ static void test_jitter_adds_uniform_delay_on_top_of_any_model(void)
     double *v = sample_ms(lat, 2, PAIRS);
     for (guint i = 0; i < PAIRS; i++)
         CU_ASSERT(v[i] >= 50 && v[i] <= 60);
+    model_report("constant 50ms + jitter 10ms: mean ms", mean_of(v, PAIRS), 55);
     ASSERT_REL(mean_of(v, PAIRS), 55.0, 0.001);
     ASSERT_REL(sim_latency_mean(lat) / 1e6, 55.0, 1e-9);
     g_free(v);
@@ -238,47 +230,8 @@ static void test_jitter_adds_uniform_delay_on_top_of_any_model(void)
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
-/* Loading the [network] lines, then building the model, fails with a message holding all of
- * the needles (NULL-terminated). */
-static void expect_error(const char *network, ...)
-{
-    g_autofree char *ini = g_strdup_printf("[network]\n%s", network);
-    GError *err = NULL;
-    SimConfig *cfg = cfg_from(ini, &err);
-    SimLatency *lat = cfg ? sim_latency_new(cfg, 1, 10, &err) : NULL;
-    CU_ASSERT_PTR_NULL(lat);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(err);
-    va_list ap;
-    va_start(ap, network);
-    for (const char *needle; (needle = va_arg(ap, const char *));) {
-        if (!strstr(err->message, needle))
-            fprintf(stderr, "\n'%s' not in: %s\n", needle, err->message);
-        CU_ASSERT_PTR_NOT_NULL(strstr(err->message, needle));
-    }
-    va_end(ap);
-    g_error_free(err);
-    sim_latency_free(lat);
-    sim_config_free(cfg);
-}
-
-/* A file in a fresh temporary folder with `text`; returns its path (caller frees). */
-static char *temp_file(const char *text)
-{
-    char *dir = g_dir_make_tmp("kadsim-test-XXXXXX", NULL);
-    char *path = g_build_filename(dir, "matrix.txt", NULL);
-    g_file_set_contents(path, text, -1, NULL);
-    g_free(dir);
-    return path;
-}
-
-static void remove_temp_file(char *path)
-{
-    char *dir = g_path_get_dirname(path);
-    g_remove(path);
-    g_rmdir(dir);
-    g_free(dir);
-    g_free(path);
-}
+/* Building a Sim with these [network] lines fails with a message holding all the needles. */
+#define expect_error(network, ...) model_expect_error("[network]\n" network, __VA_ARGS__)
 
 static void test_unknown_latency_model_is_an_error_naming_the_key(void)
 {
@@ -338,25 +291,27 @@ static void test_missing_matrix_file_is_an_error_naming_file_and_key(void)
 
 static void test_malformed_matrix_line_is_an_error_naming_file_line_and_key(void)
 {
-    char *path = temp_file("# rtt\n0 10 20\n10 0 x7\n20 30 0\n");
-    g_autofree char *ini = g_strdup_printf("latency = matrix\nlatency_matrix = %s\n", path);
+    char *path = model_temp_file("m.txt", "# rtt\n0 10 20\n10 0 x7\n20 30 0\n");
+    g_autofree char *ini = g_strdup_printf("[network]\nlatency = matrix\nlatency_matrix = %s\n",
+                                           path);
     g_autofree char *where = g_strdup_printf("%s:3:", path);
-    expect_error(ini, "[network] latency_matrix", where, "'x7' is not a number", NULL);
-    remove_temp_file(path);
+    model_expect_error(ini, "[network] latency_matrix", where, "'x7' is not a number", NULL);
+    model_temp_remove(path);
 }
 
 static void test_non_square_matrix_is_an_error_naming_the_line(void)
 {
-    char *path = temp_file("0 10 20\n10 0\n20 30 0\n");
-    g_autofree char *ini = g_strdup_printf("latency = matrix\nlatency_matrix = %s\n", path);
+    char *path = model_temp_file("m.txt", "0 10 20\n10 0\n20 30 0\n");
+    g_autofree char *ini = g_strdup_printf("[network]\nlatency = matrix\nlatency_matrix = %s\n",
+                                           path);
     g_autofree char *where = g_strdup_printf("%s:2:", path);
-    expect_error(ini, "[network] latency_matrix", where, "square", NULL);
-    remove_temp_file(path);
-    path = temp_file("0 10 20\n10 0 5\n");
+    model_expect_error(ini, "[network] latency_matrix", where, "square", NULL);
+    model_temp_remove(path);
+    path = model_temp_file("m.txt", "0 10 20\n10 0 5\n");
     g_free(ini);
-    ini = g_strdup_printf("latency = matrix\nlatency_matrix = %s\n", path);
-    expect_error(ini, "[network] latency_matrix", "2 rows for 3 columns", NULL);
-    remove_temp_file(path);
+    ini = g_strdup_printf("[network]\nlatency = matrix\nlatency_matrix = %s\n", path);
+    model_expect_error(ini, "[network] latency_matrix", "2 rows for 3 columns", NULL);
+    model_temp_remove(path);
 }
 
 static CU_TestInfo tests[] = {
