@@ -126,7 +126,7 @@ struct Kad {
     KadRtableParams rp;
     guint k, alpha, id_bits, id_bytes, shortlist, value_size;
     SimTime rpc_timeout, recursive_timeout, refresh, replicate, republish, expire;
-    gboolean recursive, oracle_bootstrap, cache_on_get, join_refresh;
+    gboolean recursive, oracle_bootstrap, cache_on_get, join_refresh, eviction_ping;
     uint16_t msg_type[KAD_MSG_TYPES];
     uint16_t ev_timeout, ev_refresh, ev_replicate, ev_republish;
 

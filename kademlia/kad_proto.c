@@ -12,6 +12,7 @@
 
 enum { MODE_ITERATIVE, MODE_RECURSIVE };
 enum { BOOT_REAL, BOOT_ORACLE };
+enum { EVICT_PING, EVICT_CACHE };
 
 static const SimCfgKey kad_keys[] = {
     { "kademlia", "id_bits", SIM_CFG_INT, "160", KAD_ID_MIN_BITS, KAD_ID_MAX_BITS, NULL, NULL,
@@ -24,6 +25,11 @@ static const SimCfgKey kad_keys[] = {
       "Bits per routing digit (section 4.2, accelerated lookups); 1 = plain Kademlia" },
     { "kademlia", "replacement_cache", SIM_CFG_INT, "4", 0, 255, NULL, NULL,
       "Contacts kept per bucket to replace stale ones (section 4.1)" },
+    { "kademlia", "eviction", SIM_CFG_CHOICE, "ping", 0, 0, "ping|cache", NULL,
+      "A new contact meeting a full bucket: ping (section 2.2: ping the least-recently-seen\n"
+      "contact, evict it only if it does not answer; the newcomer waits in the replacement\n"
+      "cache) or cache (section 4.1: no ping; the newcomer waits in the replacement cache and\n"
+      "replaces a contact when one fails an RPC; far fewer messages)" },
     { "kademlia", "stale_limit", SIM_CFG_INT, "5", 1, 15, NULL, NULL,
       "Failed RPCs in a row after which a contact is dropped (section 4.1: 5)" },
     { "kademlia", "rpc_timeout", SIM_CFG_DURATION, "1s", 1e-6, 3600, NULL, NULL,
@@ -109,6 +115,7 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad->republish = sim_config_get_duration(cfg, "kademlia", "republish");
     kad->expire = sim_config_get_duration(cfg, "kademlia", "expire");
     kad->cache_on_get = sim_config_get_bool(cfg, "kademlia", "cache_on_get");
+    kad->eviction_ping = sim_config_get_choice(cfg, "kademlia", "eviction") == EVICT_PING;
     kad->value_size = (guint) sim_config_get_int(cfg, "kademlia", "value_size");
 
     for (int t = 0; t < KAD_MSG_TYPES; t++)
@@ -257,8 +264,12 @@ void kad_note_seen(Kad *kad, uint32_t node, uint32_t contact)
 {
     uint32_t ping = KAD_NONE;
     KadRtSeen r = kad_rtable_seen(&kad->nodes[node].rt, &kad->rp, kad->ids, node, contact, &ping);
-    if (r == KAD_RT_FULL && ping <= KAD_MAX_NODES)
-        send_evict_ping(kad, node, ping);
+    if (r == KAD_RT_FULL && ping <= KAD_MAX_NODES) {
+        if (kad->eviction_ping)
+            send_evict_ping(kad, node, ping);
+        else
+            kad_rtable_ping_done(&kad->nodes[node].rt, &kad->rp, kad->ids, node, ping);
+    }
 #ifdef KADSIM_DEBUG_CHECKS
     char *why = NULL;
     if (!kad_rtable_check(&kad->nodes[node].rt, &kad->rp, kad->ids, node, &why))
