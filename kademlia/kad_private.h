@@ -62,6 +62,7 @@ typedef struct {
     GArray   *store;          /* KadItem[], NULL while empty */
     SimRngState rng;
     uint32_t host;
+    uint32_t srtt_us;         /* smoothed RTT of its RPCs (rpc_timeout_rtt), 0 until measured */
     uint16_t epoch;           /* changes when the node goes down: stale timers see it */
     uint8_t  state;           /* KadNodeState */
     uint8_t  filled : 1;      /* bootstrap = oracle: table filled */
@@ -79,6 +80,7 @@ typedef struct {
     uint32_t from, to;
     uint32_t lookup, lookup_gen;
     SimTimerId timer;
+    SimTime  sent;
     uint8_t  kind;
     uint8_t  hop;             /* of the queried candidate */
 } KadRpc;
@@ -125,6 +127,7 @@ struct Kad {
     Sim *sim;
     KadRtableParams rp;
     guint k, alpha, id_bits, id_bytes, shortlist, value_size;
+    double rtt_factor;
     SimTime rpc_timeout, recursive_timeout, refresh, replicate, republish, expire;
     gboolean recursive, oracle_bootstrap, cache_on_get, join_refresh, eviction_ping;
     uint16_t msg_type[KAD_MSG_TYPES];

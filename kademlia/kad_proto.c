@@ -34,6 +34,10 @@ static const SimCfgKey kad_keys[] = {
       "Failed RPCs in a row after which a contact is dropped (section 4.1: 5)" },
     { "kademlia", "rpc_timeout", SIM_CFG_DURATION, "1s", 1e-6, 3600, NULL, NULL,
       "Time to wait for the reply to an RPC" },
+    { "kademlia", "rpc_timeout_rtt", SIM_CFG_DOUBLE, "0", 0, 100, NULL, NULL,
+      "When > 0, an RPC's timeout is this multiple of the node's smoothed round-trip time\n"
+      "(updated on every reply as TCP does: srtt = 7/8 srtt + 1/8 rtt), at most rpc_timeout;\n"
+      "0 = always rpc_timeout" },
     { "kademlia", "lookup", SIM_CFG_CHOICE, "iterative", 0, 0, "iterative|recursive", NULL,
       "Lookups: iterative (the origin asks alpha nodes at a time) or recursive (the query is\n"
       "forwarded node to node and the last node answers the origin)" },
@@ -103,6 +107,7 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad_rtable_params_init(&kad->rp);
     kad->shortlist = kad->k * KAD_SHORTLIST_PER_K;
     kad->rpc_timeout = sim_config_get_duration(cfg, "kademlia", "rpc_timeout");
+    kad->rtt_factor = sim_config_get_double(cfg, "kademlia", "rpc_timeout_rtt");
     kad->recursive = sim_config_get_choice(cfg, "kademlia", "lookup") == MODE_RECURSIVE;
     kad->recursive_timeout = kad->recursive
                                  ? sim_config_get_duration(cfg, "kademlia", "recursive_timeout")
@@ -225,6 +230,26 @@ static void count_for_rpc(Kad *kad, uint32_t rpc, uint32_t rpc_gen)
         kad_lookup_at(kad, r->lookup)->messages++;
 }
 
+/* rpc_timeout_rtt > 0: a multiple of the node's smoothed RTT, never above the fixed timeout. */
+static SimTime adaptive_timeout(const Kad *kad, uint32_t node, SimTime fixed)
+{
+    uint32_t srtt_us = kad->nodes[node].srtt_us;
+    if (kad->rtt_factor <= 0 || srtt_us == 0)
+        return fixed;
+    SimTime t = (SimTime) (kad->rtt_factor * (double) srtt_us * (double) SIM_US);
+    return CLAMP(t, 1, fixed);
+}
+
+/* Fold one measured round trip into the node's smoothed RTT (RFC 6298's alpha = 1/8). */
+static void note_rtt(Kad *kad, uint32_t node, SimTime rtt)
+{
+    KadNode *n = &kad->nodes[node];
+    uint64_t sample = (uint64_t) MAX(rtt / SIM_US, 1);
+    sample = MIN(sample, (uint64_t) UINT32_MAX);
+    n->srtt_us = n->srtt_us == 0 ? (uint32_t) sample
+                                 : (uint32_t) ((7 * (uint64_t) n->srtt_us + sample) / 8);
+}
+
 uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, uint8_t hop,
                       SimTime timeout)
 {
@@ -237,7 +262,9 @@ uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, 
     r->hop = hop;
     r->lookup = lookup;
     r->lookup_gen = lookup == KAD_NONE ? 0 : kad_pool_gen(&kad->lookups, lookup);
+    r->sent = sim_now(kad->sim);
     uint32_t gen = kad_pool_gen(&kad->rpcs, ri);
+    timeout = adaptive_timeout(kad, m->from, timeout);
     m->rpc = ri;
     m->rpc_gen = gen;
     SimNode host = kad->nodes[m->from].host;
@@ -309,6 +336,8 @@ static void on_reply(Kad *kad, const KadMsg *m)
         return;
     sim_cancel(kad->sim, r.timer);
     kad_pool_release(&kad->rpcs, m->rpc);
+    if (!(m->flags & KAD_MSG_RECURSIVE))  /* a recursive answer's delay is the whole path's */
+        note_rtt(kad, r.from, sim_now(kad->sim) - r.sent);
     if (r.kind == RPC_EVICT_PING)
         kad_rtable_ping_done(&kad->nodes[r.from].rt, &kad->rp, kad->ids, r.from, r.to);
     if (r.lookup == KAD_NONE || !kad_pool_valid(&kad->lookups, r.lookup, r.lookup_gen))
