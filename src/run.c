@@ -1,32 +1,58 @@
+/* run — one scenario from the command line: configuration, simulation, results folder, plots,
+ * and what the user sees meanwhile (a progress line) and afterwards (a short summary). */
 #include "config.h"
 
 #include "run.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "kad.h"
 #include "sim.h"
+#include "sim_results.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
+/* A run stopped by a signal exits as the shell reports a death by that signal, 128 + signo,
+ * so that scripts and job schedulers see it did not complete; its results are partial. */
+#define EXIT_SIGNALLED(signo) (128 + (signo))
+/* Seconds of wall time between two progress lines. */
+#define PROGRESS_EVERY_S 0.5
+#define RESULTS_ROOT "results"
 
-/* The simulation that SIGINT should stop (one per process when run from the command line). */
+/* The simulation that SIGINT and SIGTERM stop (one per process from the command line), and
+ * the signal that did. */
 static Sim *volatile interrupt_target;
+static volatile sig_atomic_t interrupt_signal;
 
 static void on_interrupt(int signo)
 {
+    interrupt_signal = signo;
     if (interrupt_target)
         sim_request_stop(interrupt_target);
+    /* A second Ctrl-C while the results are written kills at once; PARTIAL says so. */
+    signal(signo, SIG_DFL);
 }
 
-/* All keys the program knows: the engine's, the protocol's. */
+static void catch_interrupts(Sim *sim)
+{
+    interrupt_target = sim;
+    struct sigaction sa = { .sa_handler = sim ? on_interrupt : SIG_DFL };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);  /* what batch schedulers send at the time limit */
+}
+
+/* All keys the program knows: the engine's, the results', the protocol's. */
 static SimConfig *config_new(void)
 {
     SimConfig *cfg = sim_config_new();
     sim_declare(cfg);
+    sim_results_declare(cfg);
     kad_protocol_class.declare(cfg);
     return cfg;
 }
@@ -43,68 +69,266 @@ static gboolean load_config(SimConfig *cfg, const KadsimOptions *opt, GError **e
     for (char **s = opt->sets; s && *s; s++)
         if (!sim_config_set_override(cfg, *s, error))
             return FALSE;
+    /* The title is resolved into run.ini, so a rerun from run.ini plots under the same name. */
+    if (!*sim_config_get_string(cfg, "output", "title")) {
+        g_autofree char *name = sim_config_name(cfg);
+        return sim_config_set(cfg, "output", "title", name, NULL, error);
+    }
     return TRUE;
 }
 
-typedef struct {
-    guint64 done[SIM_OP_KINDS], ok[SIM_OP_KINDS];
-} OpTally;
+/* ---- labels --------------------------------------------------------------------------- */
 
-static void tally_op(void *ctx, const SimOp *op)
+/* A resolved value by name, or NULL when the key is not declared (e.g. a protocol's keys
+ * while it is being written): the subtitle names what exists. Caller frees. */
+static char *optional_value(GKeyFile *resolved, const char *section, const char *key)
 {
-    OpTally *t = ctx;
-    t->done[op->kind]++;
-    t->ok[op->kind] += op->success;
+    return g_key_file_get_value(resolved, section, key, NULL);
+}
+
+/* "1000 nodes, 1h (warm-up 10min), churn none, k 20, alpha 3, seed 1": the key parameters,
+ * for plot titles. */
+static char *make_subtitle(const SimConfig *cfg)
+{
+    g_autofree char *data = sim_config_to_data(cfg, NULL);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_key_file_load_from_data(kf, data, (gsize) -1, G_KEY_FILE_NONE, NULL);
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "%" G_GINT64_FORMAT " nodes",
+                           sim_config_get_int(cfg, "simulation", "nodes"));
+    g_autofree char *duration = optional_value(kf, "simulation", "duration");
+    g_autofree char *warmup = optional_value(kf, "simulation", "warmup");
+    g_string_append_printf(s, ", %s", duration);
+    if (warmup && strcmp(warmup, "0") != 0)
+        g_string_append_printf(s, " (warm-up %s)", warmup);
+    static const struct { const char *section, *key, *label; } shown[] = {
+        { "churn", "model", "churn" }, { "network", "latency", "latency" },
+        { "network", "loss", "loss" },
+        { "kademlia", "k", "k" }, { "kademlia", "alpha", "alpha" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(shown); i++) {
+        g_autofree char *v = optional_value(kf, shown[i].section, shown[i].key);
+        if (v && strcmp(v, "none") != 0)
+            g_string_append_printf(s, ", %s %s", shown[i].label, v);
+    }
+    g_string_append_printf(s, ", seed %" G_GINT64_FORMAT,
+                           sim_config_get_int(cfg, "simulation", "seed"));
+    return g_string_free(s, FALSE);
+}
+
+/* ---- progress ------------------------------------------------------------------------- */
+
+typedef struct {
+    SimTime until;
+    gint64 wall_start_us, last_us;
+    uint64_t last_events;
+    gboolean shown;
+} Progress;
+
+/* "1h02min" style for an ETA in wall seconds. */
+static void format_eta(char *buf, gsize n, double s)
+{
+    if (!(s >= 0) || s > 99 * 3600)
+        g_strlcpy(buf, "--", n);
+    else if (s >= 3600)
+        g_snprintf(buf, n, "%dh%02dmin", (int) (s / 3600), (int) (s / 60) % 60);
+    else if (s >= 60)
+        g_snprintf(buf, n, "%dmin%02ds", (int) (s / 60), (int) s % 60);
+    else
+        g_snprintf(buf, n, "%ds", (int) s);
+}
+
+static void show_progress(Sim *sim, void *ctx)
+{
+    Progress *p = ctx;
+    gint64 now_us = g_get_monotonic_time();
+    double done = p->until > 0 ? (double) sim_now(sim) / (double) p->until : 1.0;
+    double rate = (double) (sim_events_processed(sim) - p->last_events)
+                  / MAX(1e-6, (double) (now_us - p->last_us) / 1e6);
+    double elapsed = (double) (now_us - p->wall_start_us) / 1e6;
+    char eta[32];
+    format_eta(eta, sizeof eta, done > 0 ? elapsed * (1 - done) / done : -1);
+    g_autofree char *at = sim_time_format(sim_now(sim) - sim_now(sim) % SIM_S);
+    g_autofree char *of = sim_time_format(p->until);
+    fprintf(stderr, "\r\033[K  %s of %s (%.1f%%)  %.2fM events/s  %u nodes up  ETA %s", at, of,
+            100 * done, rate / 1e6, sim_hosts_up(sim), eta);
+    fflush(stderr);
+    p->last_us = now_us;
+    p->last_events = sim_events_processed(sim);
+    p->shown = TRUE;
+}
+
+static void clear_progress(const Progress *p)
+{
+    if (p->shown)
+        fputs("\r\033[K", stderr);
+}
+
+/* ---- plots ---------------------------------------------------------------------------- */
+
+/* The gnuplot to run: $KADSIM_GNUPLOT if set (empty: none), else the one configure found. */
+static const char *gnuplot_program(void)
+{
+    const char *env = g_getenv("KADSIM_GNUPLOT");
+    return env ? env : KADSIM_GNUPLOT;
+}
+
+/* The plot scripts: $KADSIM_PLOTS_DIR, the source tree (a build not installed), or the
+ * installed copy. */
+static char *find_plot_scripts(void)
+{
+    const char *candidates[] = { g_getenv("KADSIM_PLOTS_DIR"), KADSIM_SRCDIR "/plots",
+                                 KADSIM_PKGDATADIR "/plots" };
+    for (gsize i = 0; i < G_N_ELEMENTS(candidates); i++) {
+        if (!candidates[i])
+            continue;
+        g_autofree char *probe = g_build_filename(candidates[i], "common.gp", NULL);
+        if (g_file_test(probe, G_FILE_TEST_IS_REGULAR))
+            return g_strdup(candidates[i]);
+    }
+    return NULL;
+}
+
+/* Render the plots if we can; says why not otherwise. Plots are derived from the CSV files,
+ * so a plot that fails is a warning, not a failed run. Returns TRUE when they were made. */
+static gboolean render_plots(const char *dir, const KadsimOptions *opt, const char **why_not)
+{
+    const char *gnuplot = gnuplot_program();
+    if (opt->no_plots)
+        return *why_not = "--no-plots", FALSE;
+    if (!*gnuplot)
+        return *why_not = "gnuplot not found", FALSE;
+    g_autofree char *scripts = find_plot_scripts();
+    if (!scripts)
+        return *why_not = "plot scripts not found (set KADSIM_PLOTS_DIR)", FALSE;
+    g_autoptr(GError) error = NULL;
+    if (!sim_results_render_plots(dir, gnuplot, scripts, &error)) {
+        fprintf(stderr, "kadsim: warning: plots not rendered: %s\n", error->message);
+        return *why_not = "gnuplot failed", FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- the human summary ---------------------------------------------------------------- */
+
+static double metric(const SimResults *res, const char *name)
+{
+    double v = NAN;
+    sim_results_metric(res, name, &v);
+    return v;
+}
+
+static void print_summary(const SimResults *res, const KadsimOptions *opt, gboolean plotted,
+                          const char *why_not)
+{
+    const char *dir = sim_results_dir(res);
+    printf("%s: %.0f nodes, %.0f events, %.4g s simulated in %.3g s of wall time%s\n",
+           opt->scenario, metric(res, "nodes"), metric(res, "events"),
+           metric(res, "sim_time_s"), metric(res, "wall_s"),
+           sim_results_partial(res) ? " (INTERRUPTED: partial results)" : "");
+    if (metric(res, "lookups") > 0) {
+        printf("  lookups %.0f: %.1f%% succeeded", metric(res, "lookups"),
+               100 * metric(res, "lookup_success_rate"));
+        if (!isnan(metric(res, "lookup_correct_rate")))
+            printf(", %.1f%% found the true closest", 100 * metric(res, "lookup_correct_rate"));
+        if (!isnan(metric(res, "hops_mean")))
+            printf(", mean hops %.2f, median latency %.1f ms", metric(res, "hops_mean"),
+                   metric(res, "latency_ms_p50"));
+        printf("\n");
+    }
+    if (metric(res, "stores") > 0)
+        printf("  stores  %.0f: %.1f%% succeeded\n", metric(res, "stores"),
+               100 * metric(res, "store_success_rate"));
+    if (metric(res, "gets") > 0)
+        printf("  gets    %.0f: %.1f%% succeeded\n", metric(res, "gets"),
+               100 * metric(res, "get_success_rate"));
+    printf("  traffic %.1f bytes/s per node (measurement window)\n",
+           metric(res, "bytes_per_node_per_s"));
+    printf("  results: %s/ (summary.csv, ops.csv, timeseries.csv, hops.csv, latency_cdf.csv)\n",
+           dir);
+    if (plotted)
+        printf("  plots:   %s/{hops,latency_cdf,timeseries,bandwidth}.{png,svg}\n", dir);
+    else
+        printf("  plots:   not rendered (%s); later: plots/render.sh %s\n", why_not, dir);
+}
+
+/* ---- the run -------------------------------------------------------------------------- */
+
+static int fail(int status, const GError *error)
+{
+    fprintf(stderr, "kadsim: %s\n", error->message);
+    return status;
+}
+
+static int run_sim(SimConfig *cfg, const KadsimOptions *opt, const char *dir)
+{
+    g_autoptr(GError) error = NULL;
+    if (!sim_results_check_dir(dir, opt->force, &error))
+        return fail(EXIT_USAGE, error);  /* before building what may be a large simulation */
+    Sim *sim = sim_new(cfg, &kad_protocol_class, &error);
+    if (!sim)
+        return fail(EXIT_USAGE, error);
+    g_autofree char *subtitle = make_subtitle(cfg);
+    SimResultsOptions ropt = {
+        .force = opt->force, .header = "kadsim " PACKAGE_VERSION, .subtitle = subtitle,
+    };
+    SimResults *res = sim_results_new(sim, dir, &ropt, &error);
+    if (!res) {
+        sim_free(sim);
+        return fail(g_error_matches(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_EXISTS)
+                        ? EXIT_USAGE : EXIT_RUNTIME, error);
+    }
+    SimTime until = sim_config_get_duration(cfg, "simulation", "duration");
+    Progress progress = { .until = until, .wall_start_us = g_get_monotonic_time() };
+    progress.last_us = progress.wall_start_us;
+    if (!opt->quiet && isatty(STDERR_FILENO))
+        sim_set_progress(sim, show_progress, &progress, PROGRESS_EVERY_S);
+
+    catch_interrupts(sim);
+    SimStopReason why = sim_run(sim, until);
+    clear_progress(&progress);
+
+    int status = EXIT_SUCCESS;
+    if (!sim_check_conservation(sim, &error)) {
+        fprintf(stderr, "kadsim: internal error: %s\n", error->message);
+        g_clear_error(&error);
+        status = EXIT_RUNTIME;
+    }
+    if (!sim_results_finish(res, why, &error)) {
+        fprintf(stderr, "kadsim: cannot write the results: %s\n", error->message);
+        status = EXIT_RUNTIME;
+    } else {
+        const char *why_not = NULL;
+        gboolean plotted = render_plots(dir, opt, &why_not);
+        if (!opt->quiet)
+            print_summary(res, opt, plotted, why_not);
+    }
+    catch_interrupts(NULL);
+    if (status == EXIT_SUCCESS && why == SIM_STOP_REQUESTED)
+        status = EXIT_SIGNALLED(interrupt_signal ? interrupt_signal : SIGINT);
+    sim_results_free(res);
+    sim_free(sim);
+    return status;
 }
 
 int kadsim_run_main(const KadsimOptions *opt)
 {
     g_autoptr(GError) error = NULL;
     SimConfig *cfg = config_new();
+    int status;
     if (!load_config(cfg, opt, &error)) {
-        fprintf(stderr, "kadsim: %s\n", error->message);
-        sim_config_free(cfg);
-        return EXIT_USAGE;
-    }
-    if (opt->check_only) {
+        status = fail(EXIT_USAGE, error);
+    } else if (opt->check_only) {
         g_autofree char *text = sim_config_to_data(cfg, "kadsim " PACKAGE_VERSION
                                                    ": resolved configuration");
         fputs(text, stdout);
-        sim_config_free(cfg);
-        return EXIT_SUCCESS;
+        status = EXIT_SUCCESS;
+    } else {
+        g_autofree char *name = sim_config_name(cfg);
+        g_autofree char *dir = opt->out_dir ? g_strdup(opt->out_dir)
+                                            : g_build_filename(RESULTS_ROOT, name, NULL);
+        status = run_sim(cfg, opt, dir);
     }
-    Sim *sim = sim_new(cfg, &kad_protocol_class, &error);
-    if (!sim) {
-        fprintf(stderr, "kadsim: %s\n", error->message);
-        sim_config_free(cfg);
-        return EXIT_USAGE;
-    }
-    OpTally tally = { 0 };
-    SimObserver obs = { .op_done = tally_op };
-    sim_add_observer(sim, &obs, &tally);
-
-    interrupt_target = sim;
-    signal(SIGINT, on_interrupt);
-    SimStopReason why = sim_run(sim, sim_config_get_duration(cfg, "simulation", "duration"));
-    signal(SIGINT, SIG_DFL);
-    interrupt_target = NULL;
-
-    int status = EXIT_SUCCESS;
-    if (!sim_check_conservation(sim, &error)) {
-        fprintf(stderr, "kadsim: internal error: %s\n", error->message);
-        status = EXIT_RUNTIME;
-    }
-    if (!opt->quiet) {
-        printf("%s: %" G_GUINT64_FORMAT " events, %u hosts up at the end%s\n",
-               opt->scenario, sim_events_processed(sim), sim_hosts_up(sim),
-               why == SIM_STOP_REQUESTED ? " (interrupted)" : "");
-        for (int k = 0; k < SIM_OP_KINDS; k++)
-            if (tally.done[k])
-                printf("  %-7s %8" G_GUINT64_FORMAT " done, %5.1f%% succeeded\n",
-                       sim_op_kind_name((SimOpKind) k), tally.done[k],
-                       100.0 * (double) tally.ok[k] / (double) tally.done[k]);
-    }
-    sim_free(sim);
     sim_config_free(cfg);
     return status;
 }

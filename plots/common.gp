@@ -1,0 +1,36 @@
+# common.gp — shared set-up of kadsim's plot scripts (loaded by each of them).
+#
+# Variables a caller may set with -e before the script:
+#   dir         the results folder to plot (default: the current folder)
+#   outdir      where the images go (default: dir)
+#   formats     image formats, among "png svg" (default: both)
+#   out_suffix  appended to image names (kadsim renders to NAME.tmp, then renames)
+if (!exists("dir")) dir = "."
+if (!exists("outdir")) outdir = dir
+if (!exists("formats")) formats = "png svg"
+if (!exists("out_suffix")) out_suffix = ""
+load dir."/labels.gp"
+
+set datafile separator comma
+# Titles and names (FIND_NODE, my_scenario) are plain text, not enhanced markup.
+set termoption noenhanced
+set key noenhanced box opaque
+set grid lc rgb "#dddddd"
+set border 3
+set tics nomirror
+set style fill solid 0.8 border -1
+
+# The title of every plot: what it shows, then the scenario and its key parameters.
+plot_title(what) = sprintf("%s — %s%s\n%s", what, title, partial ? " (PARTIAL run)" : "", subtitle)
+
+# Time axis: the largest unit that keeps the numbers readable.
+time_div = end_s > 2 * 86400 ? 86400 : end_s > 3 * 3600 ? 3600 : end_s > 180 ? 60 : 1
+time_unit = time_div == 86400 ? "d" : time_div == 3600 ? "h" : time_div == 60 ? "min" : "s"
+
+# Set the terminal and output file for one format; call before each plot command.
+term_png = "set terminal pngcairo size 1000,640 font 'sans,11' linewidth 1.5"
+term_svg = "set terminal svg size 1000,640 font 'sans,11' dynamic background rgb 'white'"
+image(name, fmt) = sprintf("%s/%s.%s%s", outdir, name, fmt, out_suffix)
+
+# When a plot has no data, draw this note in an empty frame rather than fail.
+no_data(text) = sprintf("set label 99 '%s' at graph 0.5, 0.5 center front", text)

@@ -1,0 +1,27 @@
+#!/bin/sh
+# render.sh DIR... — render the plots of kadsim results folders: DIR/{hops,latency_cdf,
+# timeseries,bandwidth}.{png,svg}. Needs gnuplot 5 (GNUPLOT=... to choose another binary).
+#   plots/render.sh results/churn
+#   plots/render.sh --compare results/k8 results/k16 results/k20   (overlay, in the current folder)
+set -e
+here=$(dirname "$0")
+gnuplot=${GNUPLOT:-gnuplot}
+if [ $# -eq 0 ]; then
+    echo "usage: $0 DIR...  |  $0 --compare DIR DIR..." >&2
+    exit 2
+fi
+if [ "$1" = "--compare" ]; then
+    shift
+    exec "$gnuplot" -e "dirs='$*'" "$here/compare.gp"
+fi
+for dir in "$@"; do
+    if [ ! -f "$dir/labels.gp" ]; then
+        echo "$0: $dir is not a kadsim results folder (no labels.gp)" >&2
+        exit 1
+    fi
+    quoted=$(printf "%s" "$dir" | sed "s/'/''/g")
+    for plot in hops latency_cdf timeseries bandwidth; do
+        "$gnuplot" -e "dir='$quoted'" "$here/$plot.gp"
+    done
+    echo "$dir: hops, latency_cdf, timeseries, bandwidth (.png, .svg)"
+done

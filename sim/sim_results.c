@@ -1,0 +1,1056 @@
+#include "sim_results.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <gsl/gsl_sort_float.h>
+#include <gsl/gsl_sort_ushort.h>
+#include <gsl/gsl_statistics_float.h>
+#include <gsl/gsl_statistics_ushort.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "sim_stats.h"
+
+G_DEFINE_QUARK(sim-results-error-quark, sim_results_error)
+
+/* stdio buffer of the streamed tables: large writes, few system calls. */
+#define STREAM_BUFFER (1 << 20)
+/* latency_cdf.csv: the exact empirical CDF up to this many samples, then this many quantiles. */
+#define CDF_POINTS 1000
+/* Hop counts are kept as unsigned short; a longer path is clamped (no lookup gets near). */
+#define HOPS_MAX 65535
+#define TMP_SUFFIX ".tmp"
+/* Event data of the sampler: an interval boundary, or the end of the warm-up. */
+enum { SAMPLE_INTERVAL, SAMPLE_WARMUP };
+
+static const SimCfgKey output_keys[] = {
+    { "output", "interval", SIM_CFG_DURATION, "1min", 0.001, 100.0 * 365 * 86400, NULL, NULL,
+      "Length of one row of timeseries.csv (simulated time)" },
+    { "output", "ops", SIM_CFG_BOOL, "true", 0, 0, NULL, NULL,
+      "Write ops.csv, one row per operation (about 80 bytes each)" },
+    { "output", "title", SIM_CFG_STRING, "", 0, 0, NULL, NULL,
+      "Title of the plots; empty: the scenario file's name" },
+};
+
+/* Every file a run may write, so that --force replaces exactly these and nothing else. */
+static const char *const data_files[] = {
+    "run.ini", "ops.csv", "timeseries.csv", "hops.csv", "latency_cdf.csv", "summary.csv",
+    "perf.csv", "labels.gp", NULL,
+};
+const char *const sim_results_plot_names[] = { "hops", "latency_cdf", "timeseries", "bandwidth",
+                                               NULL };
+static const char *const plot_formats[] = { "png", "svg", NULL };
+
+/* ---- files written under a temporary name ---------------------------------------------- */
+
+typedef struct {
+    char *path, *tmp;
+    FILE *f;
+} AtomicFile;
+
+static gboolean io_fail(GError **error, const char *path, int err)
+{
+    g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_IO, "%s: %s", path, g_strerror(err));
+    return FALSE;
+}
+
+static gboolean atomic_open(AtomicFile *af, const char *dir, const char *name, GError **error)
+{
+    af->path = g_build_filename(dir, name, NULL);
+    af->tmp = g_strconcat(af->path, TMP_SUFFIX, NULL);
+    af->f = fopen(af->tmp, "w");
+    if (!af->f)
+        return io_fail(error, af->tmp, errno);
+    setvbuf(af->f, NULL, _IOFBF, STREAM_BUFFER);
+    return TRUE;
+}
+
+static void atomic_clear(AtomicFile *af)
+{
+    g_clear_pointer(&af->path, g_free);
+    g_clear_pointer(&af->tmp, g_free);
+}
+
+/* Flush to disk and rename into place; the file is complete or absent, never half-written. */
+static gboolean atomic_commit(AtomicFile *af, GError **error)
+{
+    if (!af->f)
+        return TRUE;
+    int err = 0;
+    if (fflush(af->f) != 0 || ferror(af->f) || fsync(fileno(af->f)) != 0)
+        err = errno ? errno : EIO;
+    if (fclose(af->f) != 0 && !err)
+        err = errno;
+    af->f = NULL;
+    if (!err && g_rename(af->tmp, af->path) != 0)
+        err = errno;
+    gboolean ok = err ? io_fail(error, af->tmp, err) : TRUE;
+    if (!ok)
+        g_unlink(af->tmp);
+    atomic_clear(af);
+    return ok;
+}
+
+static void atomic_abandon(AtomicFile *af)
+{
+    if (af->f) {
+        fclose(af->f);
+        af->f = NULL;
+        g_unlink(af->tmp);
+    }
+    atomic_clear(af);
+}
+
+static gboolean write_whole_file(const char *dir, const char *name, const char *text,
+                                 GError **error)
+{
+    AtomicFile af = { 0 };
+    if (!atomic_open(&af, dir, name, error)) {
+        atomic_clear(&af);
+        return FALSE;
+    }
+    fputs(text, af.f);
+    return atomic_commit(&af, error);
+}
+
+/* ---- number formatting (locale-independent: the program runs under setlocale) ---------- */
+
+/* t nanoseconds in `unit`, exactly, without trailing zeros: 1.5 s -> "1.5", 60 s -> "60". */
+static void append_time(GString *out, SimTime t, SimTime unit)
+{
+    g_assert(t >= 0);
+    g_string_append_printf(out, "%" PRId64, t / unit);
+    SimTime frac = t % unit;
+    if (frac == 0)
+        return;
+    int digits = 0;
+    for (SimTime u = unit; u > 1; u /= 10)
+        digits++;
+    while (frac % 10 == 0) {
+        frac /= 10;
+        digits--;
+    }
+    g_string_append_printf(out, ".%0*" PRId64, digits, frac);
+}
+
+/* A real number with 9 significant digits; NaN is an empty field. */
+static void append_real(GString *out, double v)
+{
+    if (isnan(v))
+        return;
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    g_string_append(out, g_ascii_formatd(buf, sizeof buf, "%.9g", v == 0 ? 0.0 : v));
+}
+
+static void append_count(GString *out, uint64_t n)
+{
+    g_string_append_printf(out, "%" PRIu64, n);
+}
+
+/* A CSV header or a name inside one: message type names as the protocol gave them, with
+ * anything but letters, digits and '_' replaced so gnuplot's column("bytes_X") finds them. */
+static char *column_safe(const char *name)
+{
+    char *s = g_strdup(name);
+    for (char *p = s; *p; p++)
+        if (!g_ascii_isalnum(*p) && *p != '_')
+            *p = '_';
+    return s;
+}
+
+/* ---- state ---------------------------------------------------------------------------- */
+
+/* Samples of successful operations: what the quantiles need, nothing more. */
+typedef struct {
+    GArray *latency_ms;  /* float */
+    GArray *hops;        /* unsigned short */
+} Samples;
+
+/* Operations of one kind in the measurement window. */
+typedef struct {
+    uint64_t done, ok, correct_known, correct;
+    SimMoments messages, timeouts;
+    Samples ok_samples;
+} KindStats;
+
+/* Message counters of all types at one moment. */
+typedef struct {
+    uint64_t *sent, *bytes, *lost;
+} MsgSnapshot;
+
+/* The open row of timeseries.csv. */
+typedef struct {
+    SimTime start;
+    uint64_t joins, leaves, crashes;
+    uint64_t done[SIM_OP_KINDS], ok[SIM_OP_KINDS];
+    double node_ns;           /* integral of hosts up over the interval, host-nanoseconds */
+    Samples lookups;          /* successful lookups that finished in the interval */
+    MsgSnapshot at_start;
+} Interval;
+
+typedef struct {
+    char *name;
+    SimEstimate e;
+    gboolean count;           /* a whole number: written without exponent */
+} Metric;
+
+struct SimResults {
+    Sim *sim;
+    char *dir;
+    char *subtitle;
+    SimTime interval, warmup, duration;
+    guint n_types;            /* message types known when the run started */
+    gboolean write_ops, finished, partial;
+    gint64 wall_start_us;
+
+    AtomicFile ops, timeseries;
+    GString *line;            /* reused row buffer */
+
+    /* hosts: our own count, updated by the observer, for the node-time integrals */
+    guint up;
+    SimTime last_change;
+    double window_node_ns;
+    uint64_t window_joins, window_leaves, window_crashes;
+
+    KindStats kinds[SIM_OP_KINDS];
+    uint64_t total[SIM_OP_KINDS];  /* finished operations of the whole run, warm-up included */
+    Interval cur;
+    MsgSnapshot at_warmup;
+    gboolean warmup_seen;
+    SimTime end;              /* where the run stopped (finish) */
+    guint rows;               /* timeseries rows written */
+
+    GArray *metrics;          /* Metric[]: summary.csv then perf.csv */
+    guint n_summary;          /* how many of them belong to summary.csv */
+};
+
+static void samples_init(Samples *s)
+{
+    s->latency_ms = g_array_new(FALSE, FALSE, sizeof(float));
+    s->hops = g_array_new(FALSE, FALSE, sizeof(unsigned short));
+}
+
+static void samples_free(Samples *s)
+{
+    if (s->latency_ms)
+        g_array_free(s->latency_ms, TRUE);
+    if (s->hops)
+        g_array_free(s->hops, TRUE);
+}
+
+static void samples_add(Samples *s, const SimOp *op)
+{
+    float ms = (float) sim_time_to_ms(op->end - op->start);
+    unsigned short hops = (unsigned short) MIN(op->hops, HOPS_MAX);
+    g_array_append_val(s->latency_ms, ms);
+    g_array_append_val(s->hops, hops);
+}
+
+static void samples_sort(Samples *s)
+{
+    gsl_sort_float((float *) (void *) s->latency_ms->data, 1, s->latency_ms->len);
+    gsl_sort_ushort((unsigned short *) (void *) s->hops->data, 1, s->hops->len);
+}
+
+static const float *samples_latency(const Samples *s)
+{
+    return (const float *) (const void *) s->latency_ms->data;
+}
+
+static const unsigned short *samples_hops(const Samples *s)
+{
+    return (const unsigned short *) (const void *) s->hops->data;
+}
+
+static void snapshot_init(MsgSnapshot *m, guint n)
+{
+    m->sent = g_new0(uint64_t, n);
+    m->bytes = g_new0(uint64_t, n);
+    m->lost = g_new0(uint64_t, n);
+}
+
+static void snapshot_free(MsgSnapshot *m)
+{
+    g_free(m->sent);
+    g_free(m->bytes);
+    g_free(m->lost);
+}
+
+static void snapshot_take(const SimResults *res, MsgSnapshot *m)
+{
+    for (guint t = 0; t < res->n_types; t++) {
+        const SimMsgCounters *c = sim_msg_counters(res->sim, (uint16_t) t);
+        m->sent[t] = c->sent;
+        m->bytes[t] = c->bytes_sent;
+        m->lost[t] = c->fate[SIM_FATE_LOST];
+    }
+}
+
+/* ---- the results folder --------------------------------------------------------------- */
+
+void sim_results_declare(SimConfig *cfg)
+{
+    sim_config_declare(cfg, "What the run writes to its results folder (see docs/output.md)",
+                       output_keys, G_N_ELEMENTS(output_keys));
+}
+
+static gboolean is_known_file(const char *name)
+{
+    g_autofree char *base = g_str_has_suffix(name, TMP_SUFFIX)
+        ? g_strndup(name, strlen(name) - strlen(TMP_SUFFIX)) : g_strdup(name);
+    if (strcmp(base, SIM_RESULTS_PARTIAL) == 0)
+        return TRUE;
+    for (int i = 0; data_files[i]; i++)
+        if (strcmp(base, data_files[i]) == 0)
+            return TRUE;
+    for (int i = 0; sim_results_plot_names[i]; i++)
+        for (int f = 0; plot_formats[f]; f++) {
+            g_autofree char *plot = g_strdup_printf("%s.%s", sim_results_plot_names[i],
+                                                    plot_formats[f]);
+            if (strcmp(base, plot) == 0)
+                return TRUE;
+        }
+    return FALSE;
+}
+
+/* What is in an existing folder: any entry at all, and whether it is a results folder. */
+static gboolean scan_dir(const char *dir, gboolean *empty, gboolean *ours, GError **error)
+{
+    GError *derr = NULL;
+    GDir *d = g_dir_open(dir, 0, &derr);
+    if (!d) {
+        g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_IO, "%s", derr->message);
+        g_error_free(derr);
+        return FALSE;
+    }
+    *empty = TRUE;
+    *ours = FALSE;
+    for (const char *name; (name = g_dir_read_name(d));) {
+        *empty = FALSE;
+        *ours |= strcmp(name, "run.ini") == 0 || strcmp(name, SIM_RESULTS_PARTIAL) == 0;
+    }
+    g_dir_close(d);
+    return TRUE;
+}
+
+gboolean sim_results_check_dir(const char *dir, gboolean force, GError **error)
+{
+    if (!g_file_test(dir, G_FILE_TEST_EXISTS))
+        return TRUE;
+    if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+        g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_IO,
+                    "%s exists and is not a folder; choose another results folder with -o", dir);
+        return FALSE;
+    }
+    gboolean empty, ours;
+    if (!scan_dir(dir, &empty, &ours, error))
+        return FALSE;
+    if (empty)
+        return TRUE;
+    if (!force) {
+        g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_EXISTS,
+                    "results folder %s already exists; use --force to replace its results, or "
+                    "-o DIR to write elsewhere", dir);
+        return FALSE;
+    }
+    if (!ours) {
+        g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_EXISTS,
+                    "%s is not empty and holds no kadsim results (no run.ini or PARTIAL); "
+                    "refusing to write into it even with --force", dir);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* --force: remove the files an earlier run wrote (and only those). */
+static gboolean remove_known_files(const char *dir, GError **error)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (!d)
+        return TRUE;
+    gboolean ok = TRUE;
+    for (const char *name; ok && (name = g_dir_read_name(d));) {
+        if (!is_known_file(name))
+            continue;
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        if (g_unlink(path) != 0)
+            ok = io_fail(error, path, errno);
+    }
+    g_dir_close(d);
+    return ok;
+}
+
+static const char partial_running_text[] =
+    "This results folder is incomplete: kadsim started writing it and did not finish.\n"
+    "If no kadsim is running on it, the run failed or was killed; files ending in .tmp are\n"
+    "unfinished. Run the scenario again (run.ini reproduces it) with --force.\n";
+
+/* ---- the header of timeseries.csv and its rows ---------------------------------------- */
+
+static const char timeseries_columns[] =
+    "time_s,duration_s,nodes_alive,nodes_alive_mean,joins,leaves,crashes,"
+    "join_ops,join_ops_ok,lookups,lookups_ok,stores,stores_ok,gets,gets_ok,"
+    "lookup_success_rate,hops_mean,hops_p50,hops_p90,hops_p99,"
+    "latency_ms_mean,latency_ms_p50,latency_ms_p90,latency_ms_p99,"
+    "messages,bytes,messages_lost,bytes_per_node_per_s";
+
+static void write_timeseries_header(SimResults *res)
+{
+    GString *h = g_string_new(timeseries_columns);
+    for (guint t = 0; t < res->n_types; t++) {
+        g_autofree char *name = column_safe(sim_msg_type_name(res->sim, (uint16_t) t));
+        g_string_append_printf(h, ",messages_%s,bytes_%s", name, name);
+    }
+    g_string_append_c(h, '\n');
+    fputs(h->str, res->timeseries.f);
+    g_string_free(h, TRUE);
+}
+
+static void interval_reset(SimResults *res, SimTime start)
+{
+    Interval *c = &res->cur;
+    c->start = start;
+    c->joins = c->leaves = c->crashes = 0;
+    memset(c->done, 0, sizeof c->done);
+    memset(c->ok, 0, sizeof c->ok);
+    c->node_ns = 0;
+    g_array_set_size(c->lookups.latency_ms, 0);
+    g_array_set_size(c->lookups.hops, 0);
+    snapshot_take(res, &c->at_start);
+}
+
+static gboolean interval_has_events(const Interval *c)
+{
+    uint64_t n = c->joins + c->leaves + c->crashes;
+    for (int k = 0; k < SIM_OP_KINDS; k++)
+        n += c->done[k];
+    return n > 0;
+}
+
+/* Hosts up times elapsed time, split at the end of the warm-up. */
+static void integrate_hosts(SimResults *res, SimTime now)
+{
+    SimTime from = res->last_change;
+    if (now <= from)
+        return;
+    res->cur.node_ns += (double) res->up * (double) (now - from);
+    SimTime window_from = MAX(from, res->warmup);
+    if (now > window_from)
+        res->window_node_ns += (double) res->up * (double) (now - window_from);
+    res->last_change = now;
+}
+
+/* Quantiles reported in summary.csv and timeseries.csv. */
+static const double report_p[] = { 0.5, 0.9, 0.99 };
+static const char *const report_p_names[] = { "p50", "p90", "p99" };
+#define N_STATS (1 + G_N_ELEMENTS(report_p))  /* the mean, then the quantiles */
+
+/* Mean and quantiles, with intervals, of the hops and latencies of the samples. */
+static void distribution(Samples *s, SimEstimate h[N_STATS], SimEstimate l[N_STATS])
+{
+    gsize n = s->hops->len;
+    samples_sort(s);
+    const unsigned short *hops = samples_hops(s);
+    const float *lat = samples_latency(s);
+    double hm = n ? gsl_stats_ushort_mean(hops, 1, n) : NAN;
+    double lm = n ? gsl_stats_float_mean(lat, 1, n) : NAN;
+    h[0] = sim_stats_mean_ci(hm, n > 1 ? gsl_stats_ushort_sd_m(hops, 1, n, hm) : NAN, n);
+    l[0] = sim_stats_mean_ci(lm, n > 1 ? gsl_stats_float_sd_m(lat, 1, n, lm) : NAN, n);
+    for (gsize i = 0; i < G_N_ELEMENTS(report_p); i++) {
+        h[i + 1] = sim_stats_ushort_quantile_ci(hops, n, report_p[i]);
+        l[i + 1] = sim_stats_float_quantile_ci(lat, n, report_p[i]);
+    }
+}
+
+static void append_distribution(GString *l, Samples *s)
+{
+    SimEstimate hops[N_STATS], lat[N_STATS];
+    distribution(s, hops, lat);
+    for (gsize i = 0; i < N_STATS; i++) {
+        g_string_append_c(l, ',');
+        append_real(l, hops[i].value);
+    }
+    for (gsize i = 0; i < N_STATS; i++) {
+        g_string_append_c(l, ',');
+        append_real(l, lat[i].value);
+    }
+}
+
+/* Write the open interval as a row ending at `end`, and open the next one. */
+static void flush_interval(SimResults *res, SimTime end)
+{
+    integrate_hosts(res, end);
+    Interval *c = &res->cur;
+    SimTime length = end - c->start;
+    GString *l = res->line;
+    g_string_truncate(l, 0);
+    append_time(l, c->start, SIM_S);
+    g_string_append_c(l, ',');
+    append_time(l, length, SIM_S);
+    g_string_append_printf(l, ",%u,", res->up);
+    append_real(l, length > 0 ? c->node_ns / (double) length : NAN);
+    g_string_append_printf(l, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, c->joins, c->leaves,
+                           c->crashes);
+    for (int k = 0; k < SIM_OP_KINDS; k++)
+        g_string_append_printf(l, ",%" PRIu64 ",%" PRIu64, c->done[k], c->ok[k]);
+    g_string_append_c(l, ',');
+    append_real(l, c->done[SIM_OP_LOOKUP]
+                       ? (double) c->ok[SIM_OP_LOOKUP] / (double) c->done[SIM_OP_LOOKUP] : NAN);
+    append_distribution(l, &c->lookups);
+
+    MsgSnapshot now = { 0 };
+    snapshot_init(&now, res->n_types);
+    snapshot_take(res, &now);
+    uint64_t msgs = 0, bytes = 0, lost = 0;
+    for (guint t = 0; t < res->n_types; t++) {
+        msgs += now.sent[t] - c->at_start.sent[t];
+        bytes += now.bytes[t] - c->at_start.bytes[t];
+        lost += now.lost[t] - c->at_start.lost[t];
+    }
+    g_string_append_printf(l, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", msgs, bytes, lost);
+    append_real(l, c->node_ns > 0 ? (double) bytes / (c->node_ns / SIM_S) : NAN);
+    for (guint t = 0; t < res->n_types; t++)
+        g_string_append_printf(l, ",%" PRIu64 ",%" PRIu64, now.sent[t] - c->at_start.sent[t],
+                               now.bytes[t] - c->at_start.bytes[t]);
+    snapshot_free(&now);
+    g_string_append_c(l, '\n');
+    fputs(l->str, res->timeseries.f);
+    res->rows++;
+    interval_reset(res, end);
+}
+
+/* ---- observing the run ---------------------------------------------------------------- */
+
+static void write_op_row(SimResults *res, const SimOp *op)
+{
+    GString *l = res->line;
+    g_string_truncate(l, 0);
+    g_string_append_printf(l, "%" PRIu64 ",", op->id);
+    append_time(l, op->start, SIM_S);
+    g_string_append_printf(l, ",%s,%u,%" PRIu64 ",%u,", sim_op_kind_name(op->kind), op->origin,
+                           op->key, op->hops);
+    append_time(l, op->end - op->start, SIM_MS);
+    g_string_append_printf(l, ",%u,%u,%d,", op->messages, op->timeouts, op->success ? 1 : 0);
+    if (op->correct >= 0)
+        g_string_append_c(l, op->correct ? '1' : '0');
+    g_string_append_c(l, '\n');
+    fwrite(l->str, 1, l->len, res->ops.f);
+}
+
+static void on_op_done(void *ctx, const SimOp *op)
+{
+    SimResults *res = ctx;
+    g_assert(op->kind < SIM_OP_KINDS && op->end >= op->start);
+    if (res->write_ops)
+        write_op_row(res, op);
+    Interval *c = &res->cur;
+    res->total[op->kind]++;
+    c->done[op->kind]++;
+    c->ok[op->kind] += op->success ? 1 : 0;
+    if (op->success && op->kind == SIM_OP_LOOKUP)
+        samples_add(&c->lookups, op);
+    if (op->start < res->warmup)
+        return;  /* started in the warm-up: listed in ops.csv, not in the statistics */
+    KindStats *k = &res->kinds[op->kind];
+    k->done++;
+    sim_moments_add(&k->messages, op->messages);
+    sim_moments_add(&k->timeouts, op->timeouts);
+    if (op->correct >= 0) {
+        k->correct_known++;
+        k->correct += op->correct ? 1 : 0;
+    }
+    if (op->success) {
+        k->ok++;
+        samples_add(&k->ok_samples, op);
+    }
+}
+
+static void on_host_changed(void *ctx, SimNode host, gboolean up, gboolean graceful)
+{
+    SimResults *res = ctx;
+    SimTime now = sim_now(res->sim);
+    integrate_hosts(res, now);
+    gboolean in_window = now >= res->warmup;
+    if (up) {
+        res->up++;
+        res->cur.joins++;
+        res->window_joins += in_window;
+    } else {
+        g_assert(res->up > 0);
+        res->up--;
+        if (graceful) {
+            res->cur.leaves++;
+            res->window_leaves += in_window;
+        } else {
+            res->cur.crashes++;
+            res->window_crashes += in_window;
+        }
+    }
+}
+
+static void on_sample(Sim *sim, void *ctx, const SimEvent *ev)
+{
+    SimResults *res = ctx;
+    SimTime now = sim_now(sim);
+    if (ev->data == SAMPLE_WARMUP) {
+        snapshot_take(res, &res->at_warmup);
+        res->warmup_seen = TRUE;
+        return;
+    }
+    flush_interval(res, now);
+    if (now + res->interval < res->duration)
+        sim_schedule(sim, now + res->interval, (uint16_t) ev->kind, 0, SAMPLE_INTERVAL,
+                     SIM_ORIGIN_ENGINE);
+}
+
+/* ---- opening ------------------------------------------------------------------------- */
+
+static char *make_header(const SimConfig *cfg, const char *header)
+{
+    GString *h = g_string_new(NULL);
+    if (header)
+        g_string_append_printf(h, "%s\n", header);
+    g_string_append_printf(h, "Resolved configuration of a run (seed %" G_GINT64_FORMAT "). "
+                           "Run it again with: kadsim -o DIR run.ini",
+                           sim_config_get_int(cfg, "simulation", "seed"));
+    return g_string_free(h, FALSE);
+}
+
+static gboolean open_folder(const char *dir, gboolean force, GError **error)
+{
+    if (!sim_results_check_dir(dir, force, error))
+        return FALSE;
+    if (g_mkdir_with_parents(dir, 0777) != 0)
+        return io_fail(error, dir, errno);
+    if (force && !remove_known_files(dir, error))
+        return FALSE;
+    return write_whole_file(dir, SIM_RESULTS_PARTIAL, partial_running_text, error);
+}
+
+SimResults *sim_results_new(Sim *sim, const char *dir, const SimResultsOptions *opt,
+                            GError **error)
+{
+    g_return_val_if_fail(sim_events_processed(sim) == 0, NULL);
+    static const SimResultsOptions defaults = { 0 };
+    opt = opt ? opt : &defaults;
+    const SimConfig *cfg = sim_config(sim);
+    if (!open_folder(dir, opt->force, error))
+        return NULL;
+
+    SimResults *res = g_new0(SimResults, 1);
+    res->sim = sim;
+    res->dir = g_strdup(dir);
+    res->subtitle = g_strdup(opt->subtitle ? opt->subtitle : "");
+    res->interval = sim_config_get_duration(cfg, "output", "interval");
+    res->warmup = sim_config_get_duration(cfg, "simulation", "warmup");
+    res->duration = sim_config_get_duration(cfg, "simulation", "duration");
+    res->write_ops = sim_config_get_bool(cfg, "output", "ops");
+    res->n_types = sim_msg_types(sim);
+    res->wall_start_us = g_get_monotonic_time();
+    res->line = g_string_sized_new(256);
+    res->metrics = g_array_new(FALSE, TRUE, sizeof(Metric));
+    for (int k = 0; k < SIM_OP_KINDS; k++)
+        samples_init(&res->kinds[k].ok_samples);
+    samples_init(&res->cur.lookups);
+    snapshot_init(&res->cur.at_start, res->n_types);
+    snapshot_init(&res->at_warmup, res->n_types);
+    interval_reset(res, 0);
+    res->warmup_seen = res->warmup == 0;
+
+    g_autofree char *header = make_header(cfg, opt->header);
+    g_autofree char *ini = sim_config_to_data(cfg, header);
+    if (!write_whole_file(dir, "run.ini", ini, error)
+        || !atomic_open(&res->timeseries, dir, "timeseries.csv", error)
+        || (res->write_ops && !atomic_open(&res->ops, dir, "ops.csv", error))) {
+        sim_results_free(res);
+        return NULL;
+    }
+    write_timeseries_header(res);
+    if (res->write_ops)
+        fputs("op,time_s,kind,origin,key,hops,latency_ms,messages,timeouts,success,correct\n",
+              res->ops.f);
+
+    SimObserver obs = { .op_done = on_op_done, .host_changed = on_host_changed };
+    sim_add_observer(sim, &obs, res);
+    uint16_t kind = sim_register_handler(sim, "results-sample", on_sample, res);
+    if (res->warmup > 0)
+        sim_schedule(sim, res->warmup, kind, 0, SAMPLE_WARMUP, SIM_ORIGIN_ENGINE);
+    if (res->interval < res->duration)
+        sim_schedule(sim, res->interval, kind, 0, SAMPLE_INTERVAL, SIM_ORIGIN_ENGINE);
+    return res;
+}
+
+/* ---- statistics ----------------------------------------------------------------------- */
+
+static void add_metric(SimResults *res, const char *name, SimEstimate e, gboolean count)
+{
+    Metric m = { g_strdup(name), e, count };
+    g_array_append_val(res->metrics, m);
+}
+
+static void add_count(SimResults *res, const char *name, double v)
+{
+    add_metric(res, name, (SimEstimate) { v, NAN, NAN }, TRUE);
+}
+
+static void add_value(SimResults *res, const char *name, double v)
+{
+    add_metric(res, name, (SimEstimate) { v, NAN, NAN }, FALSE);
+}
+
+/* The t interval of a mean of non-negative quantities (hops, timeouts) can reach below zero
+ * when the values are mostly 0; the quantity cannot. */
+static SimEstimate non_negative(SimEstimate e)
+{
+    if (e.low < 0)
+        e.low = 0;
+    return e;
+}
+
+/* "<prefix><what>_mean" and "<prefix><what>_p50" ...: e[0] the mean, then the quantiles. */
+static void add_mean_and_quantiles(SimResults *res, const char *prefix, const char *what,
+                                   const SimEstimate *e)
+{
+    char name[64];
+    g_snprintf(name, sizeof name, "%s%s_mean", prefix, what);
+    add_metric(res, name, non_negative(e[0]), FALSE);
+    for (gsize i = 0; i < G_N_ELEMENTS(report_p); i++) {
+        g_snprintf(name, sizeof name, "%s%s_%s", prefix, what, report_p_names[i]);
+        add_metric(res, name, e[i + 1], FALSE);
+    }
+}
+
+/* Mean and quantiles of the hops and latencies of successful operations of one kind. */
+static void add_distribution(SimResults *res, const char *prefix, Samples *s)
+{
+    SimEstimate hops[N_STATS], lat[N_STATS];
+    distribution(s, hops, lat);
+    add_mean_and_quantiles(res, prefix, "hops", hops);
+    add_mean_and_quantiles(res, prefix, "latency_ms", lat);
+}
+
+static void compute_summary(SimResults *res)
+{
+    double window_s = res->end > res->warmup ? sim_time_to_s(res->end - res->warmup) : 0;
+    double node_s = res->window_node_ns / SIM_S;
+    KindStats *lk = &res->kinds[SIM_OP_LOOKUP], *st = &res->kinds[SIM_OP_STORE],
+              *gt = &res->kinds[SIM_OP_GET], *jn = &res->kinds[SIM_OP_JOIN];
+
+    add_count(res, "partial", res->partial);
+    add_count(res, "seed", (double) sim_seed(res->sim));
+    add_count(res, "nodes", sim_hosts(res->sim));
+    add_value(res, "sim_time_s", sim_time_to_s(res->end));
+    add_value(res, "warmup_s", sim_time_to_s(res->warmup));
+    add_value(res, "window_s", window_s);
+    add_value(res, "nodes_alive_mean", window_s > 0 ? node_s / window_s : NAN);
+    add_count(res, "nodes_alive_end", res->up);
+    add_count(res, "joins", (double) res->window_joins);
+    add_count(res, "leaves", (double) res->window_leaves);
+    add_count(res, "crashes", (double) res->window_crashes);
+    add_count(res, "join_ops", (double) jn->done);
+    add_metric(res, "join_success_rate", sim_stats_proportion_ci(jn->ok, jn->done), FALSE);
+
+    add_count(res, "lookups", (double) lk->done);
+    add_metric(res, "lookup_success_rate", sim_stats_proportion_ci(lk->ok, lk->done), FALSE);
+    add_metric(res, "lookup_correct_rate",
+               sim_stats_proportion_ci(lk->correct, lk->correct_known), FALSE);
+    add_distribution(res, "", &lk->ok_samples);
+    add_metric(res, "messages_per_lookup", non_negative(sim_moments_mean_ci(&lk->messages)),
+               FALSE);
+    add_metric(res, "timeouts_per_lookup", non_negative(sim_moments_mean_ci(&lk->timeouts)),
+               FALSE);
+
+    add_count(res, "stores", (double) st->done);
+    add_metric(res, "store_success_rate", sim_stats_proportion_ci(st->ok, st->done), FALSE);
+    add_count(res, "gets", (double) gt->done);
+    add_metric(res, "get_success_rate", sim_stats_proportion_ci(gt->ok, gt->done), FALSE);
+    add_distribution(res, "get_", &gt->ok_samples);
+
+    uint64_t msgs = 0, bytes = 0, lost = 0;
+    GString *name = g_string_new(NULL);
+    MsgSnapshot now = { 0 };
+    snapshot_init(&now, res->n_types);
+    snapshot_take(res, &now);
+    for (guint t = 0; t < res->n_types; t++) {
+        msgs += now.sent[t] - res->at_warmup.sent[t];
+        bytes += now.bytes[t] - res->at_warmup.bytes[t];
+        lost += now.lost[t] - res->at_warmup.lost[t];
+    }
+    add_count(res, "messages", (double) msgs);
+    add_count(res, "bytes", (double) bytes);
+    add_count(res, "messages_lost", (double) lost);
+    add_value(res, "bytes_per_node_per_s", node_s > 0 ? bytes / node_s : NAN);
+    for (guint t = 0; t < res->n_types; t++) {
+        g_autofree char *type = column_safe(sim_msg_type_name(res->sim, (uint16_t) t));
+        g_string_printf(name, "bytes_per_node_per_s_%s", type);
+        add_value(res, name->str,
+                  node_s > 0 ? (now.bytes[t] - res->at_warmup.bytes[t]) / node_s : NAN);
+    }
+    snapshot_free(&now);
+    g_string_free(name, TRUE);
+    add_count(res, "events", (double) sim_events_processed(res->sim));
+    res->n_summary = res->metrics->len;
+
+    /* perf.csv: figures of this machine and moment, different at every run */
+    double wall_s = (double) (g_get_monotonic_time() - res->wall_start_us) / 1e6;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    add_value(res, "wall_s", wall_s);
+    add_value(res, "events_per_s", wall_s > 0 ? sim_events_processed(res->sim) / wall_s : NAN);
+    add_value(res, "sim_s_per_wall_s", wall_s > 0 ? sim_time_to_s(res->end) / wall_s : NAN);
+    add_value(res, "peak_rss_mb", (double) ru.ru_maxrss / 1024.0);  /* Linux: KiB */
+}
+
+static char *metrics_csv(const SimResults *res, guint from, guint to)
+{
+    GString *out = g_string_new("metric,value,ci95_low,ci95_high\n");
+    for (guint i = from; i < to; i++) {
+        const Metric *m = &g_array_index(res->metrics, Metric, i);
+        g_string_append_printf(out, "%s,", m->name);
+        if (m->count)
+            append_count(out, (uint64_t) m->e.value);
+        else
+            append_real(out, m->e.value);
+        g_string_append_c(out, ',');
+        append_real(out, m->e.low);
+        g_string_append_c(out, ',');
+        append_real(out, m->e.high);
+        g_string_append_c(out, '\n');
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* hops.csv: hop-count histogram of successful operations per kind. */
+static char *hops_csv(SimResults *res)
+{
+    GString *out = g_string_new("kind,hops,count,fraction\n");
+    for (int k = 0; k < SIM_OP_KINDS; k++) {
+        Samples *s = &res->kinds[k].ok_samples;
+        const unsigned short *h = samples_hops(s);
+        gsize n = s->hops->len;
+        for (gsize i = 0; i < n;) {
+            gsize j = i;
+            while (j < n && h[j] == h[i])
+                j++;
+            g_string_append_printf(out, "%s,%u,%" G_GSIZE_FORMAT ",", sim_op_kind_name(k), h[i],
+                                   j - i);
+            append_real(out, (double) (j - i) / (double) n);
+            g_string_append_c(out, '\n');
+            i = j;
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* latency_cdf.csv: the empirical CDF of the latency of successful operations per kind. */
+static char *latency_cdf_csv(SimResults *res)
+{
+    GString *out = g_string_new("kind,latency_ms,cdf\n");
+    for (int k = 0; k < SIM_OP_KINDS; k++) {
+        Samples *s = &res->kinds[k].ok_samples;
+        const float *x = samples_latency(s);
+        gsize n = s->latency_ms->len;
+        const char *kind = sim_op_kind_name(k);
+        if (n <= CDF_POINTS) {
+            /* exact: the CDF reaches i/n at the i-th smallest value (ties: the last one) */
+            for (gsize i = 0; i < n; i++) {
+                if (i + 1 < n && x[i + 1] == x[i])
+                    continue;
+                g_string_append_printf(out, "%s,", kind);
+                append_real(out, x[i]);
+                g_string_append_c(out, ',');
+                append_real(out, (double) (i + 1) / (double) n);
+                g_string_append_c(out, '\n');
+            }
+            continue;
+        }
+        for (int i = 0; i <= CDF_POINTS; i++) {
+            double p = (double) i / CDF_POINTS;
+            g_string_append_printf(out, "%s,", kind);
+            append_real(out, gsl_stats_float_quantile_from_sorted_data(x, 1, n, p));
+            g_string_append_c(out, ',');
+            append_real(out, p);
+            g_string_append_c(out, '\n');
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* A double-quoted gnuplot string. */
+static void append_gp_string(GString *out, const char *var, const char *text)
+{
+    g_string_append_printf(out, "%s = \"", var);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            g_string_append_c(out, '\\');
+        g_string_append_c(out, *p == '\n' ? ' ' : *p);
+    }
+    g_string_append(out, "\"\n");
+}
+
+/* labels.gp: what the plot scripts cannot read from the tables. */
+static char *labels_gp(SimResults *res)
+{
+    const SimConfig *cfg = sim_config(res->sim);
+    GString *out = g_string_new("# Labels of this results folder, loaded by kadsim's "
+                                "plots/*.gp (gnuplot syntax).\n");
+    const char *title = sim_config_get_string(cfg, "output", "title");
+    g_autofree char *name = sim_config_name(cfg);
+    append_gp_string(out, "title", *title ? title : name);
+    append_gp_string(out, "subtitle", res->subtitle);
+    GString *types = g_string_new(NULL);
+    for (guint t = 0; t < res->n_types; t++) {
+        g_autofree char *type = column_safe(sim_msg_type_name(res->sim, (uint16_t) t));
+        g_string_append_printf(types, "%s%s", t ? " " : "", type);
+    }
+    append_gp_string(out, "msg_types", types->str);
+    g_string_free(types, TRUE);
+    g_string_append(out, "warmup_s = ");
+    append_real(out, sim_time_to_s(res->warmup));
+    g_string_append(out, "\nend_s = ");
+    append_real(out, sim_time_to_s(res->end));
+    g_string_append_printf(out, "\npartial = %d\nintervals = %u\n", res->partial ? 1 : 0,
+                           res->rows);
+    for (int k = 0; k < SIM_OP_KINDS; k++)  /* successful in the window; all in the run */
+        g_string_append_printf(out, "%s_ok = %" PRIu64 "\n%s_total = %" PRIu64 "\n",
+                               sim_op_kind_name(k), res->kinds[k].ok, sim_op_kind_name(k),
+                               res->total[k]);
+    return g_string_free(out, FALSE);
+}
+
+static char *partial_text(const SimResults *res)
+{
+    g_autofree char *at = sim_time_format(res->end);
+    g_autofree char *of = sim_time_format(res->duration);
+    return g_strdup_printf("This run was interrupted at simulated time %s of %s.\n"
+                           "The files hold what was measured until then (summary.csv: "
+                           "partial = 1).\n", at, of);
+}
+
+gboolean sim_results_finish(SimResults *res, SimStopReason why, GError **error)
+{
+    g_return_val_if_fail(!res->finished, FALSE);
+    res->finished = TRUE;
+    res->partial = why == SIM_STOP_REQUESTED;
+    /* A run whose queue ran dry before the end stays in that state until the end. */
+    res->end = res->partial ? sim_now(res->sim) : MAX(sim_now(res->sim), res->duration);
+    if (!res->warmup_seen)  /* stopped before the window opened: nothing was measured */
+        snapshot_take(res, &res->at_warmup);
+    if (res->end > res->cur.start || interval_has_events(&res->cur))
+        flush_interval(res, res->end);
+    compute_summary(res);
+
+    g_autofree char *summary = metrics_csv(res, 0, res->n_summary);
+    g_autofree char *perf = metrics_csv(res, res->n_summary, res->metrics->len);
+    g_autofree char *hops = hops_csv(res);
+    g_autofree char *cdf = latency_cdf_csv(res);
+    g_autofree char *labels = labels_gp(res);
+    if (!atomic_commit(&res->timeseries, error) || !atomic_commit(&res->ops, error)
+        || !write_whole_file(res->dir, "hops.csv", hops, error)
+        || !write_whole_file(res->dir, "latency_cdf.csv", cdf, error)
+        || !write_whole_file(res->dir, "labels.gp", labels, error)
+        || !write_whole_file(res->dir, "perf.csv", perf, error)
+        || !write_whole_file(res->dir, "summary.csv", summary, error))
+        return FALSE;
+    if (res->partial) {
+        g_autofree char *text = partial_text(res);
+        return write_whole_file(res->dir, SIM_RESULTS_PARTIAL, text, error);
+    }
+    g_autofree char *marker = g_build_filename(res->dir, SIM_RESULTS_PARTIAL, NULL);
+    if (g_unlink(marker) != 0)
+        return io_fail(error, marker, errno);
+    return TRUE;
+}
+
+void sim_results_free(SimResults *res)
+{
+    if (!res)
+        return;
+    atomic_abandon(&res->ops);
+    atomic_abandon(&res->timeseries);
+    for (int k = 0; k < SIM_OP_KINDS; k++)
+        samples_free(&res->kinds[k].ok_samples);
+    samples_free(&res->cur.lookups);
+    snapshot_free(&res->cur.at_start);
+    snapshot_free(&res->at_warmup);
+    for (guint i = 0; i < res->metrics->len; i++)
+        g_free(g_array_index(res->metrics, Metric, i).name);
+    g_array_free(res->metrics, TRUE);
+    g_string_free(res->line, TRUE);
+    g_free(res->dir);
+    g_free(res->subtitle);
+    g_free(res);
+}
+
+const char *sim_results_dir(const SimResults *res) { return res->dir; }
+gboolean sim_results_partial(const SimResults *res) { return res->partial; }
+
+gboolean sim_results_metric(const SimResults *res, const char *name, double *value)
+{
+    for (guint i = 0; i < res->metrics->len; i++) {
+        const Metric *m = &g_array_index(res->metrics, Metric, i);
+        if (strcmp(m->name, name) == 0) {
+            *value = m->e.value;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* ---- plots ---------------------------------------------------------------------------- */
+
+/* A single-quoted gnuplot string ('' stands for one quote). */
+static char *gp_quote(const char *text)
+{
+    GString *out = g_string_new("'");
+    for (const char *p = text; *p; p++) {
+        if (*p == '\'')
+            g_string_append_c(out, '\'');
+        g_string_append_c(out, *p);
+    }
+    g_string_append_c(out, '\'');
+    return g_string_free(out, FALSE);
+}
+
+static gboolean render_one(const char *dir, const char *gnuplot, const char *scripts_dir,
+                           const char *name, GError **error)
+{
+    g_autofree char *script = g_strdup_printf("%s/%s.gp", scripts_dir, name);
+    g_autofree char *qdir = gp_quote(dir);
+    g_autofree char *vars = g_strdup_printf("dir=%s; out_suffix='" TMP_SUFFIX "'", qdir);
+    char *argv[] = { (char *) gnuplot, "-e", vars, script, NULL };
+    g_autofree char *err_text = NULL;
+    int status;
+    GError *serr = NULL;
+    if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err_text,
+                      &status, &serr)) {
+        g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_IO, "%s", serr->message);
+        g_error_free(serr);
+        return FALSE;
+    }
+    gboolean ok = g_spawn_check_wait_status(status, NULL) && !*g_strstrip(err_text);
+    for (int f = 0; plot_formats[f]; f++) {
+        g_autofree char *path = g_strdup_printf("%s/%s.%s", dir, name, plot_formats[f]);
+        g_autofree char *tmp = g_strconcat(path, TMP_SUFFIX, NULL);
+        if (ok && g_rename(tmp, path) != 0)
+            ok = FALSE;
+        g_unlink(tmp);
+    }
+    if (!ok)
+        g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_IO, "%s: %s", script,
+                    *err_text ? err_text : "gnuplot failed");
+    return ok;
+}
+
+gboolean sim_results_render_plots(const char *dir, const char *gnuplot, const char *scripts_dir,
+                                  GError **error)
+{
+    for (int i = 0; sim_results_plot_names[i]; i++)
+        if (!render_one(dir, gnuplot, scripts_dir, sim_results_plot_names[i], error))
+            return FALSE;
+    return TRUE;
+}
