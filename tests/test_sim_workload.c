@@ -172,22 +172,19 @@ static void test_zipf_frequencies_of_stores_and_gets(void)
     model_world_free(&mw);
 }
 
-/* While few keys are stored, gets choose among them by their Zipf weights, never a key that
- * has not been stored. */
-static void test_gets_are_of_stored_keys_by_popularity(void)
+/* Gets over a run of `ini` follow popularity Zipf(s) among the keys stored so far (s = 0:
+ * uniformly), and never ask for a key not stored yet. */
+static void check_gets_follow_popularity(const char *ini, guint keys, double s)
 {
-    enum { KEYS = 1000 };
     ModelWorld mw;
-    Sim *sim = model_world_new(&mw, "[simulation]\nnodes = 100\n[workload]\njoin = instant\n"
-                                    "rate_unit = network\nstore_rate = 2\nget_rate = 2000\n"
-                                    "keys = 1000\npopularity = zipf\n");
+    Sim *sim = model_world_new(&mw, ini);
     OpWatch w;
     op_watch_init(&w, sim, 100 * SIM_S);
     sim_run(sim, 102 * SIM_S);
-    double *got = g_new0(double, KEYS), *expected = g_new0(double, KEYS);
-    CU_ASSERT_EQUAL(replay_gets(&w, KEYS, 1.0, got, expected), 0);
+    double *got = g_new0(double, keys), *expected = g_new0(double, keys);
+    CU_ASSERT_EQUAL(replay_gets(&w, keys, s, got, expected), 0);
     guint checked = 0;
-    for (guint k = 0; k < KEYS; k++) {
+    for (guint k = 0; k < keys; k++) {
         if (expected[k] < 100)
             continue;
         checked++;
@@ -200,26 +197,19 @@ static void test_gets_are_of_stored_keys_by_popularity(void)
     model_world_free(&mw);
 }
 
-/* Uniform popularity: gets pick uniformly among the stored keys. */
+/* While few keys are stored, gets choose among them by their Zipf weights. */
+static void test_gets_are_of_stored_keys_by_popularity(void)
+{
+    check_gets_follow_popularity("[simulation]\nnodes = 100\n[workload]\njoin = instant\n"
+                                 "rate_unit = network\nstore_rate = 2\nget_rate = 2000\n"
+                                 "keys = 1000\npopularity = zipf\n", 1000, 1.0);
+}
+
 static void test_uniform_gets_pick_evenly_among_stored_keys(void)
 {
-    enum { KEYS = 100000 };
-    ModelWorld mw;
-    Sim *sim = model_world_new(&mw, "[simulation]\nnodes = 100\n[workload]\njoin = instant\n"
-                                    "rate_unit = network\nstore_rate = 2\nget_rate = 2000\n"
-                                    "keys = 100000\n");
-    OpWatch w;
-    op_watch_init(&w, sim, 100 * SIM_S);
-    sim_run(sim, 102 * SIM_S);
-    double *got = g_new0(double, KEYS), *expected = g_new0(double, KEYS);
-    CU_ASSERT_EQUAL(replay_gets(&w, KEYS, 0.0, got, expected), 0);
-    for (guint k = 0; k < KEYS; k++)
-        if (expected[k] >= 100)
-            CU_ASSERT(fabs(got[k] - expected[k]) < 4 * sqrt(expected[k]));
-    g_free(got);
-    g_free(expected);
-    op_watch_free(&w);
-    model_world_free(&mw);
+    check_gets_follow_popularity("[simulation]\nnodes = 100\n[workload]\njoin = instant\n"
+                                 "rate_unit = network\nstore_rate = 2\nget_rate = 2000\n"
+                                 "keys = 100000\n", 100000, 0.0);
 }
 
 static void test_join_ramp_spreads_hosts_evenly(void)
