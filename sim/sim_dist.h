@@ -79,7 +79,7 @@ typedef struct {
       name "=exponential", "Mean " what " (exponential)" },                                   \
     { section, name "_shape", SIM_CFG_DOUBLE, d_shape, SIM_DIST_SHAPE_MIN, SIM_DIST_SHAPE_MAX, \
       NULL, name "=weibull|pareto", "Shape of the " what ": k (weibull; k < 1 is heavy-tailed)" \
-      " or alpha (pareto; the mean is finite only for alpha > 1)" },                          \
+      "\nor alpha (pareto; the mean is finite only for alpha > 1)" },                        \
     { section, name "_scale", SIM_CFG_DURATION, d_scale, SIM_DIST_MIN_S, SIM_DIST_MAX_S, NULL, \
       name "=weibull|pareto", "Scale of the " what ": lambda (weibull) or the minimum x_m "   \
       "(pareto)" },                                                                           \
