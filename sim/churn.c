@@ -108,11 +108,16 @@ static SimTime draw(SimChurn *c, SimNode host, const SimDist *d, gboolean residu
     return MAX(sim_time_from_s(s), 1);  /* a zero-length session would undo itself unseen */
 }
 
+/* now + d, saturating: a heavy tail can draw a time past the end of simulated time. */
+static SimTime after_now(const SimChurn *c, SimTime d)
+{
+    SimTime now = sim_now(c->sim);
+    return d > SIM_TIME_NEVER - now ? SIM_TIME_NEVER : now + d;
+}
+
 static void begin_session(SimChurn *c, SimNode host, gboolean residual)
 {
-    SimTime at = sim_now(c->sim) + draw(c, host, &c->session, residual);
-    if (at < sim_now(c->sim))
-        at = SIM_TIME_NEVER;  /* overflow: a session longer than simulated time can be */
+    SimTime at = after_now(c, draw(c, host, &c->session, residual));
     c->pending[host] = sim_schedule_cancellable(c->sim, at, c->leave_kind, host, 0,
                                                 SIM_ORIGIN_CHURN);
 }
@@ -154,9 +159,8 @@ static void host_changed(void *ctx, SimNode host, gboolean up, gboolean graceful
     if (!up) {
         /* Only hosts we took down come back: another module's removal is for good. */
         if (c->acting) {
-            SimTime at = sim_now(c->sim) + draw(c, host, &c->downtime, FALSE);
-            c->pending[host] = sim_schedule_cancellable(c->sim, MAX(at, sim_now(c->sim)),
-                                                        c->return_kind, host, 0,
+            SimTime at = after_now(c, draw(c, host, &c->downtime, FALSE));
+            c->pending[host] = sim_schedule_cancellable(c->sim, at, c->return_kind, host, 0,
                                                         SIM_ORIGIN_CHURN);
         }
         return;
