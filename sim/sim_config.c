@@ -189,9 +189,9 @@ static char *known_names(const SimConfig *cfg, const Section *s, const char *wro
     if (best && best_d <= 2) {
         g_autofree char *hint = g_strdup_printf("did you mean '%s'? known: ", best);
         g_string_prepend(out, hint);
-    }
-    else
+    } else {
         g_string_prepend(out, "known: ");
+    }
     return g_string_free(out, FALSE);
 }
 
