@@ -11,12 +11,8 @@ set xlabel sprintf("simulated time (%s)", time_unit)
 set ylabel "bytes sent per node per second"
 set yrange [0:*]
 set xrange [0:end_s / time_div]
-set key below
-if (warmup_s > 0) {
-    set object 1 rect from 0, graph 0 to warmup_s / time_div, graph 1 back \
-        fc rgb "#eeeeee" fs solid 1.0 noborder
-    set label 2 "warm-up" at warmup_s / time_div / 2, graph 0.04 center
-}
+set key outside right top vertical
+eval shade_warmup
 no_msgs = intervals == 0 || strlen(msg_types) == 0
 if (no_msgs) { eval no_data("no messages were sent") }
 

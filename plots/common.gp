@@ -17,8 +17,15 @@ set termoption noenhanced
 set key noenhanced box opaque
 set grid lc rgb "#dddddd"
 set border 3
+# room for the two title lines and the warm-up label above the frame
+set tmargin 5
 set tics nomirror
 set style fill solid 0.8 border -1
+# A palette without black (black dashed is "all types"): Tableau 10.
+array palette[10] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", \
+                     "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+do for [i=1:10] { set linetype i lc rgb palette[i] lw 1.5 pt 7 }
+set linetype cycle 10
 
 # The title of every plot: what it shows, then the scenario and its key parameters.
 plot_title(what) = sprintf("%s — %s%s\n%s", what, title, partial ? " (PARTIAL run)" : "", subtitle)
@@ -31,6 +38,9 @@ time_unit = time_div == 86400 ? "d" : time_div == 3600 ? "h" : time_div == 60 ? 
 term_png = "set terminal pngcairo size 1000,640 font 'sans,11' linewidth 1.5"
 term_svg = "set terminal svg size 1000,640 font 'sans,11' dynamic background rgb 'white'"
 image(name, fmt) = sprintf("%s/%s.%s%s", outdir, name, fmt, out_suffix)
+
+# The warm-up, excluded from the statistics, shaded on time axes and named above the frame.
+shade_warmup = "if (warmup_s > 0) { set object 1 rect from 0, graph 0 to warmup_s / time_div, graph 1 back fc rgb '#eeeeee' fs solid 1.0 noborder; set label 2 'warm-up' at warmup_s / time_div / 2, graph 1.02 center }"
 
 # When a plot has no data, draw this note in an empty frame rather than fail.
 no_data(text) = sprintf("set label 99 '%s' at graph 0.5, 0.5 center front", text)

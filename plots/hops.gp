@@ -9,6 +9,8 @@ set xlabel "hops (referral chain length)"
 set ylabel "fraction of successful operations"
 set yrange [0:*]
 set xtics 1
+set autoscale xfix
+set offsets 0.6, 0.6, 0, 0
 set boxwidth 0.4
 set key top right
 if (lookup_ok + get_ok == 0) { eval no_data("no successful lookups or gets in the measurement window") }

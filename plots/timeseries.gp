@@ -14,12 +14,8 @@ set y2range [0:*]
 set ytics nomirror
 set y2tics
 set xrange [0:end_s / time_div]
-set key below
-if (warmup_s > 0) {
-    set object 1 rect from 0, graph 0 to warmup_s / time_div, graph 1 back \
-        fc rgb "#eeeeee" fs solid 1.0 noborder
-    set label 2 "warm-up" at warmup_s / time_div / 2, graph 0.04 center
-}
+set key bottom center horizontal
+eval shade_warmup
 if (intervals == 0) { eval no_data("no interval was completed") }
 
 # The success series only when there were lookups (a series without points is an error).

@@ -125,17 +125,19 @@ typedef struct {
     gboolean shown;
 } Progress;
 
-/* "1h02min" style for an ETA in wall seconds. */
-static void format_eta(char *buf, gsize n, double s)
+/* Seconds as "H:MM:SS", or "Nd HH:MM:SS" past a day: stable width for a line redrawn in place. */
+static void format_clock(char *buf, gsize n, double s)
 {
-    if (!(s >= 0) || s > 99 * 3600)
-        g_strlcpy(buf, "--", n);
-    else if (s >= 3600)
-        g_snprintf(buf, n, "%dh%02dmin", (int) (s / 3600), (int) (s / 60) % 60);
-    else if (s >= 60)
-        g_snprintf(buf, n, "%dmin%02ds", (int) (s / 60), (int) s % 60);
+    if (!(s >= 0) || s > 1e9) {
+        g_strlcpy(buf, "--:--:--", n);
+        return;
+    }
+    guint64 t = (guint64) s, d = t / 86400;
+    if (d)
+        g_snprintf(buf, n, "%" G_GUINT64_FORMAT "d %02d:%02d:%02d", d, (int) (t / 3600 % 24),
+                   (int) (t / 60 % 60), (int) (t % 60));
     else
-        g_snprintf(buf, n, "%ds", (int) s);
+        g_snprintf(buf, n, "%d:%02d:%02d", (int) (t / 3600), (int) (t / 60 % 60), (int) (t % 60));
 }
 
 static void show_progress(Sim *sim, void *ctx)
@@ -146,12 +148,12 @@ static void show_progress(Sim *sim, void *ctx)
     double rate = (double) (sim_events_processed(sim) - p->last_events)
                   / MAX(1e-6, (double) (now_us - p->last_us) / 1e6);
     double elapsed = (double) (now_us - p->wall_start_us) / 1e6;
-    char eta[32];
-    format_eta(eta, sizeof eta, done > 0 ? elapsed * (1 - done) / done : -1);
-    g_autofree char *at = sim_time_format(sim_now(sim) - sim_now(sim) % SIM_S);
-    g_autofree char *of = sim_time_format(p->until);
-    fprintf(stderr, "\r\033[K  %s of %s (%.1f%%)  %.2fM events/s  %u nodes up  ETA %s", at, of,
-            100 * done, rate / 1e6, sim_hosts_up(sim), eta);
+    char at[32], of[32], eta[32];
+    format_clock(at, sizeof at, sim_time_to_s(sim_now(sim)));
+    format_clock(of, sizeof of, sim_time_to_s(p->until));
+    format_clock(eta, sizeof eta, done > 0 ? elapsed * (1 - done) / done : -1);
+    fprintf(stderr, "\r\033[K  simulated %s of %s (%.1f%%)  %.2fM events/s  %u nodes up  "
+            "ETA %s", at, of, 100 * done, rate / 1e6, sim_hosts_up(sim), eta);
     fflush(stderr);
     p->last_us = now_us;
     p->last_events = sim_events_processed(sim);

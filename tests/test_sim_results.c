@@ -5,6 +5,8 @@
  * a host crashes now and then (and comes back), so operations have varied hops and latencies,
  * some time out and fail, and several message types carry bytes. Set KADSIM_TEST_KEEP=1 to keep
  * the folders (their paths are printed) and look at them. */
+#include "config.h"
+
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
@@ -779,6 +781,33 @@ static void test_abandoned_run_leaves_partial_and_no_table(void)
     g_free(parent);
 }
 
+/* The plot scripts of the source tree render every plot of a folder with data in all its
+ * series, with no word from gnuplot on stderr (passes without checking if gnuplot is absent). */
+static void test_plot_scripts_render_a_folder_without_complaint(void)
+{
+    if (!*KADSIM_GNUPLOT)
+        return;
+    char *parent, *dir = results_dir(&parent);
+    run_into(dir, NULL, 0, FALSE, NULL, NULL);
+    GError *error = NULL;
+    gboolean ok = sim_results_render_plots(dir, KADSIM_GNUPLOT, KADSIM_SRCDIR "/plots", &error);
+    if (!ok)
+        printf("\n  %s\n", error->message);
+    CU_ASSERT_TRUE(ok);
+    g_clear_error(&error);
+    for (int i = 0; sim_results_plot_names[i]; i++) {
+        char *png = g_strdup_printf("%s.png", sim_results_plot_names[i]);
+        char *svg = g_strdup_printf("%s.svg", sim_results_plot_names[i]);
+        CU_ASSERT_TRUE(exists_in(dir, png) && exists_in(dir, svg));
+        g_free(png);
+        g_free(svg);
+    }
+    CU_ASSERT_FALSE(has_tmp_files(dir));
+    remove_tree(parent);
+    g_free(dir);
+    g_free(parent);
+}
+
 static CU_TestInfo tests[] = {
     TEST(test_wilson_interval_matches_a_worked_example),
     TEST(test_wilson_interval_is_exact_at_zero_and_all),
@@ -797,6 +826,7 @@ static CU_TestInfo tests[] = {
     TEST(test_force_refuses_a_folder_that_holds_no_results),
     TEST(test_interrupted_run_is_marked_partial_with_no_temporary_file),
     TEST(test_abandoned_run_leaves_partial_and_no_table),
+    TEST(test_plot_scripts_render_a_folder_without_complaint),
     CU_TEST_INFO_NULL,
 };
 
