@@ -156,6 +156,9 @@ static void send_query(Kad *kad, uint32_t li, KadCand *c, gboolean recursive)
                               c->node);
     KadMsg *m = kad_msg_at(kad, mi);
     m->target = L->target;
+    m->op = L->op_id;
+    m->key = L->key;
+    m->hop = c->hop;
     if (recursive) {
         m->flags = KAD_MSG_RECURSIVE;
         m->origin = L->origin;
@@ -275,16 +278,6 @@ static void recursive_attempt(Kad *kad, uint32_t li)
     finish(kad, li);
 }
 
-/* Count a forwarded message against its lookup (the RPC in it belongs to the origin). */
-static void count_forward(Kad *kad, const KadMsg *m)
-{
-    if (!kad_pool_valid(&kad->rpcs, m->rpc, m->rpc_gen))
-        return;
-    const KadRpc *r = kad_rpc_at(kad, m->rpc);
-    if (r->lookup != KAD_NONE && kad_pool_valid(&kad->lookups, r->lookup, r->lookup_gen))
-        kad_lookup_at(kad, r->lookup)->messages++;
-}
-
 void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *q)
 {
     KadMsg req = *q;  /* header only: a recursive query carries no contacts */
@@ -294,12 +287,14 @@ void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *q)
             uint32_t mi = kad_msg_new(kad, KAD_FIND_VALUE_REPLY, node, req.origin);
             KadMsg *m = kad_msg_at(kad, mi);
             m->flags = KAD_MSG_RECURSIVE | KAD_MSG_VALUE;
+            m->op = req.op;
+            m->key = req.key;
             m->rpc = req.rpc;
             m->rpc_gen = req.rpc_gen;
             m->hop = req.hop;
             m->value = it->value;
             m->target = req.target;
-            count_forward(kad, m);
+            kad_msg_count(kad, mi);
             kad_msg_send(kad, mi);
             return;
         }
@@ -318,12 +313,14 @@ void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *q)
         uint32_t mi = kad_msg_new(kad, req.type, node, next);
         KadMsg *m = kad_msg_at(kad, mi);
         m->flags = KAD_MSG_RECURSIVE;
+        m->op = req.op;
+        m->key = req.key;
         m->rpc = req.rpc;
         m->rpc_gen = req.rpc_gen;
         m->origin = req.origin;
         m->hop = req.hop + 1;
         m->target = req.target;
-        count_forward(kad, m);
+        kad_msg_count(kad, mi);
         kad_msg_send(kad, mi);
         return;
     }
@@ -332,6 +329,8 @@ void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *q)
     uint32_t mi = kad_msg_new(kad, type, node, req.origin);
     KadMsg *m = kad_msg_at(kad, mi);
     m->flags = KAD_MSG_RECURSIVE;
+    m->op = req.op;
+    m->key = req.key;
     m->rpc = req.rpc;
     m->rpc_gen = req.rpc_gen;
     m->hop = req.hop;
@@ -339,7 +338,7 @@ void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *q)
     for (guint i = 0; i < n && m->n_contacts < kad->k; i++)
         if (got[i] != req.origin)
             m->contacts[m->n_contacts++] = got[i];
-    count_forward(kad, m);
+    kad_msg_count(kad, mi);
     kad_msg_send(kad, mi);
 }
 
@@ -412,6 +411,9 @@ static gboolean start_storing(Kad *kad, uint32_t li)
         KadMsg *m = kad_msg_at(kad, mi);
         m->target = L->target;
         m->value = L->value;
+        m->op = L->op_id;
+        m->key = L->key;
+        m->hop = L->value_hop;
         kad_rpc_send(kad, mi, RPC_STORE, li, 0, kad->rpc_timeout);
     }
     return nf > 0;
@@ -449,6 +451,7 @@ static void start_join_refreshes(Kad *kad, uint32_t li)
     L->phase = PHASE_CHILDREN;
     L->pending = 1;  /* guard: a child may finish while we are still starting the others */
     uint32_t origin = L->origin;
+    uint64_t op = L->op_id;  /* L moves when a child lookup grows the pool */
     KadNode *n = &kad->nodes[origin];
     if (kad->join_refresh && nf > 0) {
         guint near = kad_id_cpl(id_of(kad, origin), id_of(kad, found[0]), kad->id_bits);
@@ -460,7 +463,7 @@ static void start_join_refreshes(Kad *kad, uint32_t li)
             KadId target = kad_rtable_bucket_random_id(&n->rt, &kad->rp, id_of(kad, origin), b,
                                                        &n->rng);
             kad_lookup_at(kad, li)->pending++;
-            kad_lookup_start(kad, origin, &target, P_JOIN_REFRESH, 0, 0, 0, li);
+            kad_lookup_start(kad, origin, &target, P_JOIN_REFRESH, op, 0, 0, li);
             n = &kad->nodes[origin];
         }
     }

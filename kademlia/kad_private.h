@@ -9,6 +9,7 @@
 #include "kad_rtable.h"
 
 #define KAD_NONE UINT32_MAX
+#define KAD_NO_OP UINT64_MAX  /* a message or lookup that serves no operation (maintenance) */
 
 /* ---- wire sizes (bytes), for bandwidth: IPv4 + UDP headers, then the Kademlia message ---- */
 #define KAD_WIRE_IP_UDP   28  /* IPv4 (20) + UDP (8) */
@@ -30,6 +31,7 @@ typedef enum {
 /* Message flags. */
 #define KAD_MSG_RECURSIVE 1u  /* forwarded node to node; the answer goes to `origin` */
 #define KAD_MSG_VALUE     2u  /* a FIND_VALUE reply that carries the value */
+#define KAD_MSG_COUNTED   4u  /* counted in its operation's messages (sent while it ran) */
 
 /* A message in flight (pooled; its index is the engine payload). */
 typedef struct {
@@ -41,6 +43,8 @@ typedef struct {
     uint32_t origin;          /* recursive: the node that started the lookup */
     uint32_t hop;             /* recursive: nodes the query has visited */
     uint32_t value;           /* value handle (0: a synthetic value of value_size bytes) */
+    SimTime  sent;            /* for traces */
+    uint64_t op, key;         /* the operation it serves (KAD_NO_OP: none), for traces */
     KadId    target;          /* FIND_*: what is looked for; STORE: the key */
     uint32_t contacts[];      /* FIND_*_REPLY: up to k node numbers */
 } KadMsg;
@@ -164,6 +168,9 @@ static inline KadMsg *kad_msg_at(Kad *kad, uint32_t i) { return kad_pool_at(&kad
 /* kad_proto.c */
 uint32_t kad_msg_new(Kad *kad, KadMsgType type, uint32_t from, uint32_t to);
 void kad_msg_send(Kad *kad, uint32_t msg);
+/* Count msg against the operation whose RPC it carries, if that operation is still running:
+ * requests and replies, forwards and answers all count. */
+void kad_msg_count(Kad *kad, uint32_t msg);
 uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, uint8_t hop,
                       SimTime timeout);
 void kad_store_local(Kad *kad, uint32_t node, const KadId *key, uint32_t value);

@@ -210,24 +210,28 @@ uint32_t kad_msg_new(Kad *kad, KadMsgType type, uint32_t from, uint32_t to)
     m->to = to;
     m->rpc = KAD_NONE;
     m->origin = KAD_NONE;
+    m->op = KAD_NO_OP;
     return i;
 }
 
 void kad_msg_send(Kad *kad, uint32_t msg)
 {
     KadMsg *m = kad_msg_at(kad, msg);
+    m->sent = sim_now(kad->sim);
     sim_send(kad->sim, kad->nodes[m->from].host, kad->nodes[m->to].host, kad->msg_type[m->type],
              wire_bytes(kad, m), msg);
 }
 
-/* Count a message against the lookup its RPC belongs to (requests and replies both count). */
-static void count_for_rpc(Kad *kad, uint32_t rpc, uint32_t rpc_gen)
+void kad_msg_count(Kad *kad, uint32_t msg)
 {
-    if (rpc == KAD_NONE || !kad_pool_valid(&kad->rpcs, rpc, rpc_gen))
+    KadMsg *m = kad_msg_at(kad, msg);
+    if (m->rpc == KAD_NONE || !kad_pool_valid(&kad->rpcs, m->rpc, m->rpc_gen))
         return;
-    const KadRpc *r = kad_rpc_at(kad, rpc);
-    if (r->lookup != KAD_NONE && kad_pool_valid(&kad->lookups, r->lookup, r->lookup_gen))
-        kad_lookup_at(kad, r->lookup)->messages++;
+    const KadRpc *r = kad_rpc_at(kad, m->rpc);
+    if (r->lookup == KAD_NONE || !kad_pool_valid(&kad->lookups, r->lookup, r->lookup_gen))
+        return;
+    kad_lookup_at(kad, r->lookup)->messages++;
+    m->flags |= KAD_MSG_COUNTED;
 }
 
 /* rpc_timeout_rtt > 0: a multiple of the node's smoothed RTT, never above the fixed timeout. */
@@ -270,7 +274,7 @@ uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, 
     SimNode host = kad->nodes[m->from].host;
     r->timer = sim_schedule_cancellable(kad->sim, sim_now(kad->sim) + timeout, kad->ev_timeout,
                                         host, ((uint64_t) gen << 32) | ri, host);
-    count_for_rpc(kad, ri, gen);
+    kad_msg_count(kad, msg);
     kad_msg_send(kad, msg);
     return ri;
 }
@@ -430,7 +434,7 @@ static void on_replicate(Sim *sim, void *ctx, const SimEvent *ev)
     }
     for (guint i = 0; i < due->len; i++) {
         KadItem *it = &g_array_index(due, KadItem, i);
-        kad_lookup_start(kad, node, &it->key, P_REPLICATE, 0, 0, it->value, KAD_NONE);
+        kad_lookup_start(kad, node, &it->key, P_REPLICATE, KAD_NO_OP, 0, it->value, KAD_NONE);
     }
     g_array_free(due, TRUE);
 }
@@ -441,7 +445,8 @@ static void on_republish(Sim *sim, void *ctx, const SimEvent *ev)
     KadPublication *pub = &g_array_index(kad->publications, KadPublication, ev->data);
     if (!node_is(kad, pub->node, pub->epoch))
         return;  /* the publisher is gone: nobody republishes */
-    kad_lookup_start(kad, pub->node, &pub->key, P_REPUBLISH, 0, 0, pub->value, KAD_NONE);
+    kad_lookup_start(kad, pub->node, &pub->key, P_REPUBLISH, KAD_NO_OP, 0, pub->value,
+                     KAD_NONE);
     sim_schedule(sim, sim_now(sim) + kad->republish, kad->ev_republish, pub->node, ev->data,
                  kad->nodes[pub->node].host);
 }
@@ -485,7 +490,7 @@ static void on_refresh(Sim *sim, void *ctx, const SimEvent *ev)
         if (kad_rtable_bucket_touched(&n->rt, &kad->rp, b) + age > now_s)
             continue;
         KadId target = kad_rtable_bucket_random_id(&n->rt, &kad->rp, &kad->ids[node], b, &n->rng);
-        kad_lookup_start(kad, node, &target, P_REFRESH, 0, 0, 0, KAD_NONE);
+        kad_lookup_start(kad, node, &target, P_REFRESH, KAD_NO_OP, 0, 0, KAD_NONE);
     }
     schedule_refresh(kad, node, kad->refresh);
 }
@@ -611,6 +616,8 @@ static void reply_closest(Kad *kad, uint32_t node, const KadMsg *req, KadMsgType
     KadMsg *m = kad_msg_at(kad, mi);
     m->rpc = req->rpc;
     m->rpc_gen = req->rpc_gen;
+    m->op = req->op;
+    m->key = req->key;
     m->target = req->target;
     /* k closest known, leaving out the asker (it knows itself) */
     uint32_t got[256];
@@ -619,7 +626,7 @@ static void reply_closest(Kad *kad, uint32_t node, const KadMsg *req, KadMsgType
     for (guint i = 0; i < n && m->n_contacts < kad->k; i++)
         if (got[i] != req->from)
             m->contacts[m->n_contacts++] = got[i];
-    count_for_rpc(kad, req->rpc, req->rpc_gen);
+    kad_msg_count(kad, mi);
     kad_msg_send(kad, mi);
 }
 
@@ -629,7 +636,10 @@ static void reply_plain(Kad *kad, uint32_t node, const KadMsg *req, KadMsgType t
     KadMsg *m = kad_msg_at(kad, mi);
     m->rpc = req->rpc;
     m->rpc_gen = req->rpc_gen;
-    count_for_rpc(kad, req->rpc, req->rpc_gen);
+    m->op = req->op;
+    m->key = req->key;
+    m->target = req->target;
+    kad_msg_count(kad, mi);
     kad_msg_send(kad, mi);
 }
 
@@ -644,10 +654,12 @@ static void handle_find_value(Kad *kad, uint32_t node, const KadMsg *req)
     KadMsg *m = kad_msg_at(kad, mi);
     m->rpc = req->rpc;
     m->rpc_gen = req->rpc_gen;
+    m->op = req->op;
+    m->key = req->key;
     m->target = req->target;
     m->flags = KAD_MSG_VALUE;
     m->value = it->value;
-    count_for_rpc(kad, req->rpc, req->rpc_gen);
+    kad_msg_count(kad, mi);
     kad_msg_send(kad, mi);
 }
 
@@ -833,7 +845,27 @@ static void kad_describe(const void *self, GString *out)
                               "knowledge, not built by joins\n");
 }
 
+static gboolean kad_trace_info(const void *self, uint32_t payload, SimTraceRow *row)
+{
+    const Kad *kad = self;
+    const KadMsg *m = kad_pool_at(&kad->msgs, payload);
+    if (m->op == KAD_NO_OP || !(m->flags & KAD_MSG_COUNTED))
+        return FALSE;  /* sent after its operation ended: not one of its messages */
+    row->sent = m->sent;
+    row->op = m->op;
+    row->key = m->key;
+    row->hop = m->hop;
+    gboolean has_target = m->type != KAD_PING && m->type != KAD_PING_REPLY;
+    row->bits_to_target = has_target ? (int32_t) kad_id_cpl(&kad->ids[m->to], &m->target,
+                                                            kad->id_bits)
+                                     : -1;
+    gboolean reply = m->type == KAD_PING_REPLY || m->type == KAD_FIND_NODE_REPLY ||
+                     m->type == KAD_FIND_VALUE_REPLY || m->type == KAD_STORE_REPLY;
+    row->late = reply && m->rpc != KAD_NONE && !kad_pool_valid(&kad->rpcs, m->rpc, m->rpc_gen);
+    return TRUE;
+}
+
 const SimProtocolClass kad_protocol_class = {
     "kademlia", kad_declare, kad_create, kad_free, kad_host_up, kad_host_down, kad_deliver,
-    kad_discard, kad_start_op, kad_memory, kad_describe,
+    kad_discard, kad_start_op, kad_memory, kad_describe, kad_trace_info,
 };

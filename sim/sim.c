@@ -68,6 +68,8 @@ struct Sim {
     GArray *msg_counters;    /* SimMsgCounters[] by type */
     SimLatency *latency;
     SimLoss *loss;
+    SimTraceFn trace_fn;
+    void *trace_ctx;
 
     SimChurn *churn;
     SimWorkload *workload;
@@ -288,11 +290,9 @@ void sim_set_progress(Sim *sim, SimProgressFn fn, void *ctx, double every_second
     sim->progress_next_us = g_get_monotonic_time() + sim->progress_every_us;
 }
 
-/* Between batches of events: honour a stop request and report progress. */
-static gboolean run_check(Sim *sim)
+/* Between batches of events: report progress. */
+static void run_check(Sim *sim)
 {
-    if (g_atomic_int_get(&sim->stop_requested))
-        return FALSE;
     if (sim->progress_fn) {
         gint64 t = g_get_monotonic_time();
         if (t >= sim->progress_next_us) {
@@ -300,15 +300,18 @@ static gboolean run_check(Sim *sim)
             sim->progress_fn(sim, sim->progress_ctx);
         }
     }
-    return TRUE;
 }
 
 SimStopReason sim_run(Sim *sim, SimTime until)
 {
     SimEvent ev;
     for (;;) {
-        if ((sim->events % RUN_CHECK_EVERY) == 0 && !run_check(sim))
+        /* Before every event (one load): checked only every RUN_CHECK_EVERY events, a stop asked
+         * for by a handler let up to 4095 more events run, or the whole rest of a short run. */
+        if (g_atomic_int_get(&sim->stop_requested))
             return SIM_STOP_REQUESTED;
+        if ((sim->events % RUN_CHECK_EVERY) == 0)
+            run_check(sim);
         const SimEvent *next = sim_queue_peek(sim->queue);
         if (!next)
             return SIM_STOP_EMPTY;
@@ -418,6 +421,25 @@ const SimMsgCounters *sim_msg_counters(const Sim *sim, uint16_t type)
     return &g_array_index(sim->msg_counters, SimMsgCounters, type);
 }
 
+void sim_set_tracer(Sim *sim, SimTraceFn fn, void *ctx)
+{
+    g_return_if_fail(!fn || sim->protocol_class->trace_info);
+    sim->trace_fn = fn;
+    sim->trace_ctx = ctx;
+}
+
+/* Hand one message's fate to the tracer, if it belongs to an operation. */
+static void trace(Sim *sim, SimNode src, SimNode dst, uint16_t type, uint32_t payload,
+                  SimFate fate)
+{
+    SimTraceRow row = {
+        .arrived = fate == SIM_FATE_LOST ? -1 : sim->now, .from = src, .to = dst, .type = type,
+        .bits_to_target = -1, .fate = fate,
+    };
+    if (sim->protocol_class->trace_info(sim->protocol, payload, &row))
+        sim->trace_fn(sim->trace_ctx, &row);
+}
+
 void sim_send(Sim *sim, SimNode src, SimNode dst, uint16_t type, uint32_t bytes, uint32_t payload)
 {
     g_assert(type < sim->msg_counters->len && dst < sim->n_hosts);
@@ -426,6 +448,8 @@ void sim_send(Sim *sim, SimNode src, SimNode dst, uint16_t type, uint32_t bytes,
     c->bytes_sent += bytes;
     if (sim_loss_drops(sim->loss, src, dst)) {
         c->fate[SIM_FATE_LOST]++;
+        if (G_UNLIKELY(sim->trace_fn))
+            trace(sim, src, dst, type, payload, SIM_FATE_LOST);
         sim->protocol_class->discard(sim->protocol, payload, SIM_FATE_LOST);
         return;
     }
@@ -446,6 +470,8 @@ static void deliver_message(Sim *sim, void *ctx, const SimEvent *ev)
     uint32_t payload = (uint32_t) ev->data;
     SimMsgCounters *c = &g_array_index(sim->msg_counters, SimMsgCounters, type);
     c->fate[SIM_FATE_IN_FLIGHT]--;
+    if (G_UNLIKELY(sim->trace_fn))
+        trace(sim, src, dst, type, payload, sim->up[dst] ? SIM_FATE_DELIVERED : SIM_FATE_DEAD);
     if (!sim->up[dst]) {
         c->fate[SIM_FATE_DEAD]++;
         sim->protocol_class->discard(sim->protocol, payload, SIM_FATE_DEAD);

@@ -64,6 +64,21 @@ typedef enum {
     SIM_FATES
 } SimFate;
 
+/* One traced message (see sim_set_tracer): filled by the engine (from, to, type, arrived,
+ * fate) and by the protocol's trace_info() (the rest). */
+typedef struct {
+    SimTime  sent;            /* when it left `from` */
+    SimTime  arrived;         /* when it reached `to`; -1 when lost */
+    uint64_t op;              /* the operation it belongs to (SimOp.id) */
+    uint64_t key;             /* that operation's key (SimOp.key) */
+    SimNode  from, to;
+    uint16_t type;
+    uint32_t hop;             /* hop of the referral chain it serves */
+    int32_t  bits_to_target;  /* common-prefix length of the receiver with the target, or -1 */
+    SimFate  fate;            /* delivered, lost, dead */
+    gboolean late;            /* a reply that came after its request had timed out */
+} SimTraceRow;
+
 typedef struct {
     const char *name;
     /* Declare the protocol's scenario keys (its own section). */
@@ -87,6 +102,9 @@ typedef struct {
     gsize (*memory)(const void *self);
     /* Print protocol-specific lines to the --check listing / summary (may be NULL). */
     void  (*describe)(const void *self, GString *out);
+    /* Tracing only: fill row->sent, op, key, hop, bits_to_target and late for the message
+     * `payload` (still valid during the call); FALSE when it belongs to no operation. */
+    gboolean (*trace_info)(const void *self, uint32_t payload, SimTraceRow *row);
 } SimProtocolClass;
 
 /* ---- construction ---------------------------------------------------------------------- */
@@ -182,6 +200,12 @@ typedef struct {
     uint64_t fate[SIM_FATES];  /* delivered, lost, dead: final; in flight: current */
 } SimMsgCounters;
 const SimMsgCounters *sim_msg_counters(const Sim *sim, uint16_t type);
+
+/* Trace messages: fn sees every message of an operation when its fate is known (lost: at
+ * sending; delivered or dead: at arrival). With no tracer set the cost is one test per
+ * message. */
+typedef void (*SimTraceFn)(void *ctx, const SimTraceRow *row);
+void sim_set_tracer(Sim *sim, SimTraceFn fn, void *ctx);
 
 /* Check that every message sent has exactly one fate (conservation); FALSE and a message if not. */
 gboolean sim_check_conservation(const Sim *sim, GError **error);
