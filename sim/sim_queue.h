@@ -1,11 +1,12 @@
-/* sim_queue — the pending-event set: a d-ary min-heap of inline events in a GArray.
+/* sim_queue — the pending-event set: a ladder queue of inline events in GArrays.
  *
- * Events are 32-byte values stored in the heap array itself (no pointer per event, no malloc
- * per event): a pointer heap chases one cache miss per comparison. The order is total and does
+ * Events are 32-byte values stored in arrays (no pointer per event, no malloc per event): a
+ * 4-ary heap for the near future, unsorted buckets for the middle future and one unsorted array
+ * for the far future (sim_queue.c says how they hand events on). The order is total and does
  * not depend on memory layout: by time, then by the 64-bit tie-breaker the engine assigns
  * (DESIGN.md decision 2). Cancellation is lazy and lives in the engine (sim.h): a cancelled
  * event stays queued and is skipped when it comes out. docs/queue.md holds the benchmark that
- * chose this design over a calendar queue and GLib's GSequence. */
+ * chose this design over plain 2-, 4- and 8-ary heaps, a calendar queue and GLib's GSequence. */
 #pragma once
 
 #include <glib.h>
@@ -36,10 +37,11 @@ typedef struct SimQueue SimQueue;
 SimQueue *sim_queue_new(guint reserve);
 void sim_queue_free(SimQueue *q);
 
-/* Add a copy of *ev. O(log n). */
+/* Add a copy of *ev. O(1) amortised, O(log n) when ev falls in the near future. */
 void sim_queue_push(SimQueue *q, const SimEvent *ev);
 
-/* Remove the earliest event into *out; FALSE when empty. O(log n). */
+/* Remove the earliest event into *out; FALSE when empty. O(log n) in the near future's size,
+ * plus O(1) amortised to refill it. */
 gboolean sim_queue_pop(SimQueue *q, SimEvent *out);
 
 /* The earliest event, or NULL when empty; valid until the next push or pop. */
