@@ -18,6 +18,7 @@ typedef struct {
 struct SimConfig {
     GPtrArray  *sections;  /* Section*, declaration order */
     GKeyFile   *values;    /* resolved text values of every key */
+    GKeyFile   *given;     /* the keys set explicitly (file, --set): only_if applies to these */
     char       *source;    /* file name for messages; "(defaults)" before a load */
     char       *base_dir;  /* folder against which PATH keys resolve */
     gboolean    loaded;
@@ -37,6 +38,7 @@ SimConfig *sim_config_new(void)
     SimConfig *cfg = g_new0(SimConfig, 1);
     cfg->sections = g_ptr_array_new_with_free_func(section_free);
     cfg->values = g_key_file_new();
+    cfg->given = g_key_file_new();
     cfg->source = g_strdup("(defaults)");
     cfg->base_dir = g_strdup(".");
     return cfg;
@@ -48,6 +50,7 @@ void sim_config_free(SimConfig *cfg)
         return;
     g_ptr_array_free(cfg->sections, TRUE);
     g_key_file_free(cfg->values);
+    g_key_file_free(cfg->given);
     g_free(cfg->source);
     g_free(cfg->base_dir);
     g_free(cfg);
@@ -426,9 +429,10 @@ gboolean sim_config_set(SimConfig *cfg, const char *section, const char *key, co
 }
 
 /* Keys set explicitly whose only_if condition does not hold are errors: the user believes
- * they change something, and they do not. */
+ * they change something, and they do not. After `--set` (origin) changed `overridden`, a key
+ * given earlier that stops applying is named with its own source and the option. */
 static gboolean check_conditions(const SimConfig *cfg, GKeyFile *given, const char *origin,
-                                 GError **error)
+                                 const SimCfgKey *overridden, GError **error)
 {
     for (guint i = 0; i < cfg->sections->len; i++) {
         const Section *s = g_ptr_array_index(cfg->sections, i);
@@ -439,6 +443,10 @@ static gboolean check_conditions(const SimConfig *cfg, GKeyFile *given, const ch
             const SimCfgKey *unmet = unmet_condition(cfg, k);
             if (unmet) {
                 const char *eq = strchr(unmet->only_if, '=');
+                if (origin && k != overridden)
+                    return fail_at(cfg, error, NULL, k->section, k->key,
+                                   "applies only when %.*s = %s, which %s changes; remove one",
+                                   (int) (eq - unmet->only_if), unmet->only_if, eq + 1, origin);
                 return fail_at(cfg, error, origin, k->section, k->key,
                                "applies only when %.*s = %s; remove it or set that key",
                                (int) (eq - unmet->only_if), unmet->only_if, eq + 1);
@@ -476,9 +484,10 @@ gboolean sim_config_load_data(SimConfig *cfg, const char *name, const char *data
             g_autofree char *v = g_key_file_get_value(given, groups[g], keys[i], NULL);
             if (!sim_config_set(cfg, groups[g], keys[i], v, NULL, error))
                 return FALSE;
+            g_key_file_set_value(cfg->given, groups[g], keys[i], v);
         }
     }
-    if (!check_conditions(cfg, given, NULL, error))
+    if (!check_conditions(cfg, cfg->given, NULL, NULL, error))
         return FALSE;
     cfg->loaded = TRUE;
     return TRUE;
@@ -515,10 +524,12 @@ gboolean sim_config_set_override(SimConfig *cfg, const char *assignment, GError 
     g_autofree char *origin = g_strdup_printf("--set %s", assignment);
     if (!sim_config_set(cfg, section, key, eq + 1, origin, error))
         return FALSE;
-    /* The override may switch a model; keys of the file that then stop applying are errors. */
-    g_autoptr(GKeyFile) given = g_key_file_new();
-    g_key_file_set_value(given, section, key, eq + 1);
-    return check_conditions(cfg, given, origin, error);
+    /* The override may switch a model; keys of the file that then stop applying are errors,
+     * so every key given so far is checked again, not only this one. */
+    g_key_file_set_value(cfg->given, section, key, eq + 1);
+    const Section *s = find_section(cfg, section);
+    const SimCfgKey *k = s->free_form ? NULL : find_key(s, key);
+    return check_conditions(cfg, cfg->given, origin, k, error);
 }
 
 /* ---- getters --------------------------------------------------------------------------- */
