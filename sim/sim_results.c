@@ -924,11 +924,14 @@ static char *labels_gp(SimResults *res)
 
 static char *partial_text(const SimResults *res)
 {
-    g_autofree char *at = sim_time_format(res->end);
+    GString *at = g_string_new(NULL);
+    append_time(at, res->end, SIM_S);
     g_autofree char *of = sim_time_format(res->duration);
-    return g_strdup_printf("This run was interrupted at simulated time %s of %s.\n"
-                           "The files hold what was measured until then (summary.csv: "
-                           "partial = 1).\n", at, of);
+    char *text = g_strdup_printf("This run was interrupted at simulated time %s s of %s.\n"
+                                 "The files hold what was measured until then (summary.csv: "
+                                 "partial = 1).\n", at->str, of);
+    g_string_free(at, TRUE);
+    return text;
 }
 
 gboolean sim_results_finish(SimResults *res, SimStopReason why, GError **error)

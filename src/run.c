@@ -244,10 +244,12 @@ static void print_summary(const SimResults *res, const KadsimOptions *opt, gbool
     if (metric(res, "gets") > 0)
         printf("  gets    %.0f: %.1f%% succeeded\n", metric(res, "gets"),
                100 * metric(res, "get_success_rate"));
-    printf("  traffic %.1f bytes/s per node (measurement window)\n",
-           metric(res, "bytes_per_node_per_s"));
-    printf("  results: %s/ (summary.csv, ops.csv, timeseries.csv, hops.csv, latency_cdf.csv)\n",
-           dir);
+    if (metric(res, "window_s") > 0)
+        printf("  traffic %.1f bytes/s per node\n", metric(res, "bytes_per_node_per_s"));
+    else
+        printf("  nothing measured: the run stopped before the end of the warm-up\n");
+    printf("  results: %s/ (summary.csv, ops.csv, timeseries.csv, hops.csv, latency_cdf.csv)%s\n",
+           dir, sim_results_partial(res) ? ", see PARTIAL" : "");
     if (plotted)
         printf("  plots:   %s/{hops,latency_cdf,timeseries,bandwidth}.{png,svg}\n", dir);
     else
