@@ -23,7 +23,7 @@ typedef struct {
 static inline void kad_pool_init(KadPool *p, gsize elem)
 {
     memset(p, 0, sizeof *p);
-    p->elem = MAX(elem, sizeof(uint32_t));
+    p->elem = (MAX(elem, sizeof(uint32_t)) + 7) & ~(gsize) 7;  /* records hold 64-bit fields */
     p->free_head = KAD_POOL_NONE;
 }
 

@@ -24,29 +24,41 @@ static const char description_text[] =
     "Every key, its default and its range: kadsim --check SCENARIO.ini.\n"
     "Exit status: 0 success, 1 run-time failure, 2 usage or scenario error.";
 
-int main(int argc, char **argv)
+/* The command line, parsed: the options and what is left (the scenario file). */
+typedef struct {
+    KadsimOptions opt;
+    char **rest;
+} CommandLine;
+
+/* parse_command_line(): the line asks for a run. */
+#define GO_ON (-1)
+
+/* Parse argc/argv (GOption) into *cl. Returns GO_ON, or the exit status to stop with when the
+ * line asks for no run (--version) or is wrong (the message is printed). Either way the caller
+ * frees with command_line_clear(). A function of its own so that fuzz/fuzz_cmdline.c runs the
+ * program's very parsing. */
+static int parse_command_line(int *argc, char ***argv, CommandLine *cl)
 {
-    setlocale(LC_ALL, "");
-    KadsimOptions opt = { 0 };
+    KadsimOptions *opt = &cl->opt;
     gboolean show_version = FALSE;
-    char **sets = NULL, **rest = NULL;
     gint64 seed = -1;
     GOptionEntry entries[] = {
-        { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt.out_dir,
+        { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt->out_dir,
           "Results folder (default: results/<scenario name>)", "DIR" },
         { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Master seed (overrides [simulation] seed)",
           "N" },
-        { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+        { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt->sets,
           "Override one scenario value, e.g. --set kademlia.k=16 (repeatable)",
           "SECTION.KEY=VALUE" },
-        { "check", 0, 0, G_OPTION_ARG_NONE, &opt.check_only,
+        { "check", 0, 0, G_OPTION_ARG_NONE, &opt->check_only,
           "Validate the scenario, print the resolved configuration, run nothing", NULL },
-        { "force", 'f', 0, G_OPTION_ARG_NONE, &opt.force,
+        { "force", 'f', 0, G_OPTION_ARG_NONE, &opt->force,
           "Replace an existing results folder", NULL },
-        { "no-plots", 0, 0, G_OPTION_ARG_NONE, &opt.no_plots, "Do not render plots", NULL },
-        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt.quiet, "Print only errors", NULL },
+        { "no-plots", 0, 0, G_OPTION_ARG_NONE, &opt->no_plots, "Do not render plots", NULL },
+        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt->quiet, "Print only errors", NULL },
         { "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "Print the version and exit", NULL },
-        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "SCENARIO.ini" },
+        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cl->rest, NULL,
+          "SCENARIO.ini" },
         G_OPTION_ENTRY_NULL
     };
 
@@ -55,7 +67,7 @@ int main(int argc, char **argv)
     g_option_context_set_description(ctx, description_text);
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *error = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    if (!g_option_context_parse(ctx, argc, argv, &error)) {
         fprintf(stderr, "kadsim: %s\nTry 'kadsim --help'.\n", error->message);
         g_error_free(error);
         return EXIT_USAGE;
@@ -64,17 +76,32 @@ int main(int argc, char **argv)
         printf("kadsim %s\n", PACKAGE_VERSION);
         return EXIT_SUCCESS;
     }
+    char **rest = cl->rest;
     if (!rest || !rest[0] || rest[1]) {
         fprintf(stderr, "kadsim: %s\nTry 'kadsim --help'.\n",
                 rest && rest[0] ? "give exactly one scenario file" : "no scenario file given");
         return EXIT_USAGE;
     }
-    opt.scenario = rest[0];
-    opt.seed = seed;
-    opt.sets = sets;
-    int status = kadsim_run_main(&opt);
-    g_strfreev(sets);
-    g_strfreev(rest);
-    g_free(opt.out_dir);
+    opt->scenario = rest[0];
+    opt->seed = seed;
+    return GO_ON;
+}
+
+static void command_line_clear(CommandLine *cl)
+{
+    g_strfreev(cl->opt.sets);
+    g_strfreev(cl->rest);
+    g_free(cl->opt.out_dir);
+    *cl = (CommandLine) { 0 };
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    CommandLine cl = { 0 };
+    int status = parse_command_line(&argc, &argv, &cl);
+    if (status == GO_ON)
+        status = kadsim_run_main(&cl.opt);
+    command_line_clear(&cl);
     return status;
 }
