@@ -1,0 +1,8 @@
+#!/bin/sh
+# `make check`: replay the fuzz targets' seeds and regression inputs (tests/data/fuzz/) without
+# libFuzzer, so that every input that once found a bug stays fixed, in every build.
+set -eu
+srcdir=${srcdir:-.}
+./fuzz/fuzz_scenario_replay "$srcdir"/scenarios/*.ini "$srcdir"/tests/data/*.ini \
+    "$srcdir"/tests/data/fuzz/scenario/*
+./fuzz/fuzz_cmdline_replay "$srcdir"/tests/data/fuzz/cmdline/*
