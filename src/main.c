@@ -22,7 +22,9 @@ static const char summary_text[] =
 static const char description_text[] =
     "Scenario files: scenarios/*.ini (installed to " KADSIM_PKGDATADIR "/scenarios).\n"
     "Every key, its default and its range: kadsim --check SCENARIO.ini.\n"
-    "Exit status: 0 success, 1 run-time failure, 2 usage or scenario error.";
+    "Exit status: 0 success, 1 run-time failure, 2 usage or scenario error,\n"
+    "130 or 143 when stopped by SIGINT (Ctrl-C) or SIGTERM (the results folder is then marked\n"
+    "partial, with what was measured so far).";
 
 /* The command line, parsed: the options and what is left (the scenario file). */
 typedef struct {
