@@ -66,14 +66,20 @@ static void merge(Kad *kad, KadLookup *L, uint32_t node, guint hop)
         L->cands[at].hop = (uint8_t) MIN(L->cands[at].hop, hop);
         return;
     }
+    /* Order by the top 64 bits of the distance; the full IDs settle a tie. */
+    uint64_t dist = id_of(kad, node)->w[0] ^ L->target.w[0];
     guint pos = L->n;
-    while (pos > 0 && kad_id_closer(&L->target, id_of(kad, node), id_of(kad, L->cands[pos - 1].node)))
+    while (pos > 0 && (dist < L->cands[pos - 1].dist ||
+                       (dist == L->cands[pos - 1].dist &&
+                        kad_id_closer(&L->target, id_of(kad, node),
+                                      id_of(kad, L->cands[pos - 1].node)))))
         pos--;
     if (pos >= kad->shortlist)
         return;
     guint last = MIN(L->n, kad->shortlist - 1);
     memmove(&L->cands[pos + 1], &L->cands[pos], sizeof(KadCand) * (last - pos));
-    L->cands[pos] = (KadCand) { .node = node, .state = CAND_NEW, .hop = (uint8_t) hop };
+    L->cands[pos] = (KadCand) { .dist = dist, .node = node, .state = CAND_NEW,
+                                .hop = (uint8_t) hop };
     L->n = (uint16_t) MIN(L->n + 1u, kad->shortlist);
 }
 
@@ -237,6 +243,8 @@ void kad_lookup_reply(Kad *kad, uint32_t li, const KadRpc *rpc, const KadMsg *m)
         return;
     }
     uint32_t before = best_live(L);
+    for (guint i = 0; i < m->n_contacts; i++)  /* overlap the cache misses of their IDs */
+        __builtin_prefetch(id_of(kad, m->contacts[i]));
     for (guint i = 0; i < m->n_contacts; i++)
         merge(kad, L, m->contacts[i], hop + 1);
     note_progress(kad, L, before);

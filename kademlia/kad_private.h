@@ -92,6 +92,7 @@ typedef struct {
 typedef enum { CAND_NEW, CAND_ASKED, CAND_DONE, CAND_FAILED } KadCandState;
 
 typedef struct {
+    uint64_t dist;            /* top 64 bits of its XOR distance to the target */
     uint32_t node;
     uint8_t  state;
     uint8_t  hop;             /* length of the referral chain that led to it */

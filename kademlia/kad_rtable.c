@@ -224,42 +224,66 @@ gboolean kad_rtable_contains(const KadRtable *rt, const KadRtableParams *p, cons
     return find_entry(bk, 0, bk->count, contact) >= 0;
 }
 
-/* Insert node into out[0..*n) kept sorted by distance to target, at most max long. */
-static void insert_sorted(const KadId *ids, const KadId *target, uint32_t *out, guint *n,
-                          guint max, uint32_t node)
+/* A contact and the top 64 bits of its distance to the target: most comparisons are settled
+ * by the 64-bit key alone, and the full IDs are read only on a tie. */
+typedef struct {
+    uint64_t d;
+    uint32_t node;
+} Near;
+
+static inline gboolean near_before(const KadId *ids, const KadId *target, uint64_t d,
+                                   uint32_t node, const Near *o)
 {
+    if (d != o->d)
+        return d < o->d;
+    return kad_id_closer(target, &ids[node], &ids[o->node]);
+}
+
+/* Insert node into out[0..*n) kept sorted by distance to target, at most max long. */
+static void near_insert(const KadId *ids, const KadId *target, Near *out, guint *n, guint max,
+                        uint32_t node)
+{
+    uint64_t d = ids[node].w[0] ^ target->w[0];
     guint i = *n;
     if (i == max) {
-        if (!kad_id_closer(target, &ids[node], &ids[out[max - 1]]))
+        if (!near_before(ids, target, d, node, &out[max - 1]))
             return;
         i--;
     } else {
         (*n)++;
     }
-    while (i > 0 && kad_id_closer(target, &ids[node], &ids[out[i - 1]])) {
+    while (i > 0 && near_before(ids, target, d, node, &out[i - 1])) {
         out[i] = out[i - 1];
         i--;
     }
-    out[i] = node;
+    out[i] = (Near) { d, node };
 }
 
-static void add_bucket(const Bucket *bk, const KadId *ids, const KadId *target, uint32_t *out,
+static void add_bucket(const Bucket *bk, const KadId *ids, const KadId *target, Near *out,
                        guint *n, guint max)
 {
+    /* The IDs live in one big array and are rarely in cache: ask for all of them first, so
+     * that their cache misses overlap instead of following one another. */
     for (guint i = 0; i < bk->count; i++)
-        insert_sorted(ids, target, out, n, max, node_of(bk->entries[i]));
+        __builtin_prefetch(&ids[node_of(bk->entries[i])]);
+    for (guint i = 0; i < bk->count; i++)
+        near_insert(ids, target, out, n, max, node_of(bk->entries[i]));
 }
 
+#define CLOSEST_MAX 256
+
 guint kad_rtable_closest(const KadRtable *rt, const KadRtableParams *p, const KadId *ids,
-                         const KadId *self, const KadId *target, uint32_t *out, guint max)
+                         const KadId *self, const KadId *target, uint32_t *result, guint max)
 {
+    Near out[CLOSEST_MAX];
     guint n = 0, home = home_index(rt, p);
+    max = MIN(max, CLOSEST_MAX);
     if (max == 0)
         return 0;
     if (p->b != 1) {  /* general case: every contact */
         for (guint i = 0; i <= home; i++)
             add_bucket(bucket_at(rt, p, i), ids, target, out, &n, max);
-        return n;
+        goto done;
     }
     /* b = 1: bucket i < depth holds the contacts whose distance to us has its top bit at i.
      * For a target t with j = cpl(self, t) < depth, bucket j's contacts are closest to t, then
@@ -278,6 +302,9 @@ guint kad_rtable_closest(const KadRtable *rt, const KadRtableParams *p, const Ka
     }
     for (guint i = j; i-- > 0 && n < max;)
         add_bucket(bucket_at(rt, p, i), ids, target, out, &n, max);
+done:
+    for (guint i = 0; i < n; i++)
+        result[i] = out[i].node;
     return n;
 }
 

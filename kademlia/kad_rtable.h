@@ -83,7 +83,7 @@ void kad_rtable_ping_done(KadRtable *rt, const KadRtableParams *p, const KadId *
 gboolean kad_rtable_contains(const KadRtable *rt, const KadRtableParams *p, const KadId *ids,
                              uint32_t self, uint32_t contact);
 
-/* Up to `max` contacts closest to target (XOR), closest first. Returns how many. */
+/* Up to `max` (at most 256) contacts closest to target (XOR), closest first. Returns how many. */
 guint kad_rtable_closest(const KadRtable *rt, const KadRtableParams *p, const KadId *ids,
                          const KadId *self, const KadId *target, uint32_t *out, guint max);
 

@@ -48,8 +48,8 @@ static const SimCfgKey workload_keys[] = {
     { "workload", "store_rate", SIM_CFG_DOUBLE, "0", 0, 1e12, NULL, NULL,
       "Stores (inserts) of keys from the key set per second" },
     { "workload", "get_rate", SIM_CFG_DOUBLE, "0", 0, 1e12, NULL, NULL,
-      "Gets per second, of keys stored before, chosen by popularity among them (none until\n"
-      "the first store)" },
+      "Gets per second, of keys stored successfully before, chosen by popularity among them\n"
+      "(none until the first store succeeds)" },
     { "workload", "keys", SIM_CFG_INT, "1000", 1, 4294967295.0, NULL, NULL,
       "Size of the key set that stores draw from (at most 10000000 with zipf)" },
     { "workload", "popularity", SIM_CFG_CHOICE, "uniform", 0, 0, "uniform|zipf", NULL,
@@ -195,8 +195,7 @@ static void op_event(Sim *sim, void *ctx, const SimEvent *ev)
         break;
     case SIM_OP_STORE:
         key = draw_key(wl, &p->rng);
-        remember_stored(wl, key);
-        break;
+        break;  /* it becomes gettable when the store succeeds: see store_done() */
     case SIM_OP_GET:
         if (wl->stored->len == 0)
             return;  /* nothing stored yet: nothing to get */
@@ -206,6 +205,14 @@ static void op_event(Sim *sim, void *ctx, const SimEvent *ev)
         g_assert_not_reached();
     }
     sim_start_op(sim, p->kind, origin, key);
+}
+
+/* A key counts as stored once a store of it has succeeded: a get drawn while the first store
+ * is still on its way would fail for a reason that has nothing to do with the network. */
+static void store_done(void *ctx, const SimOp *op)
+{
+    if (op->kind == SIM_OP_STORE && op->success)
+        remember_stored(ctx, op->key);
 }
 
 /* ---- joins ----------------------------------------------------------------------------- */
@@ -278,6 +285,8 @@ SimWorkload *sim_workload_new(Sim *sim, const SimConfig *cfg, GError **error)
     wl->join_ramp = sim_config_get_duration(cfg, "workload", "join_ramp");
     sim_stream_state(sim, "workload-join", 0, &wl->join_rng);
     wl->join_kind = sim_register_handler(sim, "join", join_event, wl);
+    SimObserver stores = { .op_done = store_done };
+    sim_add_observer(sim, &stores, wl);
     if (wl->join_mode != JOIN_NONE)
         sim_schedule(sim, join_time(wl, 0), wl->join_kind, 0, 0, SIM_ORIGIN_WORKLOAD);
 
