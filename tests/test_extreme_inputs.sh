@@ -1,0 +1,125 @@
+#!/bin/sh
+# Extreme but legal inputs, end to end through ./kadsim: each one gives a clear result (exit 0,
+# complete results) or a clear error (exit 2, a message naming the file, and the section and key
+# when one is to blame), never a crash or a hang. The table is in docs/hardening.md.
+. "${srcdir:-.}/tests/test_run_lib.sh"
+# A hang fails the test instead of stalling the suite (slow builds: valgrind, sanitizers).
+LIMIT=${KADSIM_TEST_TIMEOUT:-600}
+
+# expect STATUS NAME PATTERN ARGS...: run kadsim ARGS; the exit status must be STATUS and, when
+# PATTERN is not empty, its stderr must contain PATTERN (a fixed string).
+expect() {
+    want=$1 name=$2 pattern=$3
+    shift 3
+    status=0
+    timeout "$LIMIT" "$KADSIM" -q --no-plots "$@" > "$T/$name.out" 2> "$T/$name.err" || status=$?
+    [ "$status" -eq "$want" ] || fail "$name: exit $status, expected $want: $(cat "$T/$name.err")"
+    [ -z "$pattern" ] || grep -qF -- "$pattern" "$T/$name.err" \
+        || fail "$name: the message does not say '$pattern': $(cat "$T/$name.err")"
+    echo "ok: $name (exit $status)"
+}
+
+# run NAME: run $T/NAME.ini into $T/NAME/, which must then hold complete results.
+run() {
+    expect 0 "$1" "" -o "$T/$1" "$T/$1.ini"
+    [ -s "$T/$1/summary.csv" ] && [ ! -e "$T/$1/PARTIAL" ] || fail "$1: results incomplete"
+}
+m() { metric "$T/$1/summary.csv" "$2"; }
+
+# A small network with every kind of operation; a case appends its own [sections].
+base() {
+    printf '[simulation]\nnodes = %s\nduration = %s\n' "$2" "${3:-3min}" > "$T/$1.ini"
+    printf '[workload]\nlookup_rate = 0.5\nstore_rate = 0.1\nget_rate = 0.2\nkeys = 100\n' \
+        >> "$T/$1.ini"
+}
+
+# --- sizes: 1 node (every lookup is trivially its own answer), 2 nodes
+base one 1
+run one
+[ "$(m one lookups)" -gt 0 ] || fail "one: no lookups"
+base two 2
+run two
+[ "$(m two lookups)" -gt 0 ] || fail "two: no lookups"
+
+# --- protocol corners: k = 1; alpha larger than k
+base k1 30
+printf '[kademlia]\nk = 1\n' >> "$T/k1.ini"
+run k1
+base alpha 30
+printf '[kademlia]\nk = 2\nalpha = 10\n' >> "$T/alpha.ini"
+run alpha
+
+# --- 100% loss: every message is lost, the run still completes
+base loss 30
+printf '[network]\nloss = bernoulli\nloss_rate = 1\n' >> "$T/loss.ini"
+run loss
+[ "$(m loss messages)" -gt 0 ] && [ "$(m loss messages)" = "$(m loss messages_lost)" ] \
+    || fail "loss: $(m loss messages) messages, $(m loss messages_lost) lost"
+
+# --- every host churned out: 1 s sessions, 100-day downtimes; at the end no host is up
+base churn 30 10min
+printf '[churn]\nmodel = sessions\nfirst_session = fresh\nsession = exponential\n' >> "$T/churn.ini"
+printf 'session_mean = 1s\ndowntime = exponential\ndowntime_mean = 100d\n' >> "$T/churn.ini"
+run churn
+[ "$(m churn nodes_alive_end)" = 0 ] || fail "churn: $(m churn nodes_alive_end) hosts up at the end"
+
+# --- duration 0: nothing simulated, an empty but complete results folder
+base zero 20 0
+run zero
+[ "$(m zero sim_time_s)" = 0 ] || fail "zero: sim_time_s $(m zero sim_time_s)"
+
+# --- a key set much larger than the network (the largest allowed)
+base keys 20
+sed -i 's/^keys = 100$/keys = 4294967295/' "$T/keys.ini"
+run keys
+[ "$(m keys stores)" -gt 0 ] || fail "keys: no stores"
+
+# --- warm-up = duration: nothing would be measured; an error naming the key
+printf '[simulation]\nnodes = 20\nduration = 10min\nwarmup = 10min\n' > "$T/warmup.ini"
+expect 2 warmup "warmup.ini: [simulation] warmup:" -o "$T/warmup" "$T/warmup.ini"
+[ ! -e "$T/warmup" ] || fail "warmup: a results folder was made"
+
+# --- an empty file: every default (1,000 hosts, one hour); --check lists them
+: > "$T/empty.ini"
+expect 0 empty-check "" --check "$T/empty.ini"
+grep -q '^nodes = 1000$' "$T/empty-check.out" || fail "empty: defaults not listed"
+run empty
+[ "$(m empty nodes)" = 1000 ] || fail "empty: $(m empty nodes) nodes"
+
+# --- a byte-order mark, CRLF line ends, both: read as the same scenario
+base plain 20
+printf '\357\273\277' > "$T/bom.ini" && cat "$T/plain.ini" >> "$T/bom.ini"
+sed 's/$/\r/' "$T/plain.ini" > "$T/crlf.ini"
+printf '\357\273\277' > "$T/bomcrlf.ini" && cat "$T/crlf.ini" >> "$T/bomcrlf.ini"
+expect 0 plain-check "" --check "$T/plain.ini"
+for v in bom crlf bomcrlf; do
+    expect 0 "$v-check" "" --check "$T/$v.ini"
+    sed "s/^title = $v$/title = plain/" "$T/$v-check.out" | cmp -s - "$T/plain-check.out" \
+        || fail "$v: read differently from the same file with LF line ends"
+done
+run bomcrlf
+
+# --- more hosts than memory can hold: an error before anything is allocated. The largest
+# value allowed needs 51 GB at 512 bytes a host; on a larger machine an address-space limit
+# stands in (not under AddressSanitizer or valgrind, which reserve far more address space).
+printf '[simulation]\nnodes = 100000000\nduration = 1min\n' > "$T/huge.ini"
+mem_kb=$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo 2>/dev/null)
+if [ "${mem_kb:-0}" -gt 0 ] && [ "$mem_kb" -lt 45000000 ]; then
+    expect 2 huge "huge.ini: [simulation] nodes:" -o "$T/huge" "$T/huge.ini"
+elif ! ldd "$KADSIM" 2>/dev/null | grep -q libasan && [ -z "${KADSIM_UNDER_VALGRIND:-}" ]; then
+    ( ulimit -v 8000000 && expect 2 huge "huge.ini: [simulation] nodes:" -o "$T/huge" "$T/huge.ini" ) \
+        || exit 1
+else
+    echo "skip: huge (this machine has the memory, and the build cannot run under ulimit -v)"
+fi
+
+# --- files that cannot be read: a folder, a missing file, a file without read permission
+mkdir "$T/folder.ini"
+expect 2 folder "folder.ini: cannot read the scenario" "$T/folder.ini"
+expect 2 missing "missing.ini: cannot read the scenario" "$T/missing.ini"
+cp "$T/plain.ini" "$T/locked.ini" && chmod 000 "$T/locked.ini"
+if [ "$(id -u)" -ne 0 ]; then
+    expect 2 locked "locked.ini: cannot read the scenario" "$T/locked.ini"
+else
+    echo "skip: locked (root reads every file)"
+fi
