@@ -1,6 +1,8 @@
 #include "sim.h"
 
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "sim_net.h"
 #include "sim_world.h"
@@ -11,6 +13,10 @@
 #define RUN_CHECK_EVERY 4096
 /* Special origins (workload, churn, engine) have their own tie-break counters. */
 #define SPECIAL_ORIGINS 16
+/* What a host costs at the least: the engine's arrays, and a DHT node's record, ID and routing
+ * table (Kademlia: about 800 bytes at k = 20, docs/kademlia.md). A network that needs more than
+ * the machine has is refused with a message, rather than aborting in an allocation part-way. */
+#define SIM_MIN_BYTES_PER_HOST 512
 
 G_DEFINE_QUARK(sim-error-quark, sim_error)
 
@@ -108,6 +114,28 @@ void sim_declare(SimConfig *cfg)
 
 static void deliver_message(Sim *sim, void *ctx, const SimEvent *ev);
 
+/* Physical memory, or the address-space limit (ulimit -v) when lower; 0 when unknown. */
+static double memory_available(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double have = pages > 0 && page > 0 ? (double) pages * (double) page : 0;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        have = have > 0 ? MIN(have, (double) rl.rlim_cur) : (double) rl.rlim_cur;
+    return have;
+}
+
+static gboolean hosts_fit_in_memory(const SimConfig *cfg, gint64 hosts, GError **error)
+{
+    double need = (double) hosts * SIM_MIN_BYTES_PER_HOST, have = memory_available();
+    if (have <= 0 || need <= have)
+        return TRUE;
+    return sim_config_fail(cfg, error, "simulation", "nodes",
+                           "%" G_GINT64_FORMAT " hosts need at least %.1f GiB of memory (%d "
+                           "bytes each), more than the %.1f GiB available", hosts,
+                           need / (1 << 30), SIM_MIN_BYTES_PER_HOST, have / (1 << 30));
+}
+
 Sim *sim_new(const SimConfig *cfg, const SimProtocolClass *protocol, GError **error)
 {
     SimTime duration = sim_config_get_duration(cfg, "simulation", "duration");
@@ -117,6 +145,8 @@ Sim *sim_new(const SimConfig *cfg, const SimProtocolClass *protocol, GError **er
                         "the warm-up must be shorter than the duration, or nothing is measured");
         return NULL;
     }
+    if (!hosts_fit_in_memory(cfg, sim_config_get_int(cfg, "simulation", "nodes"), error))
+        return NULL;
 
     Sim *sim = g_new0(Sim, 1);
     sim->cfg = cfg;

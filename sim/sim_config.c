@@ -463,6 +463,8 @@ gboolean sim_config_load_data(SimConfig *cfg, const char *name, const char *data
     cfg->source = g_strdup(name);
     g_autoptr(GKeyFile) given = g_key_file_new();
     GError *kerr = NULL;
+    if (g_str_has_prefix(data, "\xef\xbb\xbf"))
+        data += 3;  /* a UTF-8 byte-order mark (Windows editors): GKeyFile would refuse line 1 */
     if (!g_key_file_load_from_data(given, data, (gsize) -1, G_KEY_FILE_NONE, &kerr)) {
         g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: not a valid INI file: %s", name,
                     kerr->message);
