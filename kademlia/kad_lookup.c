@@ -61,19 +61,28 @@ static void merge(Kad *kad, KadLookup *L, uint32_t node, guint hop)
     if (node == L->origin)
         return;
     hop = MIN(hop, 255u);
-    int at = find_cand(L, node);
-    if (at >= 0) {  /* known: a shorter referral chain wins */
-        L->cands[at].hop = (uint8_t) MIN(L->cands[at].hop, hop);
-        return;
+    /* The list is in order of the top 64 bits of the distance (full IDs settle a tie), so a
+     * binary search finds where node goes; if node is listed already, it is right there, with
+     * the same distance key. */
+    const KadId *id = id_of(kad, node);
+    uint64_t dist = id->w[0] ^ L->target.w[0];
+    guint lo = 0, hi = L->n;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (L->cands[mid].dist < dist)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    /* Order by the top 64 bits of the distance; the full IDs settle a tie. */
-    uint64_t dist = id_of(kad, node)->w[0] ^ L->target.w[0];
-    guint pos = L->n;
-    while (pos > 0 && (dist < L->cands[pos - 1].dist ||
-                       (dist == L->cands[pos - 1].dist &&
-                        kad_id_closer(&L->target, id_of(kad, node),
-                                      id_of(kad, L->cands[pos - 1].node)))))
-        pos--;
+    guint pos = lo;
+    for (guint i = lo; i < L->n && L->cands[i].dist == dist; i++) {
+        if (L->cands[i].node == node) {  /* known: a shorter referral chain wins */
+            L->cands[i].hop = (uint8_t) MIN(L->cands[i].hop, hop);
+            return;
+        }
+        if (kad_id_closer(&L->target, id_of(kad, L->cands[i].node), id))
+            pos = i + 1;
+    }
     if (pos >= kad->shortlist)
         return;
     guint last = MIN(L->n, kad->shortlist - 1);
@@ -142,8 +151,8 @@ uint32_t kad_lookup_start(Kad *kad, uint32_t origin, const KadId *target, KadPur
         }
     }
     uint32_t seed[256];
-    guint got = kad_rtable_closest(&n->rt, &kad->rp, kad->ids, id_of(kad, origin), target, seed,
-                                   kad->k);
+    guint got = kad_rtable_closest_set(&n->rt, &kad->rp, kad->ids, id_of(kad, origin), target,
+                                       origin, seed, kad->k);
     for (guint i = 0; i < got; i++)
         merge(kad, L, seed[i], 1);  /* contacts from the origin's own table are at hop 1 */
     if (L->recursive)
@@ -308,11 +317,11 @@ void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *q)
         }
     }
     uint32_t got[256];
-    guint n = kad_rtable_closest(&kad->nodes[node].rt, &kad->rp, kad->ids, id_of(kad, node),
-                                 &req.target, got, kad->k + 1);
+    guint n = kad_rtable_closest_set(&kad->nodes[node].rt, &kad->rp, kad->ids, id_of(kad, node),
+                                     &req.target, req.origin, got, kad->k);
     uint32_t next = KAD_NONE;
-    for (guint i = 0; i < n && next == KAD_NONE; i++)
-        if (got[i] != req.origin)
+    for (guint i = 0; i < n; i++)
+        if (next == KAD_NONE || kad_id_closer(&req.target, id_of(kad, got[i]), id_of(kad, next)))
             next = got[i];
     /* Forward only to someone strictly closer than ourselves: the distance falls at every hop,
      * so the path ends. */
@@ -343,9 +352,8 @@ void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *q)
     m->rpc_gen = req.rpc_gen;
     m->hop = req.hop;
     m->target = req.target;
-    for (guint i = 0; i < n && m->n_contacts < kad->k; i++)
-        if (got[i] != req.origin)
-            m->contacts[m->n_contacts++] = got[i];
+    memcpy(m->contacts, got, sizeof(uint32_t) * n);
+    m->n_contacts = (uint16_t) n;
     kad_msg_count(kad, mi);
     kad_msg_send(kad, mi);
 }

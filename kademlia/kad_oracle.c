@@ -196,7 +196,15 @@ guint kad_oracle_closest(KadOracle *o, const KadId *ids, const KadId *target, ui
     /* Widen the prefix shared with the target until its range holds k live nodes: nothing
      * outside that range can be closer than anything inside. */
     guint lo = 0, hi = o->sorted->len;
-    for (int bits = (int) o->id_bits; bits >= 0; bits--) {
+    /* Start from the longest prefix the target shares with a node at all: that of its
+     * neighbours in ID order (no range with a longer prefix holds anything). */
+    guint at = lower_bound(o, ids, target, FALSE), start = 0;
+    const uint32_t *s = (const uint32_t *) o->sorted->data;
+    if (at > 0)
+        start = MAX(start, kad_id_cpl(target, &ids[s[at - 1]], o->id_bits));
+    if (at < o->sorted->len)
+        start = MAX(start, kad_id_cpl(target, &ids[s[at]], o->id_bits));
+    for (int bits = (int) start; bits >= 0; bits--) {
         prefix_range(o, ids, target, (guint) bits, &lo, &hi);
         if (hi - lo >= k && count_live(o, lo, hi, except) >= k)
             break;

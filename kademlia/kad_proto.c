@@ -620,12 +620,9 @@ static void reply_closest(Kad *kad, uint32_t node, const KadMsg *req, KadMsgType
     m->key = req->key;
     m->target = req->target;
     /* k closest known, leaving out the asker (it knows itself) */
-    uint32_t got[256];
-    guint n = kad_rtable_closest(&kad->nodes[node].rt, &kad->rp, kad->ids, &kad->ids[node],
-                                 &req->target, got, kad->k + 1);
-    for (guint i = 0; i < n && m->n_contacts < kad->k; i++)
-        if (got[i] != req->from)
-            m->contacts[m->n_contacts++] = got[i];
+    m->n_contacts = (uint16_t) kad_rtable_closest_set(&kad->nodes[node].rt, &kad->rp, kad->ids,
+                                                      &kad->ids[node], &req->target, req->from,
+                                                      m->contacts, kad->k);
     kad_msg_count(kad, mi);
     kad_msg_send(kad, mi);
 }

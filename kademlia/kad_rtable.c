@@ -224,6 +224,8 @@ gboolean kad_rtable_contains(const KadRtable *rt, const KadRtableParams *p, cons
     return find_entry(bk, 0, bk->count, contact) >= 0;
 }
 
+#define CLOSEST_MAX 256
+
 /* A contact and the top 64 bits of its distance to the target: most comparisons are settled
  * by the 64-bit key alone, and the full IDs are read only on a tie. */
 typedef struct {
@@ -259,53 +261,105 @@ static void near_insert(const KadId *ids, const KadId *target, Near *out, guint 
     out[i] = (Near) { d, node };
 }
 
-static void add_bucket(const Bucket *bk, const KadId *ids, const KadId *target, Near *out,
-                       guint *n, guint max)
+/* Append bucket's contacts to out without reading an ID, leaving out `except`. */
+static void take_bucket(const Bucket *bk, uint32_t except, uint32_t *out, guint *n)
 {
-    /* The IDs live in one big array and are rarely in cache: ask for all of them first, so
-     * that their cache misses overlap instead of following one another. */
-    for (guint i = 0; i < bk->count; i++)
-        __builtin_prefetch(&ids[node_of(bk->entries[i])]);
-    for (guint i = 0; i < bk->count; i++)
-        near_insert(ids, target, out, n, max, node_of(bk->entries[i]));
+    for (guint i = 0; i < bk->count; i++) {
+        uint32_t node = node_of(bk->entries[i]);
+        if (node != except)
+            out[(*n)++] = node;
+    }
 }
 
-#define CLOSEST_MAX 256
-
-guint kad_rtable_closest(const KadRtable *rt, const KadRtableParams *p, const KadId *ids,
-                         const KadId *self, const KadId *target, uint32_t *result, guint max)
+static guint count_except(const Bucket *bk, uint32_t except)
 {
-    Near out[CLOSEST_MAX];
+    guint c = bk->count;
+    for (guint i = 0; i < bk->count; i++)
+        c -= node_of(bk->entries[i]) == except;
+    return c;
+}
+
+/* Buckets [first, last] form one group of equally ranked contacts (see below). Take the whole
+ * group when it fits in what is left of max; otherwise the closest of it, and report that the
+ * result is complete. */
+static gboolean take_group(const KadRtable *rt, const KadRtableParams *p, const KadId *ids,
+                           const KadId *target, guint first, guint last, uint32_t except,
+                           uint32_t *out, guint *n, guint max)
+{
+    guint size = 0;
+    for (guint i = first; i <= last; i++)
+        size += count_except(bucket_at(rt, p, i), except);
+    if (*n + size <= max) {
+        for (guint i = first; i <= last; i++)
+            take_bucket(bucket_at(rt, p, i), except, out, n);
+        return *n == max;
+    }
+    /* Only this last, partial group needs distances: the IDs are read here and only here.
+     * The IDs live in one big array and are rarely in cache: ask for all of them first, so
+     * that their cache misses overlap instead of following one another. */
+    for (guint i = first; i <= last; i++) {
+        const Bucket *bk = bucket_at(rt, p, i);
+        for (guint j = 0; j < bk->count; j++)
+            __builtin_prefetch(&ids[node_of(bk->entries[j])]);
+    }
+    Near best[CLOSEST_MAX];
+    guint nb = 0, want = max - *n;
+    for (guint i = first; i <= last; i++) {
+        const Bucket *bk = bucket_at(rt, p, i);
+        for (guint j = 0; j < bk->count; j++) {
+            uint32_t node = node_of(bk->entries[j]);
+            if (node != except)
+                near_insert(ids, target, best, &nb, want, node);
+        }
+    }
+    for (guint i = 0; i < nb; i++)
+        out[(*n)++] = best[i].node;
+    return TRUE;
+}
+
+guint kad_rtable_closest_set(const KadRtable *rt, const KadRtableParams *p, const KadId *ids,
+                             const KadId *self, const KadId *target, uint32_t except,
+                             uint32_t *out, guint max)
+{
     guint n = 0, home = home_index(rt, p);
     max = MIN(max, CLOSEST_MAX);
     if (max == 0)
         return 0;
-    if (p->b != 1) {  /* general case: every contact */
-        for (guint i = 0; i <= home; i++)
-            add_bucket(bucket_at(rt, p, i), ids, target, out, &n, max);
-        goto done;
+    if (p->b != 1) {  /* general case: all contacts are one group */
+        take_group(rt, p, ids, target, 0, home, except, out, &n, max);
+        return n;
     }
     /* b = 1: bucket i < depth holds the contacts whose distance to us has its top bit at i.
      * For a target t with j = cpl(self, t) < depth, bucket j's contacts are closest to t, then
-     * every deeper bucket and home (their distance to t has its top bit at j), then buckets j-1,
-     * j-2, ..., 0, each group farther than the one before. So groups come in order and we stop
-     * when a group completes the list: a few buckets are read instead of all of them. */
+     * every deeper bucket and home together (their distance to t has its top bit at j), then
+     * buckets j-1, j-2, ..., 0, each group farther than the one before. Whole groups are taken
+     * without looking at an ID; only the group that does not fit is sorted. */
     guint j = kad_id_cpl(self, target, p->id_bits);
+    gboolean full;
     if (j >= home) {
-        add_bucket(bucket_at(rt, p, home), ids, target, out, &n, max);
+        full = take_group(rt, p, ids, target, home, home, except, out, &n, max);
         j = home;
     } else {
-        add_bucket(bucket_at(rt, p, j), ids, target, out, &n, max);
-        if (n < max)
-            for (guint i = j + 1; i <= home; i++)
-                add_bucket(bucket_at(rt, p, i), ids, target, out, &n, max);
+        full = take_group(rt, p, ids, target, j, j, except, out, &n, max) ||
+               take_group(rt, p, ids, target, j + 1, home, except, out, &n, max);
     }
-    for (guint i = j; i-- > 0 && n < max;)
-        add_bucket(bucket_at(rt, p, i), ids, target, out, &n, max);
-done:
-    for (guint i = 0; i < n; i++)
-        result[i] = out[i].node;
+    for (guint i = j; i-- > 0 && !full;)
+        full = take_group(rt, p, ids, target, i, i, except, out, &n, max);
     return n;
+}
+
+guint kad_rtable_closest(const KadRtable *rt, const KadRtableParams *p, const KadId *ids,
+                         const KadId *self, const KadId *target, uint32_t *result, guint max)
+{
+    uint32_t set[CLOSEST_MAX];
+    guint n = kad_rtable_closest_set(rt, p, ids, self, target, KAD_MAX_NODES + 1, set, max);
+    Near sorted[CLOSEST_MAX];
+    guint m = 0;
+    for (guint i = 0; i < n; i++)
+        near_insert(ids, target, sorted, &m, n, set[i]);
+    for (guint i = 0; i < m; i++)
+        result[i] = sorted[i].node;
+    return m;
 }
 
 guint kad_rtable_size(const KadRtable *rt, const KadRtableParams *p)

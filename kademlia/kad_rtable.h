@@ -83,7 +83,14 @@ void kad_rtable_ping_done(KadRtable *rt, const KadRtableParams *p, const KadId *
 gboolean kad_rtable_contains(const KadRtable *rt, const KadRtableParams *p, const KadId *ids,
                              uint32_t self, uint32_t contact);
 
-/* Up to `max` (at most 256) contacts closest to target (XOR), closest first. Returns how many. */
+/* The up to `max` (at most 256) contacts closest to target (XOR), leaving out `except` (pass
+ * KAD_MAX_NODES + 1 for none), in no particular order. Cheap: buckets that are taken whole are
+ * copied without reading a single ID. Returns how many. */
+guint kad_rtable_closest_set(const KadRtable *rt, const KadRtableParams *p, const KadId *ids,
+                             const KadId *self, const KadId *target, uint32_t except,
+                             uint32_t *out, guint max);
+
+/* The same set, closest first. */
 guint kad_rtable_closest(const KadRtable *rt, const KadRtableParams *p, const KadId *ids,
                          const KadId *self, const KadId *target, uint32_t *out, guint max);
 
