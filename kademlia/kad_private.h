@@ -128,6 +128,25 @@ typedef struct {
     KadCand  cands[];                     /* closest first; capacity Kad.shortlist */
 } KadLookup;
 
+/* RPC timeouts of one fixed duration come due in the order they were set, so they wait in a
+ * FIFO with one engine event for the earliest, instead of one heap entry each (most would be
+ * cancelled anyway). An RPC answered in time stays in the FIFO and is skipped when it comes due:
+ * its pool generation has changed. */
+typedef struct {
+    SimTime  due;
+    uint32_t rpc, gen;
+} KadDue;
+
+typedef struct {
+    SimTime  delay;
+    KadDue  *buf;              /* ring buffer */
+    guint    head, len, cap;
+    gboolean scheduled;        /* an engine event waits for the head */
+    gboolean busy;             /* timeouts being handled: schedule once at the end */
+} KadLane;
+
+#define KAD_LANES 2            /* rpc_timeout, recursive_timeout */
+
 struct Kad {
     Sim *sim;
     KadRtableParams rp;
@@ -136,7 +155,8 @@ struct Kad {
     SimTime rpc_timeout, recursive_timeout, refresh, replicate, republish, expire;
     gboolean recursive, oracle_bootstrap, cache_on_get, join_refresh, eviction_ping;
     uint16_t msg_type[KAD_MSG_TYPES];
-    uint16_t ev_timeout, ev_refresh, ev_replicate, ev_republish;
+    uint16_t ev_timeout, ev_lane, ev_refresh, ev_replicate, ev_republish;
+    KadLane lanes[KAD_LANES];
 
     KadNode *nodes;
     KadId   *ids;

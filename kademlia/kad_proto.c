@@ -76,6 +76,7 @@ static void kad_declare(SimConfig *cfg)
 }
 
 static void on_timeout(Sim *sim, void *ctx, const SimEvent *ev);
+static void on_lane(Sim *sim, void *ctx, const SimEvent *ev);
 static void on_refresh(Sim *sim, void *ctx, const SimEvent *ev);
 static void on_replicate(Sim *sim, void *ctx, const SimEvent *ev);
 static void on_republish(Sim *sim, void *ctx, const SimEvent *ev);
@@ -126,6 +127,9 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     for (int t = 0; t < KAD_MSG_TYPES; t++)
         kad->msg_type[t] = sim_msg_type_register(sim, msg_names[t]);
     kad->ev_timeout = sim_register_handler(sim, "kad-rpc-timeout", on_timeout, kad);
+    kad->ev_lane = sim_register_handler(sim, "kad-rpc-timeouts", on_lane, kad);
+    kad->lanes[0].delay = kad->rpc_timeout;
+    kad->lanes[1].delay = kad->recursive ? kad->recursive_timeout : kad->rpc_timeout;
     kad->ev_refresh = sim_register_handler(sim, "kad-refresh", on_refresh, kad);
     kad->ev_replicate = sim_register_handler(sim, "kad-replicate", on_replicate, kad);
     kad->ev_republish = sim_register_handler(sim, "kad-republish", on_republish, kad);
@@ -162,6 +166,8 @@ static void kad_free(void *self)
     kad_pool_clear(&kad->msgs);
     kad_pool_clear(&kad->rpcs);
     kad_pool_clear(&kad->lookups);
+    for (int i = 0; i < KAD_LANES; i++)
+        g_free(kad->lanes[i].buf);
     kad_oracle_free(kad->oracle);
     g_ptr_array_free(kad->values, TRUE);
     g_array_free(kad->publications, TRUE);
@@ -254,6 +260,48 @@ static void note_rtt(Kad *kad, uint32_t node, SimTime rtt)
                                  : (uint32_t) ((7 * (uint64_t) n->srtt_us + sample) / 8);
 }
 
+static void lane_schedule(Kad *kad, guint lane)
+{
+    KadLane *ln = &kad->lanes[lane];
+    /* RPCs answered meanwhile need no wake-up: drop them, and wait only for the oldest RPC
+     * still open. Most RPCs are answered long before their timeout, so a lane wakes about once
+     * per timeout period instead of once per RPC. */
+    while (ln->len > 0 &&
+           !kad_pool_valid(&kad->rpcs, ln->buf[ln->head].rpc, ln->buf[ln->head].gen)) {
+        ln->head = (ln->head + 1) % ln->cap;
+        ln->len--;
+    }
+    ln->scheduled = ln->len > 0;
+    if (ln->scheduled)
+        sim_schedule(kad->sim, ln->buf[ln->head].due, kad->ev_lane, lane, 0, SIM_ORIGIN_ENGINE);
+}
+
+/* Queue the timeout of RPC (ri, gen) in the lane of its duration; FALSE when no lane has it. */
+static gboolean lane_push(Kad *kad, SimTime timeout, uint32_t ri, uint32_t gen)
+{
+    guint lane = 0;
+    while (lane < KAD_LANES && kad->lanes[lane].delay != timeout)
+        lane++;
+    if (lane == KAD_LANES)
+        return FALSE;
+    KadLane *ln = &kad->lanes[lane];
+    if (ln->len == ln->cap) {  /* grow the ring, unwrapping it */
+        guint cap = ln->cap ? ln->cap * 2 : 1024;
+        KadDue *buf = g_new(KadDue, cap);
+        for (guint i = 0; i < ln->len; i++)
+            buf[i] = ln->buf[(ln->head + i) % ln->cap];
+        g_free(ln->buf);
+        ln->buf = buf;
+        ln->cap = cap;
+        ln->head = 0;
+    }
+    ln->buf[(ln->head + ln->len) % ln->cap] = (KadDue) { sim_now(kad->sim) + timeout, ri, gen };
+    ln->len++;
+    if (!ln->scheduled && !ln->busy)
+        lane_schedule(kad, lane);
+    return TRUE;
+}
+
 uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, uint8_t hop,
                       SimTime timeout)
 {
@@ -271,9 +319,13 @@ uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, 
     timeout = adaptive_timeout(kad, m->from, timeout);
     m->rpc = ri;
     m->rpc_gen = gen;
-    SimNode host = kad->nodes[m->from].host;
-    r->timer = sim_schedule_cancellable(kad->sim, sim_now(kad->sim) + timeout, kad->ev_timeout,
-                                        host, ((uint64_t) gen << 32) | ri, host);
+    r->timer = 0;
+    if (!lane_push(kad, timeout, ri, gen)) {  /* a timeout of its own (rpc_timeout_rtt) */
+        SimNode host = kad->nodes[m->from].host;
+        r->timer = sim_schedule_cancellable(kad->sim, sim_now(kad->sim) + timeout,
+                                            kad->ev_timeout, host, ((uint64_t) gen << 32) | ri,
+                                            host);
+    }
     kad_msg_count(kad, msg);
     kad_msg_send(kad, msg);
     return ri;
@@ -308,10 +360,9 @@ void kad_note_seen(Kad *kad, uint32_t node, uint32_t contact)
 #endif
 }
 
-static void on_timeout(Sim *sim, void *ctx, const SimEvent *ev)
+/* RPC (ri, gen) got no reply in time, unless it has been answered since (generation changed). */
+static void rpc_timed_out(Kad *kad, uint32_t ri, uint32_t gen)
 {
-    Kad *kad = ctx;
-    uint32_t ri = (uint32_t) ev->data, gen = (uint32_t) (ev->data >> 32);
     if (!kad_pool_valid(&kad->rpcs, ri, gen))
         return;
     KadRpc r = *kad_rpc_at(kad, ri);
@@ -330,6 +381,27 @@ static void on_timeout(Sim *sim, void *ctx, const SimEvent *ev)
         kad_lookup_store_done(kad, r.lookup, FALSE);
 }
 
+static void on_timeout(Sim *sim, void *ctx, const SimEvent *ev)
+{
+    rpc_timed_out(ctx, (uint32_t) ev->data, (uint32_t) (ev->data >> 32));
+}
+
+/* The head of a lane is due: handle every timeout due now, then wait for the next. */
+static void on_lane(Sim *sim, void *ctx, const SimEvent *ev)
+{
+    Kad *kad = ctx;
+    KadLane *ln = &kad->lanes[ev->target];
+    ln->busy = TRUE;
+    while (ln->len > 0 && ln->buf[ln->head].due <= sim_now(sim)) {
+        KadDue due = ln->buf[ln->head];
+        ln->head = (ln->head + 1) % ln->cap;
+        ln->len--;
+        rpc_timed_out(kad, due.rpc, due.gen);  /* may push more: ln->buf may move */
+    }
+    ln->busy = FALSE;
+    lane_schedule(kad, ev->target);
+}
+
 /* A reply arrived at its RPC's sender: stop the timer, hand it to whoever asked. */
 static void on_reply(Kad *kad, const KadMsg *m)
 {
@@ -338,7 +410,8 @@ static void on_reply(Kad *kad, const KadMsg *m)
     KadRpc r = *kad_rpc_at(kad, m->rpc);
     if (r.from != m->to)
         return;
-    sim_cancel(kad->sim, r.timer);
+    if (r.timer)
+        sim_cancel(kad->sim, r.timer);
     kad_pool_release(&kad->rpcs, m->rpc);
     if (!(m->flags & KAD_MSG_RECURSIVE))  /* a recursive answer's delay is the whole path's */
         note_rtt(kad, r.from, sim_now(kad->sim) - r.sent);
