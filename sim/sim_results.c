@@ -620,6 +620,22 @@ static char *make_header(const SimConfig *cfg, const char *header)
     return g_string_free(h, FALSE);
 }
 
+/* Remove [name] from the INI text of sim_config_to_data(), in place: the section runs from the
+ * blank line that opens it (its help comments follow) to the next blank line or the end. */
+static void cut_section(char *ini, const char *name)
+{
+    g_autofree char *head = g_strdup_printf("\n[%s]\n", name);
+    char *at = strstr(ini, head);
+    if (!at)
+        return;
+    char *start = at;  /* back to the blank line before the section's comments */
+    while (start > ini && !(start[0] == '\n' && start[-1] == '\n'))
+        start--;
+    const char *next = strstr(at + 1, "\n\n");  /* the line before the next section's blank line */
+    const char *rest = next ? next + 1 : "";
+    memmove(start, rest, strlen(rest) + 1);
+}
+
 static gboolean open_folder(const char *dir, gboolean force, GError **error)
 {
     if (!sim_results_check_dir(dir, force, error))
@@ -663,6 +679,8 @@ SimResults *sim_results_new(Sim *sim, const char *dir, const SimResultsOptions *
 
     g_autofree char *header = make_header(cfg, opt->header);
     g_autofree char *ini = sim_config_to_data(cfg, header);
+    if (opt->omit_section)
+        cut_section(ini, opt->omit_section);
     if (!write_whole_file(dir, "run.ini", ini, error)
         || !atomic_open(&res->timeseries, dir, "timeseries.csv", error)
         || (res->write_ops && !atomic_open(&res->ops, dir, "ops.csv", error))) {
@@ -892,6 +910,11 @@ static void append_gp_string(GString *out, const char *var, const char *text)
     g_string_append(out, "\"\n");
 }
 
+void sim_results_gp_string(GString *out, const char *var, const char *text)
+{
+    append_gp_string(out, var, text);
+}
+
 /* labels.gp: what the plot scripts cannot read from the tables. */
 static char *labels_gp(SimResults *res)
 {
@@ -1019,13 +1042,13 @@ static char *gp_quote(const char *text)
     return g_string_free(out, FALSE);
 }
 
-static gboolean render_one(const char *dir, const char *gnuplot, const char *scripts_dir,
-                           const char *name, GError **error)
+gboolean sim_results_render_script(const char *dir, const char *gnuplot, const char *script,
+                                   const char *vars, const char *image, GError **error)
 {
-    g_autofree char *script = g_strdup_printf("%s/%s.gp", scripts_dir, name);
     g_autofree char *qdir = gp_quote(dir);
-    g_autofree char *vars = g_strdup_printf("dir=%s; out_suffix='" TMP_SUFFIX "'", qdir);
-    char *argv[] = { (char *) gnuplot, "-e", vars, script, NULL };
+    g_autofree char *all_vars = g_strdup_printf("dir=%s; out_suffix='" TMP_SUFFIX "'%s%s", qdir,
+                                                vars ? "; " : "", vars ? vars : "");
+    char *argv[] = { (char *) gnuplot, "-e", all_vars, (char *) script, NULL };
     g_autofree char *err_text = NULL;
     int status;
     GError *serr = NULL;
@@ -1037,7 +1060,7 @@ static gboolean render_one(const char *dir, const char *gnuplot, const char *scr
     }
     gboolean ok = g_spawn_check_wait_status(status, NULL) && !*g_strstrip(err_text);
     for (int f = 0; plot_formats[f]; f++) {
-        g_autofree char *path = g_strdup_printf("%s/%s.%s", dir, name, plot_formats[f]);
+        g_autofree char *path = g_strdup_printf("%s/%s.%s", dir, image, plot_formats[f]);
         g_autofree char *tmp = g_strconcat(path, TMP_SUFFIX, NULL);
         if (ok && g_rename(tmp, path) != 0)
             ok = FALSE;
@@ -1047,6 +1070,13 @@ static gboolean render_one(const char *dir, const char *gnuplot, const char *scr
         g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_IO, "%s: %s", script,
                     *err_text ? err_text : "gnuplot failed");
     return ok;
+}
+
+static gboolean render_one(const char *dir, const char *gnuplot, const char *scripts_dir,
+                           const char *name, GError **error)
+{
+    g_autofree char *script = g_strdup_printf("%s/%s.gp", scripts_dir, name);
+    return sim_results_render_script(dir, gnuplot, script, NULL, name, error);
 }
 
 gboolean sim_results_render_plots(const char *dir, const char *gnuplot, const char *scripts_dir,

@@ -39,6 +39,8 @@ typedef struct {
     gboolean force;        /* replace the files of an earlier run in `dir` */
     const char *header;    /* comment lines on top of run.ini (e.g. "kadsim 0.1.0"); may be NULL */
     const char *subtitle;  /* key parameters for plot titles ("1000 nodes, k = 20, seed 1") */
+    const char *omit_section;  /* a free section left out of run.ini (the runs of a sweep omit
+                                  [sweep], so that their run.ini reruns one run); may be NULL */
 } SimResultsOptions;
 
 /* Open `dir` (created with its parents if needed), write run.ini and start observing sim,
@@ -69,6 +71,15 @@ gboolean sim_results_metric(const SimResults *res, const char *name, double *val
  * gnuplot's own message. */
 gboolean sim_results_render_plots(const char *dir, const char *gnuplot, const char *scripts_dir,
                                   GError **error);
+
+/* Run one plot script: `gnuplot` -e "dir='DIR'; out_suffix='.tmp'; VARS" SCRIPT, which writes
+ * DIR/IMAGE.{png,svg}.tmp; each is renamed into place when gnuplot succeeded. `vars` (more
+ * gnuplot assignments, e.g. "metric='hops_mean'") may be NULL. Fails with gnuplot's message. */
+gboolean sim_results_render_script(const char *dir, const char *gnuplot, const char *script,
+                                   const char *vars, const char *image, GError **error);
+
+/* Append `var = "text"` and a newline to out: a gnuplot string assignment (for label files). */
+void sim_results_gp_string(GString *out, const char *var, const char *text);
 
 /* The plot scripts that sim_results_render_plots() runs, NULL-terminated ("hops", ...). */
 extern const char *const sim_results_plot_names[];

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "kad.h"
@@ -22,6 +23,7 @@ static const char summary_text[] =
 static const char description_text[] =
     "Scenario files: scenarios/*.ini (installed to " KADSIM_PKGDATADIR "/scenarios).\n"
     "Every key, its default and its range: kadsim --check SCENARIO.ini.\n"
+    "Sweeps and replicates: a [sweep] section, -j, --shard, kadsim merge (docs/sweeps.md).\n"
     "Exit status: 0 success, 1 run-time failure, 2 usage or scenario error,\n"
     "130 or 143 when stopped by SIGINT (Ctrl-C) or SIGTERM (the results folder is then marked\n"
     "partial, with what was measured so far).";
@@ -58,6 +60,11 @@ static int parse_command_line(int *argc, char ***argv, CommandLine *cl)
           "Replace an existing results folder", NULL },
         { "no-plots", 0, 0, G_OPTION_ARG_NONE, &opt->no_plots, "Do not render plots", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt->quiet, "Print only errors", NULL },
+        { "jobs", 'j', 0, G_OPTION_ARG_INT, &opt->jobs,
+          "Sweeps: simulations at once (default: one per core)", "N" },
+        { "shard", 0, 0, G_OPTION_ARG_STRING, &opt->shard,
+          "Sweeps: run slice I of N only (Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT); "
+          "combine the slices with kadsim merge", "I/N" },
         { "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "Print the version and exit", NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cl->rest, NULL,
           "SCENARIO.ini" },
@@ -94,12 +101,15 @@ static void command_line_clear(CommandLine *cl)
     g_strfreev(cl->opt.sets);
     g_strfreev(cl->rest);
     g_free(cl->opt.out_dir);
+    g_free(cl->opt.shard);
     *cl = (CommandLine) { 0 };
 }
 
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    if (argc > 1 && strcmp(argv[1], "merge") == 0)  /* kadsim merge DIR...: src/merge.c */
+        return kadsim_merge_main(argc - 1, argv + 1);
     CommandLine cl = { 0 };
     int status = parse_command_line(&argc, &argv, &cl);
     if (status == GO_ON)

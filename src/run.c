@@ -1,5 +1,6 @@
 /* run — one scenario from the command line: configuration, simulation, results folder, plots,
- * and what the user sees meanwhile (a progress line) and afterwards (a short summary). */
+ * and what the user sees meanwhile (a progress line) and afterwards (a short summary). A scenario
+ * with a [sweep] section goes to sweep.c. */
 #include "config.h"
 
 #include "run.h"
@@ -15,49 +16,63 @@
 #include "sim.h"
 #include "sim_results.h"
 
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE   2
-/* A run stopped by a signal exits as the shell reports a death by that signal, 128 + signo,
- * so that scripts and job schedulers see it did not complete; its results are partial. */
-#define EXIT_SIGNALLED(signo) (128 + (signo))
 /* Seconds of wall time between two progress lines. */
 #define PROGRESS_EVERY_S 0.5
 #define RESULTS_ROOT "results"
 
-/* The simulation that SIGINT and SIGTERM stop (one per process from the command line), and
- * the signal that did. */
+/* The process's signal state: signals are per process, so this is the program's one piece of
+ * global mutable state. The simulation a single run stops, and the signal that asked; the
+ * signal is an atomic int because the threads of a sweep read it. */
 static Sim *volatile interrupt_target;
-static volatile sig_atomic_t interrupt_signal;
+static volatile gint interrupt_signal;
 
 static void on_interrupt(int signo)
 {
-    interrupt_signal = signo;
+    g_atomic_int_set(&interrupt_signal, signo);  /* lock-free: async-signal-safe */
     if (interrupt_target)
         sim_request_stop(interrupt_target);
     /* A second Ctrl-C while the results are written kills at once; PARTIAL says so. */
     signal(signo, SIG_DFL);
 }
 
-static void catch_interrupts(Sim *sim)
+static void set_handlers(void (*handler)(int))
 {
-    interrupt_target = sim;
-    struct sigaction sa = { .sa_handler = sim ? on_interrupt : SIG_DFL };
+    struct sigaction sa = { .sa_handler = handler };
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);  /* what batch schedulers send at the time limit */
 }
 
-/* All keys the program knows: the engine's, the results', the protocol's. */
-static SimConfig *config_new(void)
+void kadsim_catch_interrupts(Sim *target)
+{
+    interrupt_target = target;
+    set_handlers(on_interrupt);
+}
+
+void kadsim_release_interrupts(void)
+{
+    set_handlers(SIG_DFL);
+    interrupt_target = NULL;
+}
+
+int kadsim_interrupted(void)
+{
+    return g_atomic_int_get(&interrupt_signal);
+}
+
+/* All keys the program knows: the engine's, the results', the protocol's, and [sweep]. */
+SimConfig *kadsim_config_new(void)
 {
     SimConfig *cfg = sim_config_new();
     sim_declare(cfg);
     sim_results_declare(cfg);
     kad_protocol_class.declare(cfg);
+    sim_config_declare_free_section(cfg, "sweep", "Parameter sweep and replicates: SECTION.KEY = "
+                                    "v1, v2, ... per swept key, replicates = N (docs/sweeps.md)");
     return cfg;
 }
 
-static gboolean load_config(SimConfig *cfg, const KadsimOptions *opt, GError **error)
+gboolean kadsim_config_load(SimConfig *cfg, const KadsimOptions *opt, GError **error)
 {
     if (!sim_config_load_file(cfg, opt->scenario, error))
         return FALSE;
@@ -86,19 +101,27 @@ static char *optional_value(GKeyFile *resolved, const char *section, const char 
     return g_key_file_get_value(resolved, section, key, NULL);
 }
 
-/* "1000 nodes, 1h (warm-up 10min), churn none, k 20, alpha 3, seed 1": the key parameters,
- * for plot titles. */
-static char *make_subtitle(const SimConfig *cfg)
+static gboolean skipped(const char *const *skip, const char *section, const char *key)
 {
-    g_autofree char *data = sim_config_to_data(cfg, NULL);
+    for (; skip && *skip; skip++) {
+        gsize n = strlen(section);
+        if (strncmp(*skip, section, n) == 0 && (*skip)[n] == '.' && strcmp(*skip + n + 1, key) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+char *kadsim_subtitle(const char *resolved_ini, const char *const *skip, gboolean with_seed)
+{
     g_autoptr(GKeyFile) kf = g_key_file_new();
-    g_key_file_load_from_data(kf, data, (gsize) -1, G_KEY_FILE_NONE, NULL);
+    g_key_file_load_from_data(kf, resolved_ini, (gsize) -1, G_KEY_FILE_NONE, NULL);
     GString *s = g_string_new(NULL);
-    g_string_append_printf(s, "%" G_GINT64_FORMAT " nodes",
-                           sim_config_get_int(cfg, "simulation", "nodes"));
+    g_autofree char *nodes = optional_value(kf, "simulation", "nodes");
+    if (!skipped(skip, "simulation", "nodes"))
+        g_string_append_printf(s, "%s nodes", nodes);
     g_autofree char *duration = optional_value(kf, "simulation", "duration");
     g_autofree char *warmup = optional_value(kf, "simulation", "warmup");
-    g_string_append_printf(s, ", %s", duration);
+    g_string_append_printf(s, "%s%s", s->len ? ", " : "", duration);
     if (warmup && strcmp(warmup, "0") != 0)
         g_string_append_printf(s, " (warm-up %s)", warmup);
     static const struct { const char *section, *key, *label; } shown[] = {
@@ -108,11 +131,12 @@ static char *make_subtitle(const SimConfig *cfg)
     };
     for (gsize i = 0; i < G_N_ELEMENTS(shown); i++) {
         g_autofree char *v = optional_value(kf, shown[i].section, shown[i].key);
-        if (v && strcmp(v, "none") != 0)
+        if (v && strcmp(v, "none") != 0 && !skipped(skip, shown[i].section, shown[i].key))
             g_string_append_printf(s, ", %s %s", shown[i].label, v);
     }
-    g_string_append_printf(s, ", seed %" G_GINT64_FORMAT,
-                           sim_config_get_int(cfg, "simulation", "seed"));
+    g_autofree char *seed = optional_value(kf, "simulation", "seed");
+    if (with_seed)
+        g_string_append_printf(s, ", seed %s", seed);
     return g_string_free(s, FALSE);
 }
 
@@ -125,8 +149,8 @@ typedef struct {
     gboolean shown;
 } Progress;
 
-/* Seconds as "H:MM:SS", or "Nd HH:MM:SS" past a day: stable width for a line redrawn in place. */
-static void format_clock(char *buf, gsize n, double s)
+/* Stable width for a line redrawn in place. */
+void kadsim_format_clock(char *buf, gsize n, double s)
 {
     if (!(s >= 0) || s > 1e9) {
         g_strlcpy(buf, "--:--:--", n);
@@ -149,9 +173,9 @@ static void show_progress(Sim *sim, void *ctx)
                   / MAX(1e-6, (double) (now_us - p->last_us) / 1e6);
     double elapsed = (double) (now_us - p->wall_start_us) / 1e6;
     char at[32], of[32], eta[32];
-    format_clock(at, sizeof at, sim_time_to_s(sim_now(sim)));
-    format_clock(of, sizeof of, sim_time_to_s(p->until));
-    format_clock(eta, sizeof eta, done > 0 ? elapsed * (1 - done) / done : -1);
+    kadsim_format_clock(at, sizeof at, sim_time_to_s(sim_now(sim)));
+    kadsim_format_clock(of, sizeof of, sim_time_to_s(p->until));
+    kadsim_format_clock(eta, sizeof eta, done > 0 ? elapsed * (1 - done) / done : -1);
     fprintf(stderr, "\r\033[K  simulated %s of %s (%.1f%%)  %.2fM events/s  %u nodes up  "
             "ETA %s", at, of, 100 * done, rate / 1e6, sim_hosts_up(sim), eta);
     fflush(stderr);
@@ -168,16 +192,15 @@ static void clear_progress(const Progress *p)
 
 /* ---- plots ---------------------------------------------------------------------------- */
 
-/* The gnuplot to run: $KADSIM_GNUPLOT if set (empty: none), else the one configure found. */
-static const char *gnuplot_program(void)
+/* $KADSIM_GNUPLOT if set (empty: none), else the one configure found. */
+const char *kadsim_gnuplot(void)
 {
     const char *env = g_getenv("KADSIM_GNUPLOT");
     return env ? env : KADSIM_GNUPLOT;
 }
 
-/* The plot scripts: $KADSIM_PLOTS_DIR, the source tree (a build not installed), or the
- * installed copy. */
-static char *find_plot_scripts(void)
+/* $KADSIM_PLOTS_DIR, the source tree (a build not installed), or the installed copy. */
+char *kadsim_plot_scripts(void)
 {
     const char *candidates[] = { g_getenv("KADSIM_PLOTS_DIR"), KADSIM_SRCDIR "/plots",
                                  KADSIM_PKGDATADIR "/plots" };
@@ -195,12 +218,12 @@ static char *find_plot_scripts(void)
  * so a plot that fails is a warning, not a failed run. Returns TRUE when they were made. */
 static gboolean render_plots(const char *dir, const KadsimOptions *opt, const char **why_not)
 {
-    const char *gnuplot = gnuplot_program();
+    const char *gnuplot = kadsim_gnuplot();
     if (opt->no_plots)
         return *why_not = "--no-plots", FALSE;
     if (!*gnuplot)
         return *why_not = "gnuplot not found", FALSE;
-    g_autofree char *scripts = find_plot_scripts();
+    g_autofree char *scripts = kadsim_plot_scripts();
     if (!scripts)
         return *why_not = "plot scripts not found (set KADSIM_PLOTS_DIR)", FALSE;
     g_autoptr(GError) error = NULL;
@@ -272,7 +295,8 @@ static int run_sim(SimConfig *cfg, const KadsimOptions *opt, const char *dir)
     Sim *sim = sim_new(cfg, &kad_protocol_class, &error);
     if (!sim)
         return fail(EXIT_USAGE, error);
-    g_autofree char *subtitle = make_subtitle(cfg);
+    g_autofree char *ini = sim_config_to_data(cfg, NULL);
+    g_autofree char *subtitle = kadsim_subtitle(ini, NULL, TRUE);
     SimResultsOptions ropt = {
         .force = opt->force, .header = "kadsim " PACKAGE_VERSION, .subtitle = subtitle,
     };
@@ -288,7 +312,7 @@ static int run_sim(SimConfig *cfg, const KadsimOptions *opt, const char *dir)
     if (!opt->quiet && isatty(STDERR_FILENO))
         sim_set_progress(sim, show_progress, &progress, PROGRESS_EVERY_S);
 
-    catch_interrupts(sim);
+    kadsim_catch_interrupts(sim);
     SimStopReason why = sim_run(sim, until);
     clear_progress(&progress);
 
@@ -307,9 +331,9 @@ static int run_sim(SimConfig *cfg, const KadsimOptions *opt, const char *dir)
         if (!opt->quiet)
             print_summary(res, opt, plotted, why_not);
     }
-    catch_interrupts(NULL);
+    kadsim_release_interrupts();
     if (status == EXIT_SUCCESS && why == SIM_STOP_REQUESTED)
-        status = EXIT_SIGNALLED(interrupt_signal ? interrupt_signal : SIGINT);
+        status = EXIT_SIGNALLED(kadsim_interrupted() ? kadsim_interrupted() : SIGINT);
     sim_results_free(res);
     sim_free(sim);
     return status;
@@ -318,10 +342,17 @@ static int run_sim(SimConfig *cfg, const KadsimOptions *opt, const char *dir)
 int kadsim_run_main(const KadsimOptions *opt)
 {
     g_autoptr(GError) error = NULL;
-    SimConfig *cfg = config_new();
+    SimConfig *cfg = kadsim_config_new();
     int status;
-    if (!load_config(cfg, opt, &error)) {
+    g_auto(GStrv) swept = NULL;
+    if (!kadsim_config_load(cfg, opt, &error)) {
         status = fail(EXIT_USAGE, error);
+    } else if ((swept = sim_config_free_section_keys(cfg, "sweep"))[0]) {
+        status = kadsim_sweep_main(cfg, opt);
+    } else if (opt->shard) {
+        fprintf(stderr, "kadsim: --shard %s: %s has no [sweep] section, so there is nothing to "
+                "share out (docs/sweeps.md)\n", opt->shard, opt->scenario);
+        status = EXIT_USAGE;
     } else if (opt->check_only) {
         g_autofree char *text = sim_config_to_data(cfg, "kadsim " PACKAGE_VERSION
                                                    ": resolved configuration");

@@ -1,0 +1,770 @@
+/* sweep — the grid of a [sweep] section, the sweep folder, and the tables and plots over its
+ * runs (sweep.h). The tables are computed only from the runs' summary.csv files as written on
+ * disk, in grid order: a sweep run on one machine with any -j and the merge of its shards read
+ * the same bytes in the same order, so they write the same bytes. */
+#include "config.h"
+
+#include "sweep.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run.h"
+#include "sim_results.h"
+#include "sim_rng.h"
+#include "sim_stats.h"
+
+/* Options of [sweep] are the keys without a dot; swept keys are SECTION.KEY. */
+#define OPT_REPLICATES "replicates"
+#define OPT_PLOT       "plot"
+#define OPT_PLOT_X     "plot_x"
+#define OPT_PLOT_LINES "plot_lines"
+#define REPLICATES_MAX 10000
+/* A bound on the grid so that folder names and memory stay sane; larger is a typo. */
+#define RUNS_MAX 1000000
+/* What a sweep plots when [sweep] plot is not given. */
+static const char default_plots[] = "latency_ms_p50, hops_mean, messages_per_lookup, "
+                                    "lookup_success_rate";
+/* summary.csv metrics that describe the run rather than measure it: in sweep.csv, not averaged. */
+static const char *const not_averaged[] = { "partial", "seed", NULL };
+#define TMP_SUFFIX ".tmp"
+
+typedef struct {
+    char *name;         /* "kademlia.k" */
+    char *label;        /* "k", or the full name when two axes share the key */
+    char *origin;       /* for messages */
+    GPtrArray *values;  /* char*, as given, stripped */
+} Axis;
+
+struct SweepGrid {
+    char *source;
+    GPtrArray *axes;    /* Axis* */
+    guint points, replicates;
+    char **plots;       /* metrics to plot */
+    char *plot_x, *plot_lines;  /* axis names; plot_lines "" with one axis */
+};
+
+#define SWEEP_ERROR (sweep_error_quark())
+static GQuark sweep_error_quark(void);
+G_DEFINE_QUARK(kadsim-sweep-error-quark, sweep_error)
+
+static void axis_free(gpointer p)
+{
+    Axis *a = p;
+    g_free(a->name);
+    g_free(a->label);
+    g_free(a->origin);
+    g_ptr_array_free(a->values, TRUE);
+    g_free(a);
+}
+
+void sweep_grid_free(SweepGrid *g)
+{
+    if (!g)
+        return;
+    g_free(g->source);
+    g_ptr_array_free(g->axes, TRUE);
+    g_strfreev(g->plots);
+    g_free(g->plot_x);
+    g_free(g->plot_lines);
+    g_free(g);
+}
+
+static const Axis *axis_at(const SweepGrid *g, guint i)
+{
+    return g_ptr_array_index(g->axes, i);
+}
+
+/* ---- parsing [sweep] ------------------------------------------------------------------- */
+
+/* "a, b, c" -> [a, b, c], stripped; empty items are an error (a stray comma). */
+static GPtrArray *split_list(const char *origin, const char *text, GError **error)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) items = g_strsplit(text, ",", -1);
+    for (int i = 0; items[i]; i++) {
+        char *v = g_strstrip(items[i]);
+        if (!*v && !items[1] && i == 0)
+            break;  /* the whole list is empty */
+        if (!*v) {
+            g_set_error(error, SWEEP_ERROR, 0, "%s: empty value in '%s' (a stray comma?)",
+                        origin, text);
+            g_ptr_array_free(out, TRUE);
+            return NULL;
+        }
+        for (guint j = 0; j < out->len; j++)
+            if (strcmp(g_ptr_array_index(out, j), v) == 0) {
+                g_set_error(error, SWEEP_ERROR, 0, "%s: '%s' is listed twice", origin, v);
+                g_ptr_array_free(out, TRUE);
+                return NULL;
+            }
+        g_ptr_array_add(out, g_strdup(v));
+    }
+    return out;
+}
+
+static const Axis *find_axis(const SweepGrid *g, const char *name)
+{
+    for (guint i = 0; i < g->axes->len; i++) {
+        const Axis *a = axis_at(g, i);
+        if (strcmp(a->name, name) == 0 || strcmp(a->label, name) == 0)
+            return a;
+    }
+    return NULL;
+}
+
+static gboolean parse_option(SweepGrid *g, const char *origin, const char *key,
+                             const char *value, GError **error)
+{
+    if (strcmp(key, OPT_REPLICATES) == 0) {
+        char *end;
+        errno = 0;
+        gint64 n = g_ascii_strtoll(value, &end, 10);
+        if (errno || end == value || *g_strstrip(end) || n < 1 || n > REPLICATES_MAX) {
+            g_set_error(error, SWEEP_ERROR, 0, "%s: '%s' is not allowed; allowed: a whole number "
+                        "from 1 to %d", origin, value, REPLICATES_MAX);
+            return FALSE;
+        }
+        g->replicates = (guint) n;
+        return TRUE;
+    }
+    if (strcmp(key, OPT_PLOT) == 0) {
+        GPtrArray *list = split_list(origin, value, error);
+        if (!list)
+            return FALSE;
+        for (guint i = 0; i < list->len; i++) {
+            const char *m = g_ptr_array_index(list, i);
+            for (const char *p = m; *p; p++)
+                if (!g_ascii_isalnum(*p) && *p != '_') {
+                    g_set_error(error, SWEEP_ERROR, 0, "%s: '%s' is not a metric of summary.csv "
+                                "(e.g. latency_ms_p50, docs/output.md)", origin, m);
+                    g_ptr_array_free(list, TRUE);
+                    return FALSE;
+                }
+        }
+        g_ptr_array_add(list, NULL);
+        g_strfreev(g->plots);
+        g->plots = (char **) g_ptr_array_free(list, FALSE);
+        return TRUE;
+    }
+    if (strcmp(key, OPT_PLOT_X) == 0 || strcmp(key, OPT_PLOT_LINES) == 0) {
+        char **slot = strcmp(key, OPT_PLOT_X) == 0 ? &g->plot_x : &g->plot_lines;
+        g_free(*slot);
+        *slot = g_strstrip(g_strdup(value));
+        return TRUE;
+    }
+    g_set_error(error, SWEEP_ERROR, 0, "%s: unknown; a swept key is written SECTION.KEY = v1, v2, "
+                "... (e.g. kademlia.k = 8, 16, 20); options: " OPT_REPLICATES ", " OPT_PLOT ", "
+                OPT_PLOT_X ", " OPT_PLOT_LINES, origin);
+    return FALSE;
+}
+
+/* Axis labels: the key alone ("k"), unless two swept keys share it. */
+static void make_labels(SweepGrid *g)
+{
+    for (guint i = 0; i < g->axes->len; i++) {
+        Axis *a = g_ptr_array_index(g->axes, i);
+        const char *key = strchr(a->name, '.') + 1;
+        gboolean shared = FALSE;
+        for (guint j = 0; j < g->axes->len; j++) {
+            const Axis *b = axis_at(g, j);
+            shared |= j != i && strcmp(strchr(b->name, '.') + 1, key) == 0;
+        }
+        a->label = g_strdup(shared ? a->name : key);
+    }
+}
+
+/* plot_x, plot_lines: named axes (by name or label), or defaults: x the last axis, lines the
+ * first other one. Stored as full names. */
+static gboolean resolve_plot_axes(SweepGrid *g, GError **error)
+{
+    guint n = g->axes->len;
+    const Axis *x = g->plot_x ? find_axis(g, g->plot_x) : n ? axis_at(g, n - 1) : NULL;
+    if (g->plot_x && !x) {
+        g_set_error(error, SWEEP_ERROR, 0, "%s: [sweep] " OPT_PLOT_X ": '%s' is not a swept key",
+                    g->source, g->plot_x);
+        return FALSE;
+    }
+    const Axis *lines = NULL;
+    if (g->plot_lines && *g->plot_lines) {
+        lines = find_axis(g, g->plot_lines);
+        if (!lines || lines == x) {
+            g_set_error(error, SWEEP_ERROR, 0, "%s: [sweep] " OPT_PLOT_LINES ": '%s' is not a "
+                        "swept key other than " OPT_PLOT_X, g->source, g->plot_lines);
+            return FALSE;
+        }
+    } else if (!g->plot_lines) {
+        for (guint i = 0; i < n && !lines; i++)
+            if (axis_at(g, i) != x)
+                lines = axis_at(g, i);
+    }
+    g_free(g->plot_x);
+    g_free(g->plot_lines);
+    g->plot_x = g_strdup(x ? x->name : "");
+    g->plot_lines = g_strdup(lines ? lines->name : "");
+    return TRUE;
+}
+
+SweepGrid *sweep_grid_new(const char *source, char **keys, char **values, char **origins,
+                          GError **error)
+{
+    SweepGrid *g = g_new0(SweepGrid, 1);
+    g->source = g_strdup(source);
+    g->axes = g_ptr_array_new_with_free_func(axis_free);
+    g->replicates = 1;
+    g->plots = NULL;
+    for (guint i = 0; keys[i]; i++) {
+        g_autofree char *origin = origins && origins[i]
+            ? g_strdup(origins[i]) : g_strdup_printf("%s: [sweep] %s", source, keys[i]);
+        const char *dot = strchr(keys[i], '.');
+        if (!dot) {
+            if (!parse_option(g, origin, keys[i], values[i], error))
+                goto fail;
+            continue;
+        }
+        if (dot == keys[i] || !dot[1] || strchr(dot + 1, '.')) {
+            g_set_error(error, SWEEP_ERROR, 0, "%s: a swept key is written SECTION.KEY "
+                        "(e.g. kademlia.k)", origin);
+            goto fail;
+        }
+        if (strcmp(keys[i], "simulation.seed") == 0) {
+            g_set_error(error, SWEEP_ERROR, 0, "%s: seeds are not swept; use replicates = N "
+                        "(each replicate gets its own seed, docs/sweeps.md)", origin);
+            goto fail;
+        }
+        GPtrArray *list = split_list(origin, values[i], error);
+        if (!list)
+            goto fail;
+        if (list->len == 0) {  /* an empty list (e.g. --set sweep.kademlia.k=) sweeps nothing */
+            g_ptr_array_free(list, TRUE);
+            continue;
+        }
+        Axis *a = g_new0(Axis, 1);
+        a->name = g_strdup(keys[i]);
+        a->origin = g_strdup(origin);
+        a->values = list;
+        g_ptr_array_add(g->axes, a);
+    }
+    make_labels(g);
+    guint64 points = 1;
+    for (guint i = 0; i < g->axes->len; i++)
+        points *= axis_at(g, i)->values->len;
+    if (points * g->replicates > RUNS_MAX) {
+        g_set_error(error, SWEEP_ERROR, 0, "%s: [sweep]: %" G_GUINT64_FORMAT " points × %u "
+                    "replicates is more than %d runs", source, points, g->replicates, RUNS_MAX);
+        goto fail;
+    }
+    g->points = (guint) points;
+    if (!g->plots)
+        g->plots = g_strsplit(default_plots, ", ", -1);
+    if (!resolve_plot_axes(g, error))
+        goto fail;
+    return g;
+fail:
+    sweep_grid_free(g);
+    return NULL;
+}
+
+guint sweep_grid_axes(const SweepGrid *g) { return g->axes->len; }
+const char *sweep_grid_axis_name(const SweepGrid *g, guint i) { return axis_at(g, i)->name; }
+guint sweep_grid_points(const SweepGrid *g) { return g->points; }
+guint sweep_grid_replicates(const SweepGrid *g) { return g->replicates; }
+guint sweep_grid_runs(const SweepGrid *g) { return g->points * g->replicates; }
+const char *sweep_grid_origin(const SweepGrid *g, guint i) { return axis_at(g, i)->origin; }
+
+const char *sweep_grid_value(const SweepGrid *g, guint point, guint axis)
+{
+    /* mixed radix, the last axis fastest */
+    for (guint i = g->axes->len; i-- > axis + 1;)
+        point /= axis_at(g, i)->values->len;
+    const GPtrArray *v = axis_at(g, axis)->values;
+    return g_ptr_array_index(v, point % v->len);
+}
+
+static int digits(guint n)
+{
+    int d = 1;
+    while (n >= 10) {
+        n /= 10;
+        d++;
+    }
+    return d;
+}
+
+/* A value in a folder name: letters, digits and . + - kept, anything else '_'. */
+static void append_safe(GString *s, const char *text)
+{
+    for (const char *p = text; *p; p++)
+        g_string_append_c(s, g_ascii_isalnum(*p) || strchr(".+-", *p) ? *p : '_');
+}
+
+char *sweep_grid_run_name(const SweepGrid *g, guint run)
+{
+    guint point = run / g->replicates, rep = run % g->replicates;
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "p%0*u", digits(g->points - 1), point);
+    for (guint i = 0; i < g->axes->len; i++) {
+        g_string_append_printf(s, "_%s=", axis_at(g, i)->label);
+        append_safe(s, sweep_grid_value(g, point, i));
+    }
+    g_string_append_printf(s, "_r%0*u", digits(g->replicates - 1), rep);
+    return g_string_free(s, FALSE);
+}
+
+uint64_t sweep_replicate_seed(uint64_t master, guint replicate)
+{
+    if (replicate == 0)
+        return master;
+    SimRngState st;
+    sim_rng_state_init(&st, master, sim_rng_stream_id("replicate", replicate));
+    return sim_rng_state_next(&st) >> 11;  /* 53 bits: [simulation] seed's range */
+}
+
+gboolean sweep_parse_shard(const char *text, guint *index, guint *count, GError **error)
+{
+    char *end;
+    errno = 0;
+    guint64 i = g_ascii_strtoull(text, &end, 10);
+    gboolean ok = !errno && end != text && *end == '/' && g_ascii_isdigit(text[0]);
+    const char *second = end + 1;
+    guint64 n = ok ? g_ascii_strtoull(second, &end, 10) : 0;
+    ok = ok && !errno && end != second && !*end && g_ascii_isdigit(second[0]) && n >= 1
+         && n <= G_MAXUINT && i <= G_MAXUINT;
+    if (!ok) {
+        g_set_error(error, SWEEP_ERROR, 0, "--shard %s: write I/N with whole numbers, N >= 1 "
+                    "(e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)", text);
+        return FALSE;
+    }
+    *index = (guint) i;
+    *count = (guint) n;
+    return TRUE;
+}
+
+gboolean sweep_shard_has(guint run, guint index, guint count)
+{
+    return run % count == index % count;
+}
+
+/* ---- the folder ------------------------------------------------------------------------ */
+
+static gboolean io_fail(GError **error, const char *path, int err)
+{
+    g_set_error(error, SWEEP_ERROR, 0, "%s: %s", path, g_strerror(err));
+    return FALSE;
+}
+
+gboolean sweep_write_file(const char *dir, const char *name, const char *text, GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_autofree char *tmp = g_strconcat(path, TMP_SUFFIX, NULL);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return io_fail(error, tmp, errno);
+    int err = 0;
+    if (fputs(text, f) == EOF || fflush(f) != 0 || fsync(fileno(f)) != 0)
+        err = errno ? errno : EIO;
+    if (fclose(f) != 0 && !err)
+        err = errno;
+    if (!err && g_rename(tmp, path) != 0)
+        err = errno;
+    if (err) {
+        g_unlink(tmp);
+        return io_fail(error, tmp, err);
+    }
+    return TRUE;
+}
+
+/* The files of a sweep folder itself that --force replaces (the plots are sweep_*.png/svg). */
+static gboolean is_sweep_file(const char *name)
+{
+    static const char *const files[] = { SWEEP_INI, SWEEP_SHARD, SWEEP_PARTIAL, "sweep.csv",
+                                         "sweep_summary.csv", "sweep_labels.gp", NULL };
+    for (int i = 0; files[i]; i++)
+        if (strcmp(name, files[i]) == 0)
+            return TRUE;
+    return g_str_has_prefix(name, "sweep_") && (g_str_has_suffix(name, ".png")
+                                                || g_str_has_suffix(name, ".svg")
+                                                || g_str_has_suffix(name, TMP_SUFFIX));
+}
+
+static const char partial_text[] =
+    "This sweep folder is incomplete: kadsim started the sweep and did not finish it.\n"
+    "If no kadsim is running on it, it failed or was stopped; runs/ holds the runs that were\n"
+    "made (each with its own PARTIAL when incomplete). Run the sweep again with --force.\n";
+
+gboolean sweep_open_folder(const char *dir, gboolean force, GError **error)
+{
+    GDir *d = g_file_test(dir, G_FILE_TEST_IS_DIR) ? g_dir_open(dir, 0, NULL) : NULL;
+    gboolean empty = TRUE, ours = FALSE;
+    for (const char *name; d && (name = g_dir_read_name(d));) {
+        empty = FALSE;
+        ours |= strcmp(name, SWEEP_INI) == 0 || strcmp(name, SWEEP_PARTIAL) == 0;
+    }
+    if (d)
+        g_dir_close(d);
+    if (g_file_test(dir, G_FILE_TEST_EXISTS) && !g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+        g_set_error(error, SWEEP_ERROR, 0, "%s exists and is not a folder; choose another "
+                    "results folder with -o", dir);
+        return FALSE;
+    }
+    if (!empty && !force) {
+        g_set_error(error, SWEEP_ERROR, 0, "results folder %s already exists; use --force to "
+                    "replace its results, or -o DIR to write elsewhere", dir);
+        return FALSE;
+    }
+    if (!empty && !ours) {
+        g_set_error(error, SWEEP_ERROR, 0, "%s is not empty and holds no kadsim sweep (no "
+                    SWEEP_INI " or " SWEEP_PARTIAL "); refusing to write into it even with "
+                    "--force", dir);
+        return FALSE;
+    }
+    g_autofree char *runs = g_build_filename(dir, SWEEP_RUNS, NULL);
+    if (g_mkdir_with_parents(runs, 0777) != 0)
+        return io_fail(error, runs, errno);
+    d = g_dir_open(dir, 0, NULL);
+    gboolean ok = TRUE;
+    for (const char *name; ok && d && (name = g_dir_read_name(d));) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        if (is_sweep_file(name) && g_unlink(path) != 0)
+            ok = io_fail(error, path, errno);
+    }
+    if (d)
+        g_dir_close(d);
+    return ok && sweep_write_file(dir, SWEEP_PARTIAL, partial_text, error);
+}
+
+/* ---- reading the runs back --------------------------------------------------------------- */
+
+/* summary.csv of one run: metric names and value fields as written. */
+typedef struct {
+    GPtrArray *names, *values;  /* char* */
+} RunSummary;
+
+static void run_summary_clear(RunSummary *s)
+{
+    if (s->names)
+        g_ptr_array_free(s->names, TRUE);
+    if (s->values)
+        g_ptr_array_free(s->values, TRUE);
+}
+
+static gboolean read_summary(const char *dir, const char *run, RunSummary *s, GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, SWEEP_RUNS, run, "summary.csv", NULL);
+    g_autofree char *partial = g_build_filename(dir, SWEEP_RUNS, run, SWEEP_PARTIAL, NULL);
+    g_autofree char *text = NULL;
+    if (g_file_test(partial, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, SWEEP_ERROR, 0, "%s/%s/%s: the run is incomplete (PARTIAL)", dir,
+                    SWEEP_RUNS, run);
+        return FALSE;
+    }
+    GError *ferr = NULL;
+    if (!g_file_get_contents(path, &text, NULL, &ferr)) {
+        g_set_error(error, SWEEP_ERROR, 0, "%s", ferr->message);
+        g_error_free(ferr);
+        return FALSE;
+    }
+    s->names = g_ptr_array_new_with_free_func(g_free);
+    s->values = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (int i = 1; lines[i]; i++) {  /* line 0 is the header */
+        if (!*lines[i])
+            continue;
+        g_auto(GStrv) f = g_strsplit(lines[i], ",", 3);
+        if (!f[0] || !f[1]) {
+            g_set_error(error, SWEEP_ERROR, 0, "%s: line %d is not metric,value,...", path, i + 1);
+            return FALSE;
+        }
+        g_ptr_array_add(s->names, g_strdup(f[0]));
+        g_ptr_array_add(s->values, g_strdup(f[1]));
+    }
+    return TRUE;
+}
+
+static const char *summary_value(const RunSummary *s, const char *name)
+{
+    for (guint i = 0; i < s->names->len; i++)
+        if (strcmp(g_ptr_array_index(s->names, i), name) == 0)
+            return g_ptr_array_index(s->values, i);
+    return NULL;
+}
+
+static gboolean in_list(const char *const *list, const char *name)
+{
+    for (; *list; list++)
+        if (strcmp(*list, name) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* A real number as the results write it: 9 significant digits, NaN an empty field. */
+static void append_real(GString *out, double v)
+{
+    if (isnan(v))
+        return;
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    g_string_append(out, g_ascii_formatd(buf, sizeof buf, "%.9g", v == 0 ? 0.0 : v));
+}
+
+/* ---- the tables ------------------------------------------------------------------------ */
+
+static void append_point_columns(GString *out, const SweepGrid *g, guint point)
+{
+    for (guint a = 0; a < g->axes->len; a++)
+        g_string_append_printf(out, ",%s", sweep_grid_value(g, point, a));
+}
+
+/* sweep_summary.csv rows of one point: per metric, the mean over the replicates that have a
+ * value, with Student's t interval. */
+static void append_point_summary(GString *out, const SweepGrid *g, guint point,
+                                 const RunSummary *runs, const GPtrArray *metrics)
+{
+    double *x = g_new(double, g->replicates);
+    for (guint m = 0; m < metrics->len; m++) {
+        const char *name = g_ptr_array_index(metrics, m);
+        if (in_list(not_averaged, name))
+            continue;
+        guint n = 0;
+        for (guint r = 0; r < g->replicates; r++) {
+            const char *v = summary_value(&runs[point * g->replicates + r], name);
+            if (v && *v)
+                x[n++] = g_ascii_strtod(v, NULL);
+        }
+        double mean = n ? gsl_stats_mean(x, 1, n) : NAN;
+        double sd = n > 1 ? gsl_stats_sd_m(x, 1, n, mean) : NAN;
+        SimEstimate e = sim_stats_mean_ci(mean, sd, n);
+        g_string_append_printf(out, "%u", point);
+        append_point_columns(out, g, point);
+        g_string_append_printf(out, ",%s,%u,", name, n);
+        append_real(out, mean);
+        g_string_append_c(out, ',');
+        append_real(out, sd);
+        g_string_append_c(out, ',');
+        append_real(out, e.low);
+        g_string_append_c(out, ',');
+        append_real(out, e.high);
+        g_string_append_c(out, '\n');
+    }
+    g_free(x);
+}
+
+/* sweep_labels.gp: what plots/sweep.gp needs besides sweep_summary.csv. */
+static char *labels_gp(const SweepGrid *g, const char *ini)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_key_file_load_from_data(kf, ini, (gsize) -1, G_KEY_FILE_NONE, NULL);
+    g_autofree char *title = g_key_file_get_value(kf, "output", "title", NULL);
+    GPtrArray *skip = g_ptr_array_new();
+    for (guint a = 0; a < g->axes->len; a++)
+        g_ptr_array_add(skip, axis_at(g, a)->name);
+    g_ptr_array_add(skip, NULL);
+    g_autofree char *params = kadsim_subtitle(ini, (const char *const *) skip->pdata, FALSE);
+    g_ptr_array_free(skip, TRUE);
+    g_autofree char *subtitle = g_strdup_printf("%s; mean of %u replicate%s, 95%% CI (Student t)",
+                                                params, g->replicates,
+                                                g->replicates == 1 ? "" : "s");
+    GString *out = g_string_new("# Labels of this sweep folder, loaded by kadsim's "
+                                "plots/sweep.gp (gnuplot syntax).\n");
+    sim_results_gp_string(out, "title", title ? title : "");
+    sim_results_gp_string(out, "subtitle", subtitle);
+    g_string_append_printf(out, "points = %u\nreplicates = %u\n", g->points, g->replicates);
+    GString *keys = g_string_new(NULL), *labels = g_string_new(NULL);
+    for (guint a = 0; a < g->axes->len; a++) {
+        g_string_append_printf(keys, "%s%s", a ? " " : "", axis_at(g, a)->name);
+        g_string_append_printf(labels, "%s%s", a ? " " : "", axis_at(g, a)->label);
+    }
+    sim_results_gp_string(out, "sweep_keys", keys->str);
+    sim_results_gp_string(out, "sweep_labels", labels->str);
+    g_string_free(keys, TRUE);
+    g_string_free(labels, TRUE);
+    g_string_append_printf(out, "array sweep_values[%u]\n", MAX(g->axes->len, 1));
+    for (guint a = 0; a < g->axes->len; a++) {
+        const GPtrArray *v = axis_at(g, a)->values;
+        GString *list = g_string_new(NULL);
+        for (guint i = 0; i < v->len; i++)
+            g_string_append_printf(list, "%s%s", i ? " " : "",
+                                   (const char *) g_ptr_array_index(v, i));
+        g_autofree char *var = g_strdup_printf("sweep_values[%u]", a + 1);
+        sim_results_gp_string(out, var, list->str);
+        g_string_free(list, TRUE);
+    }
+    sim_results_gp_string(out, "plot_x", g->plot_x);
+    sim_results_gp_string(out, "plot_lines", g->plot_lines);
+    /* swept keys on neither axis are held at their first value */
+    GString *where = g_string_new(NULL);
+    for (guint a = 0; a < g->axes->len; a++) {
+        const Axis *ax = axis_at(g, a);
+        if (strcmp(ax->name, g->plot_x) != 0 && strcmp(ax->name, g->plot_lines) != 0)
+            g_string_append_printf(where, "%s%s=%s", where->len ? " " : "", ax->name,
+                                   (const char *) g_ptr_array_index(ax->values, 0));
+    }
+    sim_results_gp_string(out, "plot_where", where->str);
+    g_string_free(where, TRUE);
+    return g_string_free(out, FALSE);
+}
+
+gboolean sweep_write_tables(const SweepGrid *g, const char *dir, const char *ini, GError **error)
+{
+    guint n = sweep_grid_runs(g);
+    RunSummary *runs = g_new0(RunSummary, n);
+    GPtrArray *metrics = g_ptr_array_new();  /* union of the runs' metrics, in first-seen order */
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    gboolean ok = TRUE;
+    for (guint r = 0; ok && r < n; r++) {
+        g_autofree char *name = sweep_grid_run_name(g, r);
+        ok = read_summary(dir, name, &runs[r], error);
+        for (guint i = 0; ok && i < runs[r].names->len; i++) {
+            char *m = g_ptr_array_index(runs[r].names, i);
+            if (g_hash_table_add(seen, m))
+                g_ptr_array_add(metrics, m);
+        }
+    }
+    g_hash_table_destroy(seen);
+    if (ok) {
+        GString *csv = g_string_new("run,point,replicate");
+        for (guint a = 0; a < g->axes->len; a++)
+            g_string_append_printf(csv, ",%s", axis_at(g, a)->name);
+        for (guint m = 0; m < metrics->len; m++)
+            g_string_append_printf(csv, ",%s", (const char *) g_ptr_array_index(metrics, m));
+        g_string_append_c(csv, '\n');
+        for (guint r = 0; r < n; r++) {
+            g_autofree char *name = sweep_grid_run_name(g, r);
+            guint point = r / g->replicates;
+            g_string_append_printf(csv, "%s,%u,%u", name, point, r % g->replicates);
+            append_point_columns(csv, g, point);
+            for (guint m = 0; m < metrics->len; m++) {
+                const char *v = summary_value(&runs[r], g_ptr_array_index(metrics, m));
+                g_string_append_printf(csv, ",%s", v ? v : "");
+            }
+            g_string_append_c(csv, '\n');
+        }
+        GString *sum = g_string_new("point");
+        for (guint a = 0; a < g->axes->len; a++)
+            g_string_append_printf(sum, ",%s", axis_at(g, a)->name);
+        g_string_append(sum, ",metric,n,mean,sd,ci95_low,ci95_high\n");
+        for (guint p = 0; p < g->points; p++)
+            append_point_summary(sum, g, p, runs, metrics);
+        g_autofree char *labels = labels_gp(g, ini);
+        ok = sweep_write_file(dir, "sweep.csv", csv->str, error)
+             && sweep_write_file(dir, "sweep_summary.csv", sum->str, error)
+             && sweep_write_file(dir, "sweep_labels.gp", labels, error);
+        g_string_free(csv, TRUE);
+        g_string_free(sum, TRUE);
+    }
+    g_ptr_array_free(metrics, TRUE);
+    for (guint r = 0; r < n; r++)
+        run_summary_clear(&runs[r]);
+    g_free(runs);
+    return ok;
+}
+
+/* ---- plots ----------------------------------------------------------------------------- */
+
+gboolean sweep_render_plots(const SweepGrid *g, const char *dir, gboolean no_plots,
+                            const char **why_not)
+{
+    const char *gnuplot = kadsim_gnuplot();
+    if (no_plots)
+        return *why_not = "--no-plots", FALSE;
+    if (!*gnuplot)
+        return *why_not = "gnuplot not found", FALSE;
+    if (!*g->plot_x)
+        return *why_not = "nothing is swept", FALSE;
+    g_autofree char *scripts = kadsim_plot_scripts();
+    if (!scripts)
+        return *why_not = "plot scripts not found (set KADSIM_PLOTS_DIR)", FALSE;
+    g_autofree char *script = g_build_filename(scripts, "sweep.gp", NULL);
+    gboolean ok = TRUE;
+    for (int i = 0; g->plots[i]; i++) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *vars = g_strdup_printf("metric='%s'", g->plots[i]);
+        g_autofree char *image = g_strdup_printf("sweep_%s", g->plots[i]);
+        if (!sim_results_render_script(dir, gnuplot, script, vars, image, &error)) {
+            fprintf(stderr, "kadsim: warning: sweep plot not rendered: %s\n", error->message);
+            *why_not = "gnuplot failed";
+            ok = FALSE;
+        }
+    }
+    return ok;
+}
+
+/* ---- what the user sees ---------------------------------------------------------------- */
+
+void sweep_print_summary(const SweepGrid *g, const char *dir, gboolean plotted,
+                         const char *why_not)
+{
+    g_autofree char *path = g_build_filename(dir, "sweep_summary.csv", NULL);
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return;
+    guint na = g->axes->len;
+    /* header line: point, axes, then one column per plotted metric */
+    printf("  %-6s", "point");
+    for (guint a = 0; a < na; a++)
+        printf(" %10s", axis_at(g, a)->label);
+    for (int m = 0; g->plots[m]; m++)
+        printf("  %22s", g->plots[m]);
+    printf("\n");
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (guint p = 0; p < g->points; p++) {
+        printf("  %-6u", p);
+        for (guint a = 0; a < na; a++)
+            printf(" %10s", sweep_grid_value(g, p, a));
+        for (int m = 0; g->plots[m]; m++) {
+            char cell[64] = "-";
+            for (int i = 1; lines[i]; i++) {
+                g_auto(GStrv) f = g_strsplit(lines[i], ",", -1);
+                if (g_strv_length(f) != na + 7 || strtoul(f[0], NULL, 10) != p
+                    || strcmp(f[na + 1], g->plots[m]) != 0)
+                    continue;
+                if (!*f[na + 3])
+                    break;
+                double mean = g_ascii_strtod(f[na + 3], NULL);
+                double hi = *f[na + 6] ? g_ascii_strtod(f[na + 6], NULL) : NAN;
+                if (isnan(hi))
+                    g_snprintf(cell, sizeof cell, "%.4g", mean);
+                else
+                    g_snprintf(cell, sizeof cell, "%.4g ± %.3g", mean, hi - mean);
+                break;
+            }
+            printf("  %22s", cell);
+        }
+        printf("\n");
+    }
+    printf("  results: %s/ (sweep.csv, sweep_summary.csv, " SWEEP_RUNS "/)\n", dir);
+    if (plotted) {
+        printf("  plots:   %s/sweep_{", dir);
+        for (int m = 0; g->plots[m]; m++)
+            printf("%s%s", m ? "," : "", g->plots[m]);
+        printf("}.{png,svg}\n");
+    } else {
+        printf("  plots:   not rendered (%s); later: gnuplot -e \"dir='%s'\" plots/sweep.gp\n",
+               why_not, dir);
+    }
+}
+
+int sweep_finish_folder(const SweepGrid *g, const char *dir, const char *ini, gboolean no_plots,
+                        gboolean quiet)
+{
+    g_autoptr(GError) error = NULL;
+    if (!sweep_write_tables(g, dir, ini, &error)) {
+        fprintf(stderr, "kadsim: cannot write the sweep tables: %s\n", error->message);
+        return EXIT_RUNTIME;
+    }
+    const char *why_not = NULL;
+    gboolean plotted = sweep_render_plots(g, dir, no_plots, &why_not);
+    g_autofree char *marker = g_build_filename(dir, SWEEP_PARTIAL, NULL);
+    if (g_unlink(marker) != 0 && errno != ENOENT) {
+        fprintf(stderr, "kadsim: %s: %s\n", marker, g_strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    if (!quiet)
+        sweep_print_summary(g, dir, plotted, why_not);
+    return EXIT_SUCCESS;
+}
