@@ -33,13 +33,13 @@ for target in "$@"; do
         -artifact_prefix="fuzz/artifacts/$name-" $FUZZ_FLAGS "$corpus" \
         > "fuzz/$name.log" 2>&1
     rc=$?
-    grep -E '^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "fuzz/$name.log" \
+    grep -aE '^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "fuzz/$name.log" \
         | sed 's/^/  /'
-    grep -Eo 'cov: [0-9]+ ft: [0-9]+' "fuzz/$name.log" | tail -n 1 | sed 's/^/  final /'
+    grep -aEo 'cov: [0-9]+ ft: [0-9]+' "fuzz/$name.log" | tail -n 1 | sed 's/^/  final /'
     if [ $rc -ne 0 ]; then
         status=1
         echo "fuzz: $name FAILED (exit $rc); log: fuzz/$name.log"
-        grep -E 'ERROR|SUMMARY|Test unit written' "fuzz/$name.log" | head -n 5 | sed 's/^/  /'
+        grep -aE 'ERROR|SUMMARY|Test unit written' "fuzz/$name.log" | head -n 5 | sed 's/^/  /'
         echo "  replay: $target ARTIFACT; once fixed, add it to tests/data/fuzz/$name/"
     fi
 done

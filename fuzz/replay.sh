@@ -3,6 +3,6 @@
 # libFuzzer, so that every input that once found a bug stays fixed, in every build.
 set -eu
 srcdir=${srcdir:-.}
-./fuzz/fuzz_scenario_replay "$srcdir"/scenarios/*.ini "$srcdir"/tests/data/*.ini \
+${VALGRIND_RUN:-} ./fuzz/fuzz_scenario_replay "$srcdir"/scenarios/*.ini "$srcdir"/tests/data/*.ini \
     "$srcdir"/tests/data/fuzz/scenario/*
-./fuzz/fuzz_cmdline_replay "$srcdir"/tests/data/fuzz/cmdline/*
+${VALGRIND_RUN:-} ./fuzz/fuzz_cmdline_replay "$srcdir"/tests/data/fuzz/cmdline/*

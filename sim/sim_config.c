@@ -408,8 +408,13 @@ gboolean sim_config_set(SimConfig *cfg, const char *section, const char *key, co
         g_free(known);
         return FALSE;
     }
+    /* Only --set can bring a line break; the listing and run.ini would write what follows it
+     * as a line of its own, and then not load (fuzz/fuzz_cmdline.c checks that round trip). */
+    g_autofree char *text = g_strstrip(g_strdup(value));
+    if (strpbrk(text, "\r\n"))
+        return fail_at(cfg, error, origin, section, key, "a value must be on one line");
     if (s->free_form) {
-        g_key_file_set_value(cfg->values, section, key, value);
+        g_key_file_set_value(cfg->values, section, key, text);
         return TRUE;
     }
     const SimCfgKey *k = find_key(s, key);
@@ -420,11 +425,9 @@ gboolean sim_config_set(SimConfig *cfg, const char *section, const char *key, co
         g_free(known);
         return FALSE;
     }
-    char *text = g_strstrip(g_strdup(value));
     gboolean ok = check_value(cfg, k, text, origin, error);
     if (ok)
         g_key_file_set_value(cfg->values, section, key, text);
-    g_free(text);
     return ok;
 }
 
