@@ -66,6 +66,8 @@ static void merge(Kad *kad, KadLookup *L, uint32_t node, guint hop)
      * the same distance key. */
     const KadId *id = id_of(kad, node);
     uint64_t dist = id->w[0] ^ L->target.w[0];
+    if (L->n == kad->shortlist && dist > L->cands[L->n - 1].dist)
+        return;  /* farther than everything in a full list: the common case late in a lookup */
     guint lo = 0, hi = L->n;
     while (lo < hi) {
         guint mid = lo + (hi - lo) / 2;

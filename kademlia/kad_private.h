@@ -162,6 +162,8 @@ struct Kad {
     KadId   *ids;
     uint32_t n_nodes, cap_nodes;
     uint32_t *host_node;                  /* host -> current node number, or KAD_NONE */
+    uint32_t *node_host;                  /* node number -> host: 4 bytes a node, so that
+                                             sending touches no node record */
 
     KadPool msgs, rpcs, lookups;
     KadOracle *oracle;

@@ -140,6 +140,7 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad->cap_nodes = hosts;
     kad->nodes = g_new0(KadNode, kad->cap_nodes);
     kad->ids = g_new0(KadId, kad->cap_nodes);
+    kad->node_host = g_new0(uint32_t, kad->cap_nodes);
     kad_pool_init(&kad->msgs, sizeof(KadMsg) + sizeof(uint32_t) * kad->k);
     kad_pool_init(&kad->rpcs, sizeof(KadRpc));
     kad_pool_init(&kad->lookups, sizeof(KadLookup) + sizeof(KadCand) * kad->shortlist);
@@ -162,6 +163,7 @@ static void kad_free(void *self)
     }
     g_free(kad->nodes);
     g_free(kad->ids);
+    g_free(kad->node_host);
     g_free(kad->host_node);
     kad_pool_clear(&kad->msgs);
     kad_pool_clear(&kad->rpcs);
@@ -224,7 +226,7 @@ void kad_msg_send(Kad *kad, uint32_t msg)
 {
     KadMsg *m = kad_msg_at(kad, msg);
     m->sent = sim_now(kad->sim);
-    sim_send(kad->sim, kad->nodes[m->from].host, kad->nodes[m->to].host, kad->msg_type[m->type],
+    sim_send(kad->sim, kad->node_host[m->from], kad->node_host[m->to], kad->msg_type[m->type],
              wire_bytes(kad, m), msg);
 }
 
@@ -576,6 +578,7 @@ static uint32_t new_node(Kad *kad, SimNode host)
         kad->cap_nodes *= 2;
         kad->nodes = g_renew(KadNode, kad->nodes, kad->cap_nodes);
         kad->ids = g_renew(KadId, kad->ids, kad->cap_nodes);
+        kad->node_host = g_renew(uint32_t, kad->node_host, kad->cap_nodes);
     }
     if (kad->n_nodes >= KAD_MAX_NODES)
         g_error("more than %u node identities: contacts are %d-bit numbers", KAD_MAX_NODES,
@@ -584,6 +587,7 @@ static uint32_t new_node(Kad *kad, SimNode host)
     KadNode *n = &kad->nodes[node];
     memset(n, 0, sizeof *n);
     n->host = host;
+    kad->node_host[node] = host;
     sim_stream_state(kad->sim, "kad-node", node, &n->rng);
     kad->ids[node] = kad_id_random(&n->rng, kad->id_bits);
     kad_rtable_init(&n->rt, &kad->rp);
@@ -742,7 +746,8 @@ static void kad_deliver(void *self, SimNode dst, SimNode src, uint16_t type, uin
         KadMsg m;
         uint8_t raw[sizeof(KadMsg) + 255 * sizeof(uint32_t)];
     } buf;
-    memcpy(&buf, kad_msg_at(kad, payload), kad->msgs.elem);
+    const KadMsg *pooled = kad_msg_at(kad, payload);
+    memcpy(&buf, pooled, sizeof(KadMsg) + sizeof(uint32_t) * pooled->n_contacts);
     kad_pool_release(&kad->msgs, payload);
     const KadMsg *m = &buf.m;
     uint32_t node = kad->host_node[dst];
@@ -870,7 +875,7 @@ double kad_bytes_per_node(const Kad *kad)
 {
     if (kad->n_nodes == 0)
         return 0;
-    gsize bytes = (sizeof(KadNode) + sizeof(KadId)) * (gsize) kad->cap_nodes;
+    gsize bytes = (sizeof(KadNode) + sizeof(KadId) + sizeof(uint32_t)) * (gsize) kad->cap_nodes;
     for (uint32_t n = 0; n < kad->n_nodes; n++)
         bytes += kad_rtable_bytes(&kad->nodes[n].rt, &kad->rp);
     bytes += sizeof(uint32_t) * sim_hosts(kad->sim);
@@ -915,6 +920,18 @@ static void kad_describe(const void *self, GString *out)
                               "knowledge, not built by joins\n");
 }
 
+static void kad_prefetch(const void *self, SimNode host, gboolean is_message, uint32_t payload)
+{
+    const Kad *kad = self;
+    uint32_t node = kad->host_node[host];
+    if (node == KAD_NONE)
+        return;
+    __builtin_prefetch(&kad->nodes[node]);
+    __builtin_prefetch(&kad->ids[node]);
+    if (is_message)
+        __builtin_prefetch(kad_pool_at(&kad->msgs, payload));
+}
+
 static gboolean kad_trace_info(const void *self, uint32_t payload, SimTraceRow *row)
 {
     const Kad *kad = self;
@@ -937,5 +954,5 @@ static gboolean kad_trace_info(const void *self, uint32_t payload, SimTraceRow *
 
 const SimProtocolClass kad_protocol_class = {
     "kademlia", kad_declare, kad_create, kad_free, kad_host_up, kad_host_down, kad_deliver,
-    kad_discard, kad_start_op, kad_memory, kad_describe, kad_trace_info,
+    kad_discard, kad_start_op, kad_memory, kad_describe, kad_trace_info, kad_prefetch,
 };

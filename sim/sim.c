@@ -351,6 +351,13 @@ SimStopReason sim_run(Sim *sim, SimTime until)
         }
         sim_queue_pop(sim->queue, &ev);
         sim->now = ev.time;
+        if (sim->protocol_class->prefetch) {
+            const SimEvent *after = sim_queue_peek(sim->queue);
+            if (after && after->target < sim->n_hosts)
+                sim->protocol_class->prefetch(sim->protocol, after->target,
+                                              after->kind == sim->msg_kind,
+                                              (uint32_t) after->data);
+        }
         if (ev.flags & EVENT_CANCELLABLE) {
             uint32_t slot = (uint32_t) (ev.data >> 32);
             TimerSlot *ts = &g_array_index(sim->timer_slots, TimerSlot, slot);

@@ -105,6 +105,10 @@ typedef struct {
     /* Tracing only: fill row->sent, op, key, hop, bits_to_target and late for the message
      * `payload` (still valid during the call); FALSE when it belongs to no operation. */
     gboolean (*trace_info)(const void *self, uint32_t payload, SimTraceRow *row);
+    /* Optional: the next event will be for `host` (a message `payload`, when `is_message`):
+     * start fetching the memory it will touch. Called while the current event runs, so that
+     * the cache misses of a large network overlap with useful work. */
+    void (*prefetch)(const void *self, SimNode host, gboolean is_message, uint32_t payload);
 } SimProtocolClass;
 
 /* ---- construction ---------------------------------------------------------------------- */
