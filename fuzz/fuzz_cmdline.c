@@ -27,6 +27,7 @@ int kadsim_main(int argc, char **argv);
 #undef main
 
 #include "sim_results.h"
+#include "sim_trace.h"
 
 #define FUZZ_MAX_INPUT 4096
 #define FUZZ_MAX_ARGS  32
@@ -89,6 +90,7 @@ static void check_listing_round_trip(const char *listing)
     sim_declare(again);
     sim_results_declare(again);
     kad_protocol_class.declare(again);
+    sim_trace_declare(again);  /* the [trace] keys that src/run.c declares */
     if (!sim_config_load_file(again, listing_path, &error)) {
         fprintf(stderr, "the --check listing does not load back: %s\n--- listing:\n%s",
                 error->message, listing);

@@ -15,6 +15,7 @@
 #include "kad.h"
 #include "sim.h"
 #include "sim_results.h"
+#include "sim_trace.h"
 
 /* Seconds of wall time between two progress lines. */
 #define PROGRESS_EVERY_S 0.5
@@ -67,6 +68,7 @@ SimConfig *kadsim_config_new(void)
     sim_declare(cfg);
     sim_results_declare(cfg);
     kad_protocol_class.declare(cfg);
+    sim_trace_declare(cfg);
     sim_config_declare_free_section(cfg, "sweep", "Parameter sweep and replicates: SECTION.KEY = "
                                     "v1, v2, ... per swept key, replicates = N (docs/sweeps.md)");
     return cfg;
@@ -306,6 +308,7 @@ static int run_sim(SimConfig *cfg, const KadsimOptions *opt, const char *dir)
         return fail(g_error_matches(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_EXISTS)
                         ? EXIT_USAGE : EXIT_RUNTIME, error);
     }
+    SimTrace *trace = sim_trace_open(sim, dir);  /* [trace]: trace.csv; NULL when off */
     SimTime until = sim_config_get_duration(cfg, "simulation", "duration");
     Progress progress = { .until = until, .wall_start_us = g_get_monotonic_time() };
     progress.last_us = progress.wall_start_us;
@@ -322,7 +325,7 @@ static int run_sim(SimConfig *cfg, const KadsimOptions *opt, const char *dir)
         g_clear_error(&error);
         status = EXIT_RUNTIME;
     }
-    if (!sim_results_finish(res, why, &error)) {
+    if (!sim_trace_close(trace, &error) || !sim_results_finish(res, why, &error)) {
         fprintf(stderr, "kadsim: cannot write the results: %s\n", error->message);
         status = EXIT_RUNTIME;
     } else {
