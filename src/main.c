@@ -9,9 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "demo.h"
 #include "kad.h"
 #include "run.h"
 #include "sim.h"
+#include "sim_trace.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
@@ -24,6 +26,7 @@ static const char description_text[] =
     "Scenario files: scenarios/*.ini (installed to " KADSIM_PKGDATADIR "/scenarios).\n"
     "Every key, its default and its range: kadsim --check SCENARIO.ini.\n"
     "Sweeps and replicates: a [sweep] section, -j, --shard, kadsim merge (docs/sweeps.md).\n"
+    "A walk-through: kadsim demo KEY VALUE (kadsim demo --help, docs/tutorial.md).\n"
     "Exit status: 0 success, 1 run-time failure, 2 usage or scenario error,\n"
     "130 or 143 when stopped by SIGINT (Ctrl-C) or SIGTERM (the results folder is then marked\n"
     "partial, with what was measured so far).";
@@ -32,7 +35,31 @@ static const char description_text[] =
 typedef struct {
     KadsimOptions opt;
     char **rest;
+    char **trace_sets;  /* --trace[=SPEC] as [trace] overrides, applied before --set */
 } CommandLine;
+
+/* --trace[=SPEC]: checked here, so that a wrong SPEC is a usage error. */
+static gboolean on_trace_option(const char *name, const char *value, gpointer data,
+                                GError **error)
+{
+    CommandLine *cl = data;
+    g_strfreev(cl->trace_sets);
+    cl->trace_sets = sim_trace_spec_to_overrides(value, error);
+    return cl->trace_sets != NULL;
+}
+
+/* The --set list with the --trace overrides in front (a --set of a [trace] key then wins). */
+static char **with_trace_sets(char **trace_sets, char **sets)
+{
+    GStrvBuilder *b = g_strv_builder_new();
+    g_strv_builder_addv(b, (const char **) trace_sets);
+    if (sets)
+        g_strv_builder_addv(b, (const char **) sets);
+    g_strfreev(sets);
+    char **all = g_strv_builder_end(b);
+    g_strv_builder_unref(b);
+    return all;
+}
 
 /* parse_command_line(): the line asks for a run. */
 #define GO_ON (-1)
@@ -65,6 +92,9 @@ static int parse_command_line(int *argc, char ***argv, CommandLine *cl)
         { "shard", 0, 0, G_OPTION_ARG_STRING, &opt->shard,
           "Sweeps: run slice I of N only (Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT); "
           "combine the slices with kadsim merge", "I/N" },
+        { "trace", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, on_trace_option,
+          "Write trace.csv: every message of all operations, or of SPEC = first:N, op:A, "
+          "op:A-B or key:K (docs/output.md)", "[=SPEC]" },
         { "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "Print the version and exit", NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cl->rest, NULL,
           "SCENARIO.ini" },
@@ -74,7 +104,9 @@ static int parse_command_line(int *argc, char ***argv, CommandLine *cl)
     g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO.ini");
     g_option_context_set_summary(ctx, summary_text);
     g_option_context_set_description(ctx, description_text);
-    g_option_context_add_main_entries(ctx, entries, NULL);
+    GOptionGroup *main_group = g_option_group_new(NULL, NULL, NULL, cl, NULL);
+    g_option_group_add_entries(main_group, entries);
+    g_option_context_set_main_group(ctx, main_group);  /* so that on_trace_option() gets cl */
     GError *error = NULL;
     if (!g_option_context_parse(ctx, argc, argv, &error)) {
         fprintf(stderr, "kadsim: %s\nTry 'kadsim --help'.\n", error->message);
@@ -92,6 +124,8 @@ static int parse_command_line(int *argc, char ***argv, CommandLine *cl)
         return EXIT_USAGE;
     }
     opt->scenario = rest[0];
+    if (cl->trace_sets)
+        opt->sets = with_trace_sets(cl->trace_sets, opt->sets);
     opt->seed = seed;
     return GO_ON;
 }
@@ -100,6 +134,7 @@ static void command_line_clear(CommandLine *cl)
 {
     g_strfreev(cl->opt.sets);
     g_strfreev(cl->rest);
+    g_strfreev(cl->trace_sets);
     g_free(cl->opt.out_dir);
     g_free(cl->opt.shard);
     *cl = (CommandLine) { 0 };
@@ -110,6 +145,8 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, "");
     if (argc > 1 && strcmp(argv[1], "merge") == 0)  /* kadsim merge DIR...: src/merge.c */
         return kadsim_merge_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "demo") == 0)  /* kadsim demo KEY VALUE: src/demo.c */
+        return kadsim_demo_main(argc - 1, argv + 1);
     CommandLine cl = { 0 };
     int status = parse_command_line(&argc, &argv, &cl);
     if (status == GO_ON)
