@@ -303,16 +303,11 @@ void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *q)
     if (req.type == KAD_FIND_VALUE) {
         const KadItem *it = kad_store_find(kad, node, &req.target);
         if (it) {
-            uint32_t mi = kad_msg_new(kad, KAD_FIND_VALUE_REPLY, node, req.origin);
+            uint32_t mi = kad_msg_answer(kad, KAD_FIND_VALUE_REPLY, node, req.origin, &req);
             KadMsg *m = kad_msg_at(kad, mi);
             m->flags = KAD_MSG_RECURSIVE | KAD_MSG_VALUE;
-            m->op = req.op;
-            m->key = req.key;
-            m->rpc = req.rpc;
-            m->rpc_gen = req.rpc_gen;
             m->hop = req.hop;
             m->value = it->value;
-            m->target = req.target;
             kad_msg_count(kad, mi);
             kad_msg_send(kad, mi);
             return;
@@ -329,31 +324,21 @@ void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *q)
      * so the path ends. */
     if (next != KAD_NONE && kad_id_closer(&req.target, id_of(kad, next), id_of(kad, node)) &&
         req.hop < kad->id_bits) {
-        uint32_t mi = kad_msg_new(kad, req.type, node, next);
+        uint32_t mi = kad_msg_answer(kad, req.type, node, next, &req);  /* the query, forwarded */
         KadMsg *m = kad_msg_at(kad, mi);
         m->flags = KAD_MSG_RECURSIVE;
-        m->op = req.op;
-        m->key = req.key;
-        m->rpc = req.rpc;
-        m->rpc_gen = req.rpc_gen;
         m->origin = req.origin;
         m->hop = req.hop + 1;
-        m->target = req.target;
         kad_msg_count(kad, mi);
         kad_msg_send(kad, mi);
         return;
     }
     /* We are the closest we know of: answer the origin with the k closest we know. */
     KadMsgType type = req.type == KAD_FIND_VALUE ? KAD_FIND_VALUE_REPLY : KAD_FIND_NODE_REPLY;
-    uint32_t mi = kad_msg_new(kad, type, node, req.origin);
+    uint32_t mi = kad_msg_answer(kad, type, node, req.origin, &req);
     KadMsg *m = kad_msg_at(kad, mi);
     m->flags = KAD_MSG_RECURSIVE;
-    m->op = req.op;
-    m->key = req.key;
-    m->rpc = req.rpc;
-    m->rpc_gen = req.rpc_gen;
     m->hop = req.hop;
-    m->target = req.target;
     memcpy(m->contacts, got, sizeof(uint32_t) * n);
     m->n_contacts = (uint16_t) n;
     kad_msg_count(kad, mi);

@@ -190,6 +190,9 @@ static inline KadMsg *kad_msg_at(Kad *kad, uint32_t i) { return kad_pool_at(&kad
 
 /* kad_proto.c */
 uint32_t kad_msg_new(Kad *kad, KadMsgType type, uint32_t from, uint32_t to);
+/* A message that answers or forwards req: it carries req's RPC, operation, key and target. */
+uint32_t kad_msg_answer(Kad *kad, KadMsgType type, uint32_t from, uint32_t to,
+                        const KadMsg *req);
 void kad_msg_send(Kad *kad, uint32_t msg);
 /* Count msg against the operation whose RPC it carries, if that operation is still running:
  * requests and replies, forwards and answers all count. */

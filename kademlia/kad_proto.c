@@ -209,6 +209,18 @@ static uint32_t wire_bytes(const Kad *kad, const KadMsg *m)
     g_assert_not_reached();
 }
 
+uint32_t kad_msg_answer(Kad *kad, KadMsgType type, uint32_t from, uint32_t to, const KadMsg *req)
+{
+    uint32_t i = kad_msg_new(kad, type, from, to);
+    KadMsg *m = kad_msg_at(kad, i);
+    m->rpc = req->rpc;
+    m->rpc_gen = req->rpc_gen;
+    m->op = req->op;
+    m->key = req->key;
+    m->target = req->target;
+    return i;
+}
+
 uint32_t kad_msg_new(Kad *kad, KadMsgType type, uint32_t from, uint32_t to)
 {
     uint32_t i = kad_pool_alloc(&kad->msgs);
@@ -689,13 +701,8 @@ void kad_fill_from_oracle(Kad *kad, uint32_t node)
 static void reply_closest(Kad *kad, uint32_t node, const KadMsg *req, KadMsgType type,
                           uint32_t to)
 {
-    uint32_t mi = kad_msg_new(kad, type, node, to);
+    uint32_t mi = kad_msg_answer(kad, type, node, to, req);
     KadMsg *m = kad_msg_at(kad, mi);
-    m->rpc = req->rpc;
-    m->rpc_gen = req->rpc_gen;
-    m->op = req->op;
-    m->key = req->key;
-    m->target = req->target;
     /* k closest known, leaving out the asker (it knows itself) */
     m->n_contacts = (uint16_t) kad_rtable_closest_set(&kad->nodes[node].rt, &kad->rp, kad->ids,
                                                       &kad->ids[node], &req->target, req->from,
@@ -706,13 +713,7 @@ static void reply_closest(Kad *kad, uint32_t node, const KadMsg *req, KadMsgType
 
 static void reply_plain(Kad *kad, uint32_t node, const KadMsg *req, KadMsgType type)
 {
-    uint32_t mi = kad_msg_new(kad, type, node, req->from);
-    KadMsg *m = kad_msg_at(kad, mi);
-    m->rpc = req->rpc;
-    m->rpc_gen = req->rpc_gen;
-    m->op = req->op;
-    m->key = req->key;
-    m->target = req->target;
+    uint32_t mi = kad_msg_answer(kad, type, node, req->from, req);
     kad_msg_count(kad, mi);
     kad_msg_send(kad, mi);
 }
@@ -724,13 +725,8 @@ static void handle_find_value(Kad *kad, uint32_t node, const KadMsg *req)
         reply_closest(kad, node, req, KAD_FIND_VALUE_REPLY, req->from);
         return;
     }
-    uint32_t mi = kad_msg_new(kad, KAD_FIND_VALUE_REPLY, node, req->from);
+    uint32_t mi = kad_msg_answer(kad, KAD_FIND_VALUE_REPLY, node, req->from, req);
     KadMsg *m = kad_msg_at(kad, mi);
-    m->rpc = req->rpc;
-    m->rpc_gen = req->rpc_gen;
-    m->op = req->op;
-    m->key = req->key;
-    m->target = req->target;
     m->flags = KAD_MSG_VALUE;
     m->value = it->value;
     kad_msg_count(kad, mi);

@@ -272,6 +272,29 @@ static char *resolve_path(const SimConfig *cfg, const char *text)
     return g_build_filename(cfg->base_dir, text, NULL);
 }
 
+/* A whole number (INT) or a number (DOUBLE), inside the key's range. */
+static gboolean check_number(const SimConfig *cfg, const SimCfgKey *k, const char *text,
+                             const char *origin, const char *hint, GError **error)
+{
+    gboolean whole = k->type == SIM_CFG_INT;
+    gint64 i = 0;
+    double v = 0;
+    gboolean parsed = whole ? parse_int(text, &i) : parse_double(text, &v);
+    if (whole)
+        v = (double) i;
+    const char *what = whole ? "a whole number" : "a number";
+    char *r = has_range(k) ? range_text(k) : g_strdup(what);
+    gboolean ok = TRUE;
+    if (!parsed)
+        ok = fail_at(cfg, error, origin, k->section, k->key, "'%s' is not %s; allowed: %s%s",
+                     text, what, r, hint);
+    else if (has_range(k) && (v < k->min || v > k->max))
+        ok = fail_at(cfg, error, origin, k->section, k->key, "%s is out of range; allowed: %s",
+                     text, r);
+    g_free(r);
+    return ok;
+}
+
 /* Check `text` against k; on error name `origin` (file or option). */
 static gboolean check_value(const SimConfig *cfg, const SimCfgKey *k, const char *text,
                             const char *origin, GError **error)
@@ -279,42 +302,9 @@ static gboolean check_value(const SimConfig *cfg, const SimCfgKey *k, const char
     const char *hint = strchr(text, '#') || strchr(text, ';')
                            ? " (comments go on a line of their own, starting with #)" : "";
     switch (k->type) {
-    case SIM_CFG_INT: {
-        gint64 v;
-        if (!parse_int(text, &v)) {
-            char *r = has_range(k) ? range_text(k) : g_strdup("a whole number");
-            fail_at(cfg, error, origin, k->section, k->key, "'%s' is not a whole number; "
-                    "allowed: %s%s", text, r, hint);
-            g_free(r);
-            return FALSE;
-        }
-        if (has_range(k) && (v < k->min || v > k->max)) {
-            char *r = range_text(k);
-            fail_at(cfg, error, origin, k->section, k->key, "%s is out of range; allowed: %s",
-                    text, r);
-            g_free(r);
-            return FALSE;
-        }
-        return TRUE;
-    }
-    case SIM_CFG_DOUBLE: {
-        double v;
-        if (!parse_double(text, &v)) {
-            char *r = has_range(k) ? range_text(k) : g_strdup("a number");
-            fail_at(cfg, error, origin, k->section, k->key, "'%s' is not a number; allowed: "
-                    "%s%s", text, r, hint);
-            g_free(r);
-            return FALSE;
-        }
-        if (has_range(k) && (v < k->min || v > k->max)) {
-            char *r = range_text(k);
-            fail_at(cfg, error, origin, k->section, k->key, "%s is out of range; allowed: %s",
-                    text, r);
-            g_free(r);
-            return FALSE;
-        }
-        return TRUE;
-    }
+    case SIM_CFG_INT:
+    case SIM_CFG_DOUBLE:
+        return check_number(cfg, k, text, origin, hint, error);
     case SIM_CFG_DURATION: {
         SimTime t;
         GError *terr = NULL;
