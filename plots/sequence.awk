@@ -165,6 +165,7 @@ END {
 }
 
 function bits_of(v) { return (v in bits) ? bits[v] : -1 }
+function bits_word(b) { return b (b == 1 ? " bit" : " bits") }
 
 function node_label(v,    s) {
     s = "node " v
@@ -243,7 +244,7 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
         v = node[a]
         c = v == hl ? "'#e6a100' lw 4" : "'#9e9e9e' lw 1 dt 3"
         printf "set arrow from %d,%g to %d,%g nohead back lc rgb %s\n", a - 1, V[1] - pad, a - 1, V[nev] + pad, c
-        lbl = node_label(v) "\n" (bits_of(v) >= 0 ? bits_of(v) " bits shared" : "")
+        lbl = node_label(v) "\n" (bits_of(v) >= 0 ? bits_word(bits_of(v)) " shared" : "")
         if (v == hl) {
             lbl = lbl "\nANSWERED"
             printf "set object %d rect center first %d, screen %g size first 0.92, screen %g fc rgb '#ffe082' fs solid 1 noborder\n", ++obj, a - 1, sy(114), 52 / Hh
@@ -327,7 +328,7 @@ function mermaid(    a, k, i, v, arrow, text, e, ne, et, ek, tt) {
     print "sequenceDiagram"
     for (a = 1; a <= L; a++) {
         v = node[a]
-        text = node_label(v) (bits_of(v) >= 0 ? ", " bits_of(v) " bits" : "") (v == hl ? " ★ answered" : "")
+        text = node_label(v) (bits_of(v) >= 0 ? ", " bits_word(bits_of(v)) : "") (v == hl ? " ★ answered" : "")
         printf "    participant N%s as %s\n", v, text
     }
     # messages and timeouts, in order of time
@@ -336,7 +337,8 @@ function mermaid(    a, k, i, v, arrow, text, e, ne, et, ek, tt) {
     for (k = 1; k <= nt; k++) { ne++; et[ne] = TO_t[k]; ek[ne] = -k }
     for (a = 2; a <= ne; a++) {
         tt = et[a]; v = ek[a]
-        for (k = a; k > 1 && et[k - 1] > tt; k--) { et[k] = et[k - 1]; ek[k] = ek[k - 1] }
+        # a timeout comes before what is sent at the same moment (the retry it causes)
+        for (k = a; k > 1 && (et[k - 1] > tt || (et[k - 1] == tt && ek[k - 1] > 0 && v < 0)); k--) { et[k] = et[k - 1]; ek[k] = ek[k - 1] }
         et[k] = tt; ek[k] = v
     }
     for (e = 1; e <= ne; e++) {

@@ -223,7 +223,8 @@ static double distance_log2(const Demo *d, SimNode host)
 static void append_distance(GString *out, const Demo *d, SimNode host)
 {
     double l = distance_log2(d, host);
-    g_string_append_printf(out, "shares %3u bits, XOR distance ", shared_bits(d, host));
+    guint bits = shared_bits(d, host);
+    g_string_append_printf(out, "shares %3u bit%s, XOR distance ", bits, bits == 1 ? " " : "s");
     if (isinf(l))
         g_string_append(out, "0");
     else
@@ -368,7 +369,8 @@ static void print_messages(const Demo *d, const SimOp *get, const SimTraceRow *a
         else if (is_answer)
             g_string_append(l, "the value: the get is over");
         else if (r->type == answer_type(d, answer) && holds_key(d, r->from))
-            g_string_append(l, "the value too (too late to matter)");
+            g_string_append(l, r->fate == SIM_FATE_DELIVERED && !r->late
+                                   ? "the value too (too late to matter)" : "the value");
         else
             g_string_append(l, "the closest contacts it knows");
         if (r->fate != SIM_FATE_DELIVERED || r->late)
@@ -461,10 +463,11 @@ static char *why_not_back(const Demo *d, const SimOp *put, const SimOp *get, GBy
         g_string_append(why, "no node holds the key any more");
     else
         g_string_append(why, "the get found no node holding the key");
-    g_string_append_printf(why, "; of the get's %u message%s, %u were lost, %u went to nodes "
-                           "that were down; %u timeouts", get->messages,
+    g_string_append_printf(why, "; the get sent %u message%s (lost: %u, to nodes that were "
+                           "down: %u) and met %u timeout%s", get->messages,
                            get->messages == 1 ? "" : "s", rows_with_fate(d, SIM_FATE_LOST),
-                           rows_with_fate(d, SIM_FATE_DEAD), get->timeouts);
+                           rows_with_fate(d, SIM_FATE_DEAD), get->timeouts,
+                           get->timeouts == 1 ? "" : "s");
     return g_string_free(why, FALSE);
 }
 
@@ -512,9 +515,9 @@ static void print_story(const Demo *d, GBytes *key_bytes, GBytes *value, SimNode
     } else {
         printf("\nvalue  none came back\n");
     }
-    printf("       %u hop%s, %u messages, %u timeouts, %.1f ms of simulated time\n", get->hops,
-           get->hops == 1 ? "" : "s", get->messages, get->timeouts,
-           sim_time_to_ms(get->end - get->start));
+    printf("       %u hop%s, %u message%s, %u timeout%s, %.1f ms of simulated time\n",
+           get->hops, get->hops == 1 ? "" : "s", get->messages, get->messages == 1 ? "" : "s",
+           get->timeouts, get->timeouts == 1 ? "" : "s", sim_time_to_ms(get->end - get->start));
 }
 
 /* ---- the diagram ----------------------------------------------------------------------- */
