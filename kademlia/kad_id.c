@@ -41,6 +41,18 @@ KadId kad_id_random_with_prefix(SimRngState *rng, const KadId *base, guint prefi
     return id;
 }
 
+KadId kad_id_prefix_digit(const KadId *base, guint prefix_bits, guint b, guint digit)
+{
+    KadId id = *base;
+    kad_id_mask(&id, prefix_bits);
+    for (guint i = 0; i < b; i++)
+        if ((digit >> (b - 1 - i)) & 1u) {
+            guint pos = prefix_bits + i;
+            id.w[pos >> 6] |= 1ULL << (63 - (pos & 63));
+        }
+    return id;
+}
+
 KadId kad_id_from_u64(uint64_t key, guint id_bits)
 {
     KadId id;

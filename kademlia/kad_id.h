@@ -78,6 +78,10 @@ KadId kad_id_random(SimRngState *rng, guint id_bits);
  * for refreshing the bucket of that prefix length. */
 KadId kad_id_random_with_prefix(SimRngState *rng, const KadId *base, guint prefix, guint id_bits);
 
+/* The first prefix_bits bits of base, then `digit` in the next b bits (b <= 8), then zeros:
+ * the smallest ID of the subtree of that digit (prefix_bits + b <= id_bits). */
+KadId kad_id_prefix_digit(const KadId *base, guint prefix_bits, guint b, guint digit);
+
 /* The ID of a workload key number: a fixed, uniform mapping (SplitMix64 expansion). */
 KadId kad_id_from_u64(uint64_t key, guint id_bits);
 

@@ -9,6 +9,8 @@
 struct KadOracle {
     guint id_bits;
     GArray *sorted;     /* uint32 node numbers sorted by ID; may hold departed nodes */
+    uint64_t *keys;     /* the top 64 bits of each sorted node's ID: binary searches run over
+                           this dense array and read a full ID only among equal keys */
     GArray *pending;    /* uint32 node numbers live but not yet in `sorted` */
     GArray *state;      /* uint8 per node: bit 0 live, bit 1 in `sorted` */
     guint live;
@@ -33,6 +35,7 @@ void kad_oracle_free(KadOracle *o)
     if (!o)
         return;
     g_array_free(o->sorted, TRUE);
+    g_free(o->keys);
     g_array_free(o->pending, TRUE);
     g_array_free(o->state, TRUE);
     g_free(o);
@@ -108,6 +111,10 @@ static void rebuild(KadOracle *o, const KadId *ids)
     g_array_sort_with_data(fresh, cmp_nodes, (gpointer) ids);
     g_array_free(o->sorted, TRUE);
     o->sorted = fresh;
+    g_free(o->keys);
+    o->keys = g_new(uint64_t, MAX(fresh->len, 1u));
+    for (guint i = 0; i < fresh->len; i++)
+        o->keys[i] = ids[g_array_index(fresh, uint32_t, i)].w[0];
     g_array_set_size(o->pending, 0);
     o->stale = 0;
 }
@@ -123,14 +130,22 @@ static void maybe_rebuild(KadOracle *o, const KadId *ids)
 static guint lower_bound(const KadOracle *o, const KadId *ids, const KadId *bound, gboolean after)
 {
     guint lo = 0, hi = o->sorted->len;
-    const uint32_t *s = (const uint32_t *) o->sorted->data;
+    uint64_t b = bound->w[0];
     while (lo < hi) {
         guint mid = lo + (hi - lo) / 2;
-        int c = kad_id_cmp(&ids[s[mid]], bound);
-        if (c < 0 || (after && c == 0))
+        if (o->keys[mid] < b)
             lo = mid + 1;
         else
             hi = mid;
+    }
+    /* Among equal top words (rare: a shared 64-bit prefix), the full IDs decide. */
+    const uint32_t *s = (const uint32_t *) o->sorted->data;
+    while (lo < o->sorted->len && o->keys[lo] == b) {
+        int c = kad_id_cmp(&ids[s[lo]], bound);
+        if (c < 0 || (after && c == 0))
+            lo++;
+        else
+            break;
     }
     return lo;
 }
@@ -253,17 +268,19 @@ guint kad_oracle_sample_prefix(KadOracle *o, const KadId *ids, const KadId *pref
             if (node != except && kad_oracle_is_live(o, node))
                 out[n++] = node;
         }
-    } else {  /* large range: draw with rejection of repeats (max << span) */
-        GHashTable *taken = g_hash_table_new(NULL, NULL);
+    } else {  /* large range: draw with rejection of repeats (max << span, so few repeats) */
+        guint *taken = g_newa(guint, max);
         for (guint tries = 0; n < max && tries < 8 * max + 64; tries++) {
             guint i = lo + (guint) sim_rng_state_below(rng, span);
             uint32_t node = g_array_index(o->sorted, uint32_t, i);
-            if (node == except || !kad_oracle_is_live(o, node) ||
-                !g_hash_table_add(taken, GUINT_TO_POINTER(i + 1)))
+            gboolean repeat = FALSE;
+            for (guint t = 0; t < n && !repeat; t++)
+                repeat = taken[t] == i;
+            if (repeat || node == except || !kad_oracle_is_live(o, node))
                 continue;
+            taken[n] = i;
             out[n++] = node;
         }
-        g_hash_table_destroy(taken);
     }
     g_array_free(idx, TRUE);
     for (guint i = 0; i < o->pending->len && n < max; i++) {
@@ -276,5 +293,6 @@ guint kad_oracle_sample_prefix(KadOracle *o, const KadId *ids, const KadId *pref
 
 gsize kad_oracle_bytes(const KadOracle *o)
 {
-    return sizeof *o + (o->sorted->len + o->pending->len) * sizeof(uint32_t) + o->state->len;
+    return sizeof *o + (o->sorted->len + o->pending->len) * sizeof(uint32_t) +
+           o->sorted->len * sizeof(uint64_t) + o->state->len;
 }

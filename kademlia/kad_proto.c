@@ -670,30 +670,50 @@ static void kad_host_down(void *self, SimNode host, gboolean graceful)
     }
 }
 
-/* bootstrap = oracle: fill the table from global knowledge the first time the node acts. For
- * each bucket, up to k + replacement_cache random live nodes of its range, as if the node had
- * been up for long and met many. */
+/* bootstrap = oracle: fill the table from global knowledge the first time the node acts, as
+ * if the node had been up for long and met many. The table gets the depth that splitting would
+ * have given it (levels until the nodes sharing the home bucket's prefix fit in it), then each
+ * bucket up to k + replacement_cache random live nodes of its own range: for every level and
+ * every b-bit digit other than the node's own, the subtree of that digit. */
 void kad_fill_from_oracle(Kad *kad, uint32_t node)
 {
     KadNode *n = &kad->nodes[node];
     if (!kad->oracle_bootstrap || n->filled)
         return;
     n->filled = 1;
-    const KadId *self = &kad->ids[node];
-    guint want = kad->k + kad->rp.repl;
-    uint32_t *pick = g_new(uint32_t, want);
-    for (guint bit = 0; bit < kad->id_bits; bit++) {
-        /* the subtree that differs from us first at `bit` */
-        KadId sibling = *self;
-        sibling.w[bit >> 6] ^= 1ULL << (63 - (bit & 63));
-        guint got = kad_oracle_sample_prefix(kad->oracle, kad->ids, &sibling, bit + 1, node,
-                                             &n->rng, pick, want);
-        for (guint i = 0; i < got; i++)
-            kad_note_seen(kad, node, pick[i]);
-        if (kad_oracle_count_prefix(kad->oracle, kad->ids, self, bit + 1) <= 1)
-            break;  /* nobody else shares a longer prefix with us */
+    const KadId self = kad->ids[node];
+    const KadRtableParams *rp = &kad->rp;
+    guint depth = 0;
+    while (depth < rp->max_depth &&
+           kad_oracle_count_prefix(kad->oracle, kad->ids, &self, depth * rp->b) > kad->k + 1)
+        depth++;  /* + 1: the count includes the node itself */
+    kad_rtable_presplit(&n->rt, rp, depth);
+    guint want = kad->k + rp->repl;
+    uint32_t pick[512];
+    for (guint level = 0; level < depth; level++) {
+        guint own = 0;
+        for (guint i = 0; i < rp->b; i++)
+            own = (own << 1) | kad_id_bit(&self, level * rp->b + i);
+        for (guint digit = 0; digit <= rp->per_level; digit++) {
+            if (digit == own)
+                continue;
+            KadId subtree = kad_id_prefix_digit(&self, level * rp->b, rp->b, digit);
+            guint got = kad_oracle_sample_prefix(kad->oracle, kad->ids, &subtree,
+                                                 (level + 1) * rp->b, node, &n->rng, pick, want);
+            guint bucket = level * rp->per_level + (digit < own ? digit : digit - 1);
+            for (guint i = 0; i < got; i++)
+                kad_rtable_add(&n->rt, rp, bucket, pick[i]);
+        }
     }
-    g_free(pick);
+    guint got = kad_oracle_sample_prefix(kad->oracle, kad->ids, &self, depth * rp->b, node,
+                                         &n->rng, pick, want);
+    for (guint i = 0; i < got; i++)
+        kad_rtable_add(&n->rt, rp, depth * rp->per_level, pick[i]);
+#ifdef KADSIM_DEBUG_CHECKS
+    char *why = NULL;
+    if (!kad_rtable_check(&n->rt, rp, kad->ids, node, &why))
+        g_error("oracle table of node %u: %s", node, why);
+#endif
 }
 
 /* ---- message handling ------------------------------------------------------------------- */

@@ -140,6 +140,24 @@ static void split(KadRtable *rt, const KadRtableParams *p, const KadId *ids, con
     *rt = fresh;
 }
 
+void kad_rtable_presplit(KadRtable *rt, const KadRtableParams *p, guint depth)
+{
+    g_assert(kad_rtable_size(rt, p) == 0);
+    depth = MIN(depth, p->max_depth);
+    g_free(rt->block);
+    rt->block = g_malloc0((gsize) (depth * p->per_level + 1) * p->bucket_size);
+    rt->depth = (uint16_t) depth;
+}
+
+void kad_rtable_add(KadRtable *rt, const KadRtableParams *p, guint bucket, uint32_t contact)
+{
+    Bucket *bk = bucket_at(rt, p, bucket);
+    if (bk->count < p->k)
+        bk->entries[bk->count++] = contact;
+    else
+        repl_add(bk, p, contact);
+}
+
 KadRtSeen kad_rtable_seen(KadRtable *rt, const KadRtableParams *p, const KadId *ids,
                           uint32_t self, uint32_t contact, uint32_t *ping_out)
 {

@@ -67,6 +67,14 @@ guint kad_rtable_bucket_of(const KadRtable *rt, const KadRtableParams *p, const 
 KadRtSeen kad_rtable_seen(KadRtable *rt, const KadRtableParams *p, const KadId *ids,
                           uint32_t self, uint32_t contact, uint32_t *ping_out);
 
+/* Give an empty table `depth` levels at once (bootstrap = oracle, which knows the final shape
+ * in advance and so avoids splitting, and re-reading IDs, again and again). */
+void kad_rtable_presplit(KadRtable *rt, const KadRtableParams *p, guint depth);
+
+/* Put contact into bucket `bucket` known to be its own (no ID is read): at the tail when there
+ * is room, else in the replacement cache. */
+void kad_rtable_add(KadRtable *rt, const KadRtableParams *p, guint bucket, uint32_t contact);
+
 /* `contact` did not answer an RPC. It is removed when `evict` is set (the eviction ping of a
  * full bucket failed), when it has failed stale_limit times in a row, or when the replacement
  * cache has someone to take its place (section 4.1: stale contacts are replaced when a
