@@ -34,7 +34,9 @@ double kad_bytes_per_node(const Kad *kad);
 uint32_t kad_value_new(Kad *kad, GBytes *bytes);
 
 /* Store value under key from `origin`, or get key from `origin`: the same operations the
- * workload runs, for a key given as an ID. Return the operation number (SimOp.id). */
+ * workload runs, for a key given as an ID. Return the operation number (SimOp.id). A get whose
+ * origin holds the key itself ends at once: its SimOp reaches the observers before kad_get()
+ * returns. */
 uint64_t kad_put(Kad *kad, SimNode origin, const KadId *key, uint32_t value);
 uint64_t kad_get(Kad *kad, SimNode origin, const KadId *key);
 
