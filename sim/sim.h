@@ -163,7 +163,8 @@ void sim_cancel(Sim *sim, SimTimerId id);
 typedef enum { SIM_STOP_END_TIME, SIM_STOP_EMPTY, SIM_STOP_REQUESTED } SimStopReason;
 SimStopReason sim_run(Sim *sim, SimTime until);
 
-/* Ask a running sim_run() to return soon (safe from a signal handler or another thread). */
+/* Ask a running sim_run() to return soon (safe from a signal handler or another thread). The
+ * request stays: every later sim_run() of this simulation returns SIM_STOP_REQUESTED at once. */
 void sim_request_stop(Sim *sim);
 
 /* Called about every `every` of wall time while sim_run() works (for progress lines). */

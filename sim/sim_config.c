@@ -517,6 +517,8 @@ gboolean sim_config_set_override(SimConfig *cfg, const char *assignment, GError 
     g_autofree char *section = g_strstrip(g_strndup(assignment, (gsize) (dot - assignment)));
     g_autofree char *key = g_strstrip(g_strndup(dot + 1, (gsize) (eq - dot - 1)));
     g_autofree char *origin = g_strdup_printf("--set %s", assignment);
+    g_autofree char *old_value = g_key_file_get_value(cfg->values, section, key, NULL);
+    g_autofree char *old_given = g_key_file_get_value(cfg->given, section, key, NULL);
     if (!sim_config_set(cfg, section, key, eq + 1, origin, error))
         return FALSE;
     /* The override may switch a model; keys of the file that then stop applying are errors,
@@ -524,7 +526,18 @@ gboolean sim_config_set_override(SimConfig *cfg, const char *assignment, GError 
     g_key_file_set_value(cfg->given, section, key, eq + 1);
     const Section *s = find_section(cfg, section);
     const SimCfgKey *k = s->free_form ? NULL : find_key(s, key);
-    return check_conditions(cfg, cfg->given, origin, k, error);
+    if (check_conditions(cfg, cfg->given, origin, k, error))
+        return TRUE;
+    /* refused: leave the configuration as it was */
+    if (old_value)
+        g_key_file_set_value(cfg->values, section, key, old_value);
+    else
+        g_key_file_remove_key(cfg->values, section, key, NULL);
+    if (old_given)
+        g_key_file_set_value(cfg->given, section, key, old_given);
+    else
+        g_key_file_remove_key(cfg->given, section, key, NULL);
+    return FALSE;
 }
 
 /* ---- getters --------------------------------------------------------------------------- */
