@@ -25,7 +25,7 @@ x_key = x
 
 file = dir."/sweep_summary.csv"
 set datafile separator comma
-set key noenhanced box opaque top left
+set key noenhanced box opaque outside right top
 set grid lc rgb "#dddddd"
 set border 3
 set tics nomirror

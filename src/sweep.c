@@ -126,7 +126,9 @@ static gboolean parse_option(SweepGrid *g, const char *origin, const char *key,
         char *end;
         errno = 0;
         gint64 n = g_ascii_strtoll(value, &end, 10);
-        if (errno || end == value || *g_strstrip(end) || n < 1 || n > REPLICATES_MAX) {
+        while (g_ascii_isspace(*end))
+            end++;
+        if (errno || end == value || *end || n < 1 || n > REPLICATES_MAX) {
             g_set_error(error, SWEEP_ERROR, 0, "%s: '%s' is not allowed; allowed: a whole number "
                         "from 1 to %d", origin, value, REPLICATES_MAX);
             return FALSE;
@@ -348,7 +350,9 @@ gboolean sweep_parse_shard(const char *text, guint *index, guint *count, GError 
 
 gboolean sweep_shard_has(guint run, guint index, guint count)
 {
-    return run % count == index % count;
+    /* Shard 1 takes run 0: I counts from 1 (Slurm --array=1-N, GNU parallel {#}); and as any N
+     * consecutive I cover every residue, I counting from 0 (--array=0-N-1) works too. */
+    return run % count == (index % count + count - 1) % count;
 }
 
 /* ---- the folder ------------------------------------------------------------------------ */

@@ -40,7 +40,8 @@ uint64_t sweep_replicate_seed(uint64_t master, guint replicate);
 
 /* --shard I/N: FALSE with a message when the text is not two whole numbers with N >= 1. */
 gboolean sweep_parse_shard(const char *text, guint *index, guint *count, GError **error);
-/* Does run r belong to shard I of N? (r mod N == I mod N: I may count from 0 or 1.) */
+/* Does run r belong to shard I of N? r mod N == (I - 1) mod N: shard 1 of N takes runs 0, N,
+ * 2N, ...; I may count from 1 (1..N) or from 0 (0..N-1, where shard 0 is shard N). */
 gboolean sweep_shard_has(guint run, guint index, guint count);
 
 /* Prepare a sweep folder: refuse a non-empty one unless force (and then only a sweep folder),

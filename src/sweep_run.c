@@ -22,6 +22,7 @@
 #include "run.h"
 #include "sim.h"
 #include "sim_results.h"
+#include "sim_trace.h"
 #include "sweep.h"
 
 #define RESULTS_ROOT "results"
@@ -120,9 +121,10 @@ static gboolean check_sets(const SweepGrid *g, const KadsimOptions *opt, GError 
 }
 
 /* An error of sim_config_set_override() for a swept value, said in terms of the sweep: its
- * messages name "--set SECTION.KEY=VALUE", which the user did not type. */
-static void reword_override_error(GError **error, GError *err, const char *origin,
-                                  const char *assignment, const char *value)
+ * messages name "--set SECTION.KEY=VALUE", which the user did not type; and the value may be
+ * wrong only with the values of other swept keys, so the point is named. */
+static void reword_override_error(GError **error, GError *err, const SweepGrid *g, guint point,
+                                  guint axis, const char *assignment)
 {
     g_autofree char *as_set = g_strdup_printf("--set %s", assignment);
     g_autofree char *prefix = g_strdup_printf("%s: ", as_set);
@@ -130,7 +132,15 @@ static void reword_override_error(GError **error, GError *err, const char *origi
                                                               : err->message;
     g_auto(GStrv) parts = g_strsplit(msg, as_set, -1);
     g_autofree char *said = g_strjoinv("the sweep", parts);
-    g_set_error(error, SIM_CONFIG_ERROR, 0, "%s = %s: %s", origin, value, said);
+    GString *at = g_string_new(NULL);
+    for (guint a = 0; a < sweep_grid_axes(g); a++)
+        g_string_append_printf(at, "%s%s = %s", a ? ", " : "", sweep_grid_axis_name(g, a),
+                               sweep_grid_value(g, point, a));
+    const char *origin = sweep_grid_origin(g, axis), *value = sweep_grid_value(g, point, axis);
+    g_set_error(error, SIM_CONFIG_ERROR, 0, g_str_has_prefix(origin, "--set ")
+                ? "%s: value %s: %s (at the point %s)" : "%s = %s: %s (at the point %s)",
+                origin, value, said, at->str);
+    g_string_free(at, TRUE);
 }
 
 /* The configuration of point `point`: the scenario with the point's values, each checked as a
@@ -159,7 +169,7 @@ static SimConfig *point_config(const SweepGrid *g, const KadsimOptions *opt, gui
         g_autofree char *assignment = g_strdup_printf("%s=%s", sweep_grid_axis_name(g, a), value);
         GError *err = NULL;
         if (!sim_config_set_override(cfg, assignment, &err)) {
-            reword_override_error(error, err, sweep_grid_origin(g, a), assignment, value);
+            reword_override_error(error, err, g, point, a, assignment);
             g_error_free(err);
             goto fail;
         }
@@ -214,6 +224,7 @@ static int job_execute(Runner *rn, Job *job, GError **error)
         sim_free(sim);
         return EXIT_RUNTIME;
     }
+    SimTrace *trace = sim_trace_open(sim, job->dir);  /* [trace]: trace.csv; NULL when off */
     sim_set_progress(sim, job_progress, job, JOB_CHECK_EVERY_S);
     if (kadsim_interrupted())
         sim_request_stop(sim);
@@ -225,7 +236,8 @@ static int job_execute(Runner *rn, Job *job, GError **error)
         g_error_free(internal);
         status = EXIT_RUNTIME;
     }
-    if (!sim_results_finish(res, why, status == EXIT_SUCCESS ? error : NULL))
+    GError **first_error = status == EXIT_SUCCESS ? error : NULL;
+    if (!sim_trace_close(trace, first_error) || !sim_results_finish(res, why, first_error))
         status = EXIT_RUNTIME;
     if (status == EXIT_SUCCESS && why == SIM_STOP_REQUESTED)
         status = EXIT_SIGNALLED(kadsim_interrupted() ? kadsim_interrupted() : SIGINT);

@@ -1,0 +1,143 @@
+/* Tests of the sweep grid (src/sweep.c): the order of points and runs, their folder names,
+ * replicate seeds, options, and shards that partition the runs whether I counts from 0 or 1. */
+#include <string.h>
+
+#include "cunit_main.h"
+#include "sweep.h"
+
+#define SHARDS_MAX 7
+
+static SweepGrid *grid(const char *const *kv, GError **error)
+{
+    GPtrArray *keys = g_ptr_array_new(), *values = g_ptr_array_new();
+    for (int i = 0; kv[i]; i += 2) {
+        g_ptr_array_add(keys, (gpointer) kv[i]);
+        g_ptr_array_add(values, (gpointer) kv[i + 1]);
+    }
+    g_ptr_array_add(keys, NULL);
+    g_ptr_array_add(values, NULL);
+    SweepGrid *g = sweep_grid_new("t.ini", (char **) keys->pdata, (char **) values->pdata, NULL,
+                                  error);
+    g_ptr_array_free(keys, TRUE);
+    g_ptr_array_free(values, TRUE);
+    return g;
+}
+
+static void test_points_vary_the_last_key_fastest_and_replicates_faster_still(void)
+{
+    const char *kv[] = { "kademlia.k", "8, 16,20", "kademlia.alpha", "1,3", "replicates", "2",
+                         NULL };
+    SweepGrid *g = grid(kv, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    CU_ASSERT_EQUAL(sweep_grid_points(g), 6);
+    CU_ASSERT_EQUAL(sweep_grid_runs(g), 12);
+    CU_ASSERT_STRING_EQUAL(sweep_grid_value(g, 0, 0), "8");
+    CU_ASSERT_STRING_EQUAL(sweep_grid_value(g, 1, 1), "3");
+    CU_ASSERT_STRING_EQUAL(sweep_grid_value(g, 4, 0), "20");
+    CU_ASSERT_STRING_EQUAL(sweep_grid_value(g, 4, 1), "1");
+    char *first = sweep_grid_run_name(g, 0), *last = sweep_grid_run_name(g, 11);
+    CU_ASSERT_STRING_EQUAL(first, "p0_k=8_alpha=1_r0");
+    CU_ASSERT_STRING_EQUAL(last, "p5_k=20_alpha=3_r1");
+    g_free(first);
+    g_free(last);
+    sweep_grid_free(g);
+}
+
+static void test_names_are_unique_and_safe_for_folders(void)
+{
+    const char *kv[] = { "network.latency_file", "a/b.txt, a b", "kademlia.k", "4", NULL };
+    SweepGrid *g = grid(kv, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    char *a = sweep_grid_run_name(g, 0), *b = sweep_grid_run_name(g, 1);
+    CU_ASSERT_STRING_EQUAL(a, "p0_latency_file=a_b.txt_k=4_r0");
+    CU_ASSERT_STRING_EQUAL(b, "p1_latency_file=a_b_k=4_r0");
+    g_free(a);
+    g_free(b);
+    sweep_grid_free(g);
+}
+
+static void test_replicate_zero_runs_on_the_master_seed_and_others_on_derived_ones(void)
+{
+    CU_ASSERT_EQUAL(sweep_replicate_seed(42, 0), 42);
+    uint64_t s1 = sweep_replicate_seed(42, 1), s2 = sweep_replicate_seed(42, 2);
+    CU_ASSERT_NOT_EQUAL(s1, 42);
+    CU_ASSERT_NOT_EQUAL(s1, s2);
+    CU_ASSERT_EQUAL(s1, sweep_replicate_seed(42, 1));
+    CU_ASSERT_NOT_EQUAL(s1, sweep_replicate_seed(43, 1));
+    CU_ASSERT(s1 < (UINT64_C(1) << 53) && s2 < (UINT64_C(1) << 53));  /* [simulation] seed */
+}
+
+/* Any N consecutive shard numbers (Slurm --array=0-{N-1}, 1-N, or 5-{N+4}) take every run once. */
+static void test_shards_partition_the_runs_from_any_first_number(void)
+{
+    const guint runs = 23, firsts[] = { 0, 1, 5 };
+    for (guint n = 1; n <= SHARDS_MAX; n++)
+        for (gsize f = 0; f < G_N_ELEMENTS(firsts); f++)
+            for (guint r = 0; r < runs; r++) {
+                guint owners = 0;
+                for (guint i = firsts[f]; i < firsts[f] + n; i++)
+                    owners += sweep_shard_has(r, i, n);
+                CU_ASSERT_EQUAL(owners, 1);
+            }
+    CU_ASSERT_TRUE(sweep_shard_has(0, 1, 4));   /* shard 1 starts with run 0 */
+    CU_ASSERT_TRUE(sweep_shard_has(3, 4, 4));
+    CU_ASSERT_TRUE(sweep_shard_has(3, 0, 4));   /* 0-based: shard 0 is shard N */
+}
+
+static void test_shard_text_is_two_whole_numbers(void)
+{
+    guint i, n;
+    CU_ASSERT_TRUE(sweep_parse_shard("3/8", &i, &n, NULL));
+    CU_ASSERT(i == 3 && n == 8);
+    CU_ASSERT_TRUE(sweep_parse_shard("0/1", &i, &n, NULL));
+    const char *bad[] = { "3", "3/", "/8", "3/0", "-1/4", "1/-4", "a/b", "1/2x", "1 /2", "" };
+    for (gsize k = 0; k < G_N_ELEMENTS(bad); k++) {
+        GError *error = NULL;
+        CU_ASSERT_FALSE(sweep_parse_shard(bad[k], &i, &n, &error));
+        CU_ASSERT_PTR_NOT_NULL(error);
+        g_clear_error(&error);
+    }
+}
+
+static void test_wrong_sweeps_name_file_key_and_value(void)
+{
+    const char *cases[][3] = {
+        { "kademlia.k", "8,,16", "t.ini: [sweep] kademlia.k: empty value" },
+        { "kademlia.k", "8, 8", "t.ini: [sweep] kademlia.k: '8' is listed twice" },
+        { "replicates", "two", "t.ini: [sweep] replicates: 'two'" },
+        { "k", "8", "t.ini: [sweep] k: unknown" },
+        { "simulation.seed", "1, 2", "t.ini: [sweep] simulation.seed: seeds are not swept" },
+        { "plot_x", "kademlia.alpha", "plot_x: 'kademlia.alpha' is not a swept key" },
+    };
+    for (gsize c = 0; c < G_N_ELEMENTS(cases); c++) {
+        const char *kv[] = { cases[c][0], cases[c][1], NULL };
+        GError *error = NULL;
+        CU_ASSERT_PTR_NULL(grid(kv, &error));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+        CU_ASSERT_PTR_NOT_NULL(strstr(error->message, cases[c][2]));
+        g_clear_error(&error);
+    }
+}
+
+static void test_an_empty_list_sweeps_nothing(void)
+{
+    const char *kv[] = { "kademlia.k", "", "replicates", "3", NULL };
+    SweepGrid *g = grid(kv, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    CU_ASSERT_EQUAL(sweep_grid_axes(g), 0);
+    CU_ASSERT_EQUAL(sweep_grid_runs(g), 3);
+    sweep_grid_free(g);
+}
+
+static CU_TestInfo tests[] = {
+    TEST(test_points_vary_the_last_key_fastest_and_replicates_faster_still),
+    TEST(test_names_are_unique_and_safe_for_folders),
+    TEST(test_replicate_zero_runs_on_the_master_seed_and_others_on_derived_ones),
+    TEST(test_shards_partition_the_runs_from_any_first_number),
+    TEST(test_shard_text_is_two_whole_numbers),
+    TEST(test_wrong_sweeps_name_file_key_and_value),
+    TEST(test_an_empty_list_sweeps_nothing),
+    CU_TEST_INFO_NULL,
+};
+
+CUNIT_MAIN("sweep", tests)
