@@ -172,6 +172,8 @@ typedef void (*SimProgressFn)(Sim *sim, void *ctx);
 void sim_set_progress(Sim *sim, SimProgressFn fn, void *ctx, double every_seconds);
 
 uint64_t sim_events_processed(const Sim *sim);
+/* Bytes of memory the protocol's state holds (its memory() function). */
+gsize sim_protocol_memory(const Sim *sim);
 gsize sim_events_pending(const Sim *sim);
 
 /* ---- hosts ----------------------------------------------------------------------------- */

@@ -821,6 +821,14 @@ static void compute_summary(SimResults *res)
     add_value(res, "events_per_s", wall_s > 0 ? sim_events_processed(res->sim) / wall_s : NAN);
     add_value(res, "sim_s_per_wall_s", wall_s > 0 ? sim_time_to_s(res->end) / wall_s : NAN);
     add_value(res, "peak_rss_mb", (double) ru.ru_maxrss / 1024.0);  /* Linux: KiB */
+    /* whole run, warm-up included: what the machine did, for benchmarks (docs/scale.md) */
+    uint64_t sent = 0;
+    for (guint t = 0; t < sim_msg_types(res->sim); t++)
+        sent += sim_msg_counters(res->sim, (uint16_t) t)->sent;
+    add_value(res, "messages_total", (double) sent);
+    add_value(res, "messages_per_s", wall_s > 0 ? sent / wall_s : NAN);
+    add_value(res, "protocol_bytes_per_node",
+              (double) sim_protocol_memory(res->sim) / sim_hosts(res->sim));
 }
 
 static char *metrics_csv(const SimResults *res, guint from, guint to)

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Scale benchmark: run kadsim on a benchmark scenario at several sizes and print one row each:
+# nodes, messages, events, wall seconds, events/s, messages/s, peak RSS, bytes per node.
+#   bench/scale.sh [KADSIM] [SCENARIO] [N...]
+# Defaults: build/kadsim, bench/scale-joins.ini, 10000 100000 1000000.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+kadsim=${1:-$here/../build/kadsim}
+scenario=${2:-$here/scale-joins.ini}
+[ $# -ge 2 ] && shift 2 || set --
+sizes=${*:-10000 100000 1000000}
+out=${SCALE_OUT:-$(mktemp -d)}
+
+metric() {  # metric FILE NAME
+    awk -F, -v m="$2" '$1 == m { print $2 }' "$1"
+}
+
+printf '%-10s %12s %12s %9s %11s %11s %9s %10s %10s\n' nodes messages events wall_s \
+    events/s messages/s rss_mb rss_B/node kad_B/node
+for n in $sizes; do
+    dir=$out/n$n
+    "$kadsim" -q --no-plots --force -o "$dir" --set simulation.nodes="$n" "$scenario"
+    msgs=$(metric "$dir/perf.csv" messages_total)
+    events=$(metric "$dir/summary.csv" events)
+    wall=$(metric "$dir/perf.csv" wall_s)
+    rss=$(metric "$dir/perf.csv" peak_rss_mb)
+    kad=$(metric "$dir/perf.csv" protocol_bytes_per_node)
+    awk -v n="$n" -v m="$msgs" -v e="$events" -v w="$wall" -v r="$rss" -v k="$kad" 'BEGIN {
+        printf "%-10d %12d %12d %9.1f %11.0f %11.0f %9.0f %10.0f %10.0f\n",
+               n, m, e, w, e / w, m / w, r, r * 1048576 / n, k }'
+done
