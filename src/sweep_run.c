@@ -54,7 +54,8 @@ typedef struct {
     guint threads;
     GMutex lock;           /* guards what follows, and stderr while the threads run */
     GCond changed;
-    guint finished, failed;
+    guint finished, failed;  /* jobs out of the pool (run, skipped or failed); failed ones */
+    guint completed;       /* runs that reached their end */
     GMutex build_lock;     /* sim_new() one at a time (see the top of the file) */
     gboolean tty;          /* a progress line on stderr, else a line per finished run */
     gint64 start_us;
@@ -269,9 +270,13 @@ static void job_thread(gpointer data, gpointer user)
     if (error) {
         rn->failed++;
         fprintf(stderr, "%skadsim: run %s: %s\n", clear, job->name, error->message);
-    } else if (!skip && !rn->tty && !rn->opt->quiet) {
-        fprintf(stderr, "kadsim: run %u of %u done: %s (%.1f s)\n", rn->finished, rn->jobs->len,
-                job->name, wall_s);
+    } else if (job->status == EXIT_SUCCESS) {
+        rn->completed++;
+        if (!rn->tty && !rn->opt->quiet)
+            fprintf(stderr, "kadsim: run %u of %u done: %s (%.1f s)\n", rn->completed,
+                    rn->jobs->len, job->name, wall_s);
+    } else if (!skip && !rn->opt->quiet) {
+        fprintf(stderr, "%skadsim: run %s stopped (%.1f s)\n", clear, job->name, wall_s);
     }
     g_cond_signal(&rn->changed);
     g_mutex_unlock(&rn->lock);
@@ -282,7 +287,7 @@ static void job_thread(gpointer data, gpointer user)
  * simulated fraction of the running runs. Called with rn->lock held. */
 static void show_progress(Runner *rn, guint pushed)
 {
-    double done = rn->finished;
+    double done = rn->completed;
     guint running = 0;
     for (guint i = 0; i < pushed; i++) {
         Job *job = g_ptr_array_index(rn->jobs, i);
@@ -297,7 +302,7 @@ static void show_progress(Runner *rn, guint pushed)
     kadsim_format_clock(at, sizeof at, elapsed);
     kadsim_format_clock(eta, sizeof eta, done > 0 ? elapsed * left / done : -1);
     fprintf(stderr, "\r\033[K  runs %u of %u done, %u running (-j %u)  elapsed %s  ETA %s",
-            rn->finished, rn->jobs->len, running, rn->threads, at, eta);
+            rn->completed, rn->jobs->len, running, rn->threads, at, eta);
     fflush(stderr);
 }
 

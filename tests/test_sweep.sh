@@ -101,6 +101,26 @@ kadsim --check --shard 2/2 "$scenario" > "$T/check" || fail "--check"
 grep -q '^\[sweep\]' "$T/check" && grep -q '^#   p0_k=4_alpha=1_r1  seed ' "$T/check" \
     && ! grep -q 'p0_k=4_alpha=1_r0' "$T/check" || fail "--check --shard 2/2: $(tail -6 "$T/check")"
 
+# --- SIGTERM (a scheduler's time limit) stops a sweep: 143, the running runs PARTIAL, no more
+long=$srcdir/tests/data/results-long.ini  # never ends by itself
+KADSIM_GNUPLOT= "$KADSIM" -q -j 2 -o "$T/term" --set sweep.replicates=5 "$long" &
+pid=$!
+i=0
+until ls "$T"/term/runs/*/ops.csv.tmp > /dev/null 2>&1 && [ $i -ge 5 ]; do
+    i=$((i + 1))
+    [ $i -le 300 ] || { kill -KILL $pid; fail "the sweep started no run in 30 s"; }
+    sleep 0.1
+done
+kill -TERM $pid
+status=0
+wait $pid || status=$?
+[ $status -eq 143 ] || fail "SIGTERM: exit status $status, expected 143"
+[ -e "$T/term/PARTIAL" ] && [ ! -e "$T/term/sweep.csv" ] || fail "an interrupted sweep is not PARTIAL"
+[ "$(ls "$T/term/runs" | wc -l)" -eq 2 ] || fail "runs after SIGTERM: $(ls "$T/term/runs")"
+for r in "$T"/term/runs/*; do
+    [ -e "$r/PARTIAL" ] && [ -s "$r/summary.csv" ] || fail "$r: not a partial run with its tables"
+done
+
 # --- plots (with gnuplot): rendered at the end of a merge, and by hand with other axes
 if gnuplot=$(command -v gnuplot); then
     KADSIM_GNUPLOT=$gnuplot KADSIM_PLOTS_DIR=$srcdir/plots "$KADSIM" merge -q -o "$T/plots" \
