@@ -47,36 +47,31 @@ static const char *const plot_formats[] = { "png", "svg", NULL };
 
 /* ---- files written under a temporary name ---------------------------------------------- */
 
-typedef struct {
-    char *path, *tmp;
-    FILE *f;
-} AtomicFile;
-
 static gboolean io_fail(GError **error, const char *path, int err)
 {
     g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_IO, "%s: %s", path, g_strerror(err));
     return FALSE;
 }
 
-static gboolean atomic_open(AtomicFile *af, const char *dir, const char *name, GError **error)
+gboolean sim_atomic_open(SimAtomicFile *af, const char *dir, const char *name, gsize buffer,
+                         GError **error)
 {
     af->path = g_build_filename(dir, name, NULL);
     af->tmp = g_strconcat(af->path, TMP_SUFFIX, NULL);
     af->f = fopen(af->tmp, "w");
     if (!af->f)
         return io_fail(error, af->tmp, errno);
-    setvbuf(af->f, NULL, _IOFBF, STREAM_BUFFER);
+    setvbuf(af->f, NULL, _IOFBF, buffer);
     return TRUE;
 }
 
-static void atomic_clear(AtomicFile *af)
+static void atomic_clear(SimAtomicFile *af)
 {
     g_clear_pointer(&af->path, g_free);
     g_clear_pointer(&af->tmp, g_free);
 }
 
-/* Flush to disk and rename into place; the file is complete or absent, never half-written. */
-static gboolean atomic_commit(AtomicFile *af, GError **error)
+gboolean sim_atomic_commit(SimAtomicFile *af, GError **error)
 {
     if (!af->f)
         return TRUE;
@@ -95,7 +90,7 @@ static gboolean atomic_commit(AtomicFile *af, GError **error)
     return ok;
 }
 
-static void atomic_abandon(AtomicFile *af)
+void sim_atomic_abandon(SimAtomicFile *af)
 {
     if (af->f) {
         fclose(af->f);
@@ -108,13 +103,13 @@ static void atomic_abandon(AtomicFile *af)
 static gboolean write_whole_file(const char *dir, const char *name, const char *text,
                                  GError **error)
 {
-    AtomicFile af = { 0 };
-    if (!atomic_open(&af, dir, name, error)) {
+    SimAtomicFile af = { 0 };
+    if (!sim_atomic_open(&af, dir, name, STREAM_BUFFER, error)) {
         atomic_clear(&af);
         return FALSE;
     }
     fputs(text, af.f);
-    return atomic_commit(&af, error);
+    return sim_atomic_commit(&af, error);
 }
 
 /* ---- number formatting (locale-independent: the program runs under setlocale) ---------- */
@@ -207,7 +202,7 @@ struct SimResults {
     gboolean write_ops, finished, partial;
     gint64 wall_start_us;
 
-    AtomicFile ops, timeseries;
+    SimAtomicFile ops, timeseries;
     GString *line;            /* reused row buffer */
 
     /* hosts: our own count, updated by the observer, for the node-time integrals */
@@ -682,8 +677,8 @@ SimResults *sim_results_new(Sim *sim, const char *dir, const SimResultsOptions *
     if (opt->omit_section)
         cut_section(ini, opt->omit_section);
     if (!write_whole_file(dir, "run.ini", ini, error)
-        || !atomic_open(&res->timeseries, dir, "timeseries.csv", error)
-        || (res->write_ops && !atomic_open(&res->ops, dir, "ops.csv", error))) {
+        || !sim_atomic_open(&res->timeseries, dir, "timeseries.csv", STREAM_BUFFER, error)
+        || (res->write_ops && !sim_atomic_open(&res->ops, dir, "ops.csv", STREAM_BUFFER, error))) {
         sim_results_free(res);
         return NULL;
     }
@@ -983,7 +978,7 @@ gboolean sim_results_finish(SimResults *res, SimStopReason why, GError **error)
     g_autofree char *hops = hops_csv(res);
     g_autofree char *cdf = latency_cdf_csv(res);
     g_autofree char *labels = labels_gp(res);
-    if (!atomic_commit(&res->timeseries, error) || !atomic_commit(&res->ops, error)
+    if (!sim_atomic_commit(&res->timeseries, error) || !sim_atomic_commit(&res->ops, error)
         || !write_whole_file(res->dir, "hops.csv", hops, error)
         || !write_whole_file(res->dir, "latency_cdf.csv", cdf, error)
         || !write_whole_file(res->dir, "labels.gp", labels, error)
@@ -1004,8 +999,8 @@ void sim_results_free(SimResults *res)
 {
     if (!res)
         return;
-    atomic_abandon(&res->ops);
-    atomic_abandon(&res->timeseries);
+    sim_atomic_abandon(&res->ops);
+    sim_atomic_abandon(&res->timeseries);
     for (int k = 0; k < SIM_OP_KINDS; k++)
         samples_free(&res->kinds[k].ok_samples);
     samples_free(&res->cur.lookups);

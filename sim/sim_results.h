@@ -25,6 +25,21 @@ typedef enum {
     SIM_RESULTS_ERROR_IO,
 } SimResultsError;
 
+/* A results file written under NAME.tmp and renamed to NAME when complete and flushed to disk,
+ * so that a file under its final name is always whole (shared with sim_trace.c). */
+typedef struct {
+    char *path, *tmp;
+    FILE *f;
+} SimAtomicFile;
+
+/* Open dir/name.tmp for writing with a `buffer`-byte stdio buffer. */
+gboolean sim_atomic_open(SimAtomicFile *af, const char *dir, const char *name, gsize buffer,
+                         GError **error);
+/* Flush to disk and rename into place: the file is complete or absent, never half-written. */
+gboolean sim_atomic_commit(SimAtomicFile *af, GError **error);
+/* Close and remove the temporary file. */
+void sim_atomic_abandon(SimAtomicFile *af);
+
 typedef struct SimResults SimResults;
 
 /* Declare the [output] keys. */

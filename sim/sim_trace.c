@@ -1,6 +1,5 @@
 #include "sim_trace.h"
 
-#include <errno.h>
 #include <glib/gstdio.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -39,9 +38,8 @@ static const char *const stale_files[][2] = {
 struct SimTrace {
     Sim *sim;
     SimTraceSelection sel;
-    char *path, *tmp;
-    FILE *f;
-    int open_errno;           /* fopen failed: reported by sim_trace_close() */
+    SimAtomicFile file;       /* trace.csv, whole or absent */
+    GError *open_error;       /* opening failed: reported by sim_trace_close() */
     uint64_t rows;
     GString *line;            /* reused row buffer */
 };
@@ -175,8 +173,8 @@ void sim_trace_write(SimTrace *trace, const SimTraceRow *row)
     if (row->bits_to_target >= 0)  /* PING has no target: the field does not apply */
         g_string_append_printf(l, "%d", row->bits_to_target);
     g_string_append_printf(l, ",%s\n", sim_trace_fate_name(row));
-    if (trace->f)
-        fwrite(l->str, 1, l->len, trace->f);
+    if (trace->file.f)
+        fwrite(l->str, 1, l->len, trace->file.f);
     trace->rows++;
 }
 
@@ -214,16 +212,9 @@ SimTrace *sim_trace_new(Sim *sim, const char *dir)
     remove_stale_files(dir);
     SimTrace *trace = g_new0(SimTrace, 1);
     trace->sim = sim;
-    trace->path = g_build_filename(dir, TRACE_FILE, NULL);
-    trace->tmp = g_strconcat(trace->path, TMP_SUFFIX, NULL);
     trace->line = g_string_sized_new(128);
-    trace->f = fopen(trace->tmp, "w");
-    if (!trace->f) {
-        trace->open_errno = errno;
-        return trace;
-    }
-    setvbuf(trace->f, NULL, _IOFBF, TRACE_BUFFER);
-    fputs(SIM_TRACE_COLUMNS "\n", trace->f);
+    if (sim_atomic_open(&trace->file, dir, TRACE_FILE, TRACE_BUFFER, &trace->open_error))
+        fputs(SIM_TRACE_COLUMNS "\n", trace->file.f);
     return trace;
 }
 
@@ -240,29 +231,16 @@ SimTrace *sim_trace_open(Sim *sim, const char *dir)
     return trace;
 }
 
-static gboolean trace_fail(GError **error, const char *path, int err)
-{
-    g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_IO, "%s: %s", path, g_strerror(err));
-    return FALSE;
-}
-
 /* Flush to disk and rename into place: trace.csv is whole or absent. */
 static gboolean commit(SimTrace *trace, GError **error)
 {
-    if (trace->open_errno)
-        return trace_fail(error, trace->tmp, trace->open_errno);
-    int err = 0;
-    if (fflush(trace->f) != 0 || ferror(trace->f) || fsync(fileno(trace->f)) != 0)
-        err = errno ? errno : EIO;
-    if (fclose(trace->f) != 0 && !err)
-        err = errno;
-    trace->f = NULL;
-    if (!err && g_rename(trace->tmp, trace->path) != 0)
-        err = errno;
-    if (!err)
-        return TRUE;
-    g_unlink(trace->tmp);
-    return trace_fail(error, trace->tmp, err);
+    if (trace->open_error) {
+        g_propagate_error(error, trace->open_error);
+        trace->open_error = NULL;
+        sim_atomic_abandon(&trace->file);
+        return FALSE;
+    }
+    return sim_atomic_commit(&trace->file, error);
 }
 
 gboolean sim_trace_close(SimTrace *trace, GError **error)
@@ -272,8 +250,6 @@ gboolean sim_trace_close(SimTrace *trace, GError **error)
     if (trace->sel.mode != SIM_TRACE_NONE)
         sim_set_tracer(trace->sim, NULL, NULL);
     gboolean ok = commit(trace, error);
-    g_free(trace->path);
-    g_free(trace->tmp);
     g_string_free(trace->line, TRUE);
     g_free(trace);
     return ok;
