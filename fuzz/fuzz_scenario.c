@@ -1,6 +1,6 @@
 /* fuzz_scenario — arbitrary bytes as a scenario file, through the program's own path: every key
- * declared as src/run.c declares them, then sim_config_load_data(). What must hold for every
- * input, beyond "no crash, no sanitizer report, no leak":
+ * the program knows (kadsim_config_new(), src/run.c), then sim_config_load_data(). What must
+ * hold for every input, beyond "no crash, no sanitizer report, no leak":
  *   - a refused scenario is refused with a message that starts with the file's name;
  *   - an accepted one lists (kadsim --check, run.ini) as text that loads back to the same
  *     listing, byte for byte;
@@ -14,8 +14,8 @@
 
 #include "fuzz.h"
 #include "kad.h"
+#include "run.h"
 #include "sim.h"
-#include "sim_results.h"
 
 /* The name the input is loaded under: every error message must start with it. */
 #define FUZZ_SOURCE "fuzz.ini"
@@ -25,16 +25,6 @@
 #define FUZZ_MAX_NODES 16
 #define FUZZ_MAX_SIM_TIME (10 * SIM_MIN)
 #define FUZZ_MAX_EVENTS 4096
-
-/* All keys the program knows, as src/run.c's config_new() declares them. */
-static SimConfig *config_new(void)
-{
-    SimConfig *cfg = sim_config_new();
-    sim_declare(cfg);
-    sim_results_declare(cfg);
-    kad_protocol_class.declare(cfg);
-    return cfg;
-}
 
 static void expect_named_error(const GError *error, const char *where)
 {
@@ -49,7 +39,7 @@ static void expect_named_error(const GError *error, const char *where)
 static void check_listing_round_trip(const SimConfig *cfg)
 {
     g_autofree char *listing = sim_config_to_data(cfg, "listing");
-    SimConfig *again = config_new();
+    SimConfig *again = kadsim_config_new();
     g_autoptr(GError) error = NULL;
     if (!sim_config_load_data(again, FUZZ_SOURCE, listing, &error)) {
         fprintf(stderr, "the resolved listing does not load back: %s\n--- listing:\n%s",
@@ -106,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     /* As sim_config_load_file() hands a file's contents on: a NUL-terminated string. */
     char *text = g_strndup((const char *) data, size);
-    SimConfig *cfg = config_new();
+    SimConfig *cfg = kadsim_config_new();
     g_autoptr(GError) error = NULL;
     if (sim_config_load_data(cfg, FUZZ_SOURCE, text, &error)) {
         check_listing_round_trip(cfg);
