@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,16 +489,48 @@ gboolean sim_config_load_data(SimConfig *cfg, const char *name, const char *data
     return TRUE;
 }
 
+/* A scenario is a few kilobytes; a read stops here, so that `kadsim /dev/zero` or an endless
+ * pipe ends with an error instead of filling memory. */
+#define SCENARIO_MAX_BYTES (16 * 1024 * 1024)
+
+/* The whole file as a NUL-terminated string, or NULL with *error set. */
+static char *read_scenario(const char *path, GError **error)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: cannot read the scenario: %s", path,
+                    g_strerror(errno));
+        return NULL;
+    }
+    GString *data = g_string_sized_new(4096);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && data->len <= SCENARIO_MAX_BYTES)
+        g_string_append_len(data, buf, (gssize) n);
+    int err = ferror(f) ? errno : 0;
+    fclose(f);
+    const char *why = err ? g_strerror(err)
+                      : data->len > SCENARIO_MAX_BYTES ? "larger than 16 MiB: not a scenario file"
+                      : memchr(data->str, '\0', data->len) ? "it holds a NUL byte: not a text file"
+                                                            : NULL;
+    if (why) {
+        g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: cannot read the scenario: %s", path, why);
+        g_string_free(data, TRUE);
+        return NULL;
+    }
+    return g_string_free(data, FALSE);
+}
+
 gboolean sim_config_load_file(SimConfig *cfg, const char *path, GError **error)
 {
-    char *data = NULL;
-    GError *ferr = NULL;
-    if (!g_file_get_contents(path, &data, NULL, &ferr)) {
-        g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: cannot read the scenario: %s", path,
-                    ferr->message);
-        g_error_free(ferr);
+    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: cannot read the scenario: it is a folder",
+                    path);
         return FALSE;
     }
+    char *data = read_scenario(path, error);
+    if (!data)
+        return FALSE;
     g_free(cfg->base_dir);
     cfg->base_dir = g_path_get_dirname(path);
     gboolean ok = sim_config_load_data(cfg, path, data, error);

@@ -97,7 +97,7 @@ static int parse_command_line(int *argc, char ***argv, CommandLine *cl)
           "op:A-B or key:K (docs/output.md)", "[=SPEC]" },
         { "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "Print the version and exit", NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cl->rest, NULL,
-          "SCENARIO.ini" },
+          NULL },
         G_OPTION_ENTRY_NULL
     };
 

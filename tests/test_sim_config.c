@@ -294,6 +294,35 @@ static void test_check_across_keys_names_file_section_and_key(void)
     sim_config_free(cfg);
 }
 
+static void test_scenario_with_a_nul_byte_or_endless_input_is_refused(void)
+{
+    char *dir = g_dir_make_tmp("kadsim-config-XXXXXX", NULL);
+    char *nul = g_build_filename(dir, "nul.ini", NULL);
+    g_file_set_contents(nul, "[simulation]\nnodes = 5\0\n", 24, NULL);
+    SimConfig *cfg = sim_config_new();
+    GError *error = NULL;
+    CU_ASSERT_FALSE(sim_config_load_file(cfg, nul, &error));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "NUL byte"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "nul.ini"));
+    g_clear_error(&error);
+    sim_config_free(cfg);
+    cfg = sim_config_new();
+    CU_ASSERT_FALSE(sim_config_load_file(cfg, "/dev/zero", &error));  /* endless: capped */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "larger than"));
+    g_clear_error(&error);
+    CU_ASSERT_FALSE(sim_config_load_file(cfg, dir, &error));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "folder"));
+    g_clear_error(&error);
+    sim_config_free(cfg);
+    g_unlink(nul);
+    g_rmdir(dir);
+    g_free(nul);
+    g_free(dir);
+}
+
 static CU_TestInfo tests[] = {
     TEST(test_defaults_apply_to_keys_not_given),
     TEST(test_unknown_section_is_refused_with_a_suggestion),
@@ -312,6 +341,7 @@ static CU_TestInfo tests[] = {
     TEST(test_to_data_loads_back_to_the_same_configuration),
     TEST(test_to_data_of_defaults_leaves_out_keys_that_do_not_apply),
     TEST(test_check_across_keys_names_file_section_and_key),
+    TEST(test_scenario_with_a_nul_byte_or_endless_input_is_refused),
     CU_TEST_INFO_NULL,
 };
 

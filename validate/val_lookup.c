@@ -6,6 +6,8 @@
  *      all compared with an independent model: greedy routing over ideal k-bucket tables
  *      (Monte Carlo, below) and its bits-per-hop approximation.
  * docs/validation.md shows the figures of --full. */
+#include <math.h>
+
 #include "val.h"
 
 #include <gsl/gsl_fit.h>
@@ -574,11 +576,16 @@ static void check_b_sweep(ValReport *rep, guint lookups)
               "uniform buckets -%.3f <= joined -%.3f <= clustered -%.3f hops", fm, fj, fc);
     if (!rep->full)
         return;
+    /* Oracle tables hold k random nodes of each bucket's range: the uniform-bucket model's own
+     * assumption, so they are compared with it, not with joined tables (whose clustered buckets
+     * cost most at b = 1 and so fall further). With alpha = 3 the b = 1 end is already shorter
+     * than the greedy model's, so the fall may be smaller, but not by half; at the largest b
+     * the two must agree. */
     double fo = o3[0] - o3[last];
-    val_check(rep, fo >= 0.5 * (j3[0] - j3[last]),
+    val_check(rep, fo >= 0.5 * fm && fabs(o3[last] - mu[last]) <= 0.05,
               "oracle tables follow b (kad_fill_from_oracle, b > 1)",
-              "oracle alpha 3 falls -%.3f hops over b 1 -> %u, joined -%.3f", fo, n,
-              j3[0] - j3[last]);
+              "oracle alpha 3 falls -%.3f hops over b 1 -> %u (uniform model -%.3f); at b = %u "
+              "oracle %.3f, model %.3f", fo, n, fm, n, o3[last], mu[last]);
 }
 
 int main(int argc, char **argv)
