@@ -53,7 +53,8 @@ static void matrix_free(void *self)
 static gboolean parse_row(char *line, GArray *row, char **bad)
 {
     g_array_set_size(row, 0);
-    for (char *tok = strtok(line, " \t,\r"); tok; tok = strtok(NULL, " \t,\r")) {
+    char *save = NULL;  /* strtok_r: matrices may load in several sweep threads at once */
+    for (char *tok = strtok_r(line, " \t,\r", &save); tok; tok = strtok_r(NULL, " \t,\r", &save)) {
         char *end;
         errno = 0;
         double v = g_ascii_strtod(tok, &end);

@@ -87,12 +87,18 @@ static const char *choices_of(const char *const *names, gsize n)
 
 void sim_latency_declare(SimConfig *cfg)
 {
+    /* The key's choices come from the model list; built once, so that sweeps may declare
+     * configurations from several threads. */
     static SimCfgKey key = { "network", "latency", SIM_CFG_CHOICE, "constant", 0, 0, NULL, NULL,
                              "One-way latency model" };
-    const char *names[G_N_ELEMENTS(latency_models)];
-    for (gsize i = 0; i < G_N_ELEMENTS(latency_models); i++)
-        names[i] = latency_models[i]->name;
-    key.choices = choices_of(names, G_N_ELEMENTS(latency_models));
+    static gsize built = 0;
+    if (g_once_init_enter(&built)) {
+        const char *names[G_N_ELEMENTS(latency_models)];
+        for (gsize i = 0; i < G_N_ELEMENTS(latency_models); i++)
+            names[i] = latency_models[i]->name;
+        key.choices = choices_of(names, G_N_ELEMENTS(latency_models));
+        g_once_init_leave(&built, 1);
+    }
     sim_config_declare(cfg, "The network between hosts: latency and loss", &key, 1);
     for (gsize i = 0; i < G_N_ELEMENTS(latency_models); i++)
         sim_config_declare(cfg, NULL, latency_models[i]->keys, latency_models[i]->n_keys);
@@ -142,10 +148,14 @@ void sim_loss_declare(SimConfig *cfg)
 {
     static SimCfgKey key = { "network", "loss", SIM_CFG_CHOICE, "none", 0, 0, NULL, NULL,
                              "Message loss model" };
-    const char *names[G_N_ELEMENTS(loss_models)];
-    for (gsize i = 0; i < G_N_ELEMENTS(loss_models); i++)
-        names[i] = loss_models[i]->name;
-    key.choices = choices_of(names, G_N_ELEMENTS(loss_models));
+    static gsize built = 0;
+    if (g_once_init_enter(&built)) {  /* once: see sim_latency_declare() */
+        const char *names[G_N_ELEMENTS(loss_models)];
+        for (gsize i = 0; i < G_N_ELEMENTS(loss_models); i++)
+            names[i] = loss_models[i]->name;
+        key.choices = choices_of(names, G_N_ELEMENTS(loss_models));
+        g_once_init_leave(&built, 1);
+    }
     sim_config_declare(cfg, NULL, &key, 1);
     for (gsize i = 0; i < G_N_ELEMENTS(loss_models); i++)
         sim_config_declare(cfg, NULL, loss_models[i]->keys, loss_models[i]->n_keys);

@@ -77,7 +77,7 @@ static int parse_options(int *argc, char ***argv, DemoOptions *o)
         { "no-plots", 0, 0, G_OPTION_ARG_NONE, &o->no_plots, "Do not draw the diagram", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet,
           "Print only the value that came back", NULL },
-        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->rest, NULL, "KEY VALUE" },
+        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->rest, NULL, NULL },
         G_OPTION_ENTRY_NULL
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("KEY VALUE");

@@ -259,7 +259,7 @@ int kadsim_merge_main(int argc, char **argv)
           NULL },
         { "no-plots", 0, 0, G_OPTION_ARG_NONE, &mo.no_plots, "Do not render plots", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &mo.quiet, "Print only errors", NULL },
-        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &mo.dirs, NULL, "DIR…" },
+        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &mo.dirs, NULL, NULL },
         G_OPTION_ENTRY_NULL
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("DIR… — combine the shards of a sweep");
