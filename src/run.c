@@ -257,7 +257,7 @@ static void print_summary(const SimResults *res, const KadsimOptions *opt, gbool
         printf("  lookups %.0f: %.1f%% succeeded", metric(res, "lookups"),
                100 * metric(res, "lookup_success_rate"));
         if (!isnan(metric(res, "lookup_correct_rate")))
-            printf(", %.1f%% found the true closest", 100 * metric(res, "lookup_correct_rate"));
+            printf(", %.1f%% found the true k closest", 100 * metric(res, "lookup_correct_rate"));
         if (!isnan(metric(res, "hops_mean")))
             printf(", mean hops %.2f, median latency %.1f ms", metric(res, "hops_mean"),
                    metric(res, "latency_ms_p50"));
