@@ -122,17 +122,27 @@ static void test_get_returns_the_stored_bytes(void)
     kad_net_free(&net);
 }
 
+/* 300 nodes joined over 5 minutes, pairs expiring after an hour, no replication or refresh:
+ * the network of the storage tests, with their duration and republish interval. */
+static gboolean storage_net(KadNet *net, Actions *a, const char *duration, const char *republish)
+{
+    g_autofree char *ini = g_strdup_printf(
+        "[simulation]\nnodes = 300\nduration = %s\n"
+        "[workload]\njoin = ramp\njoin_ramp = 5min\n"
+        "[kademlia]\nexpire = 1h\nreplicate = 0\nrepublish = %s\nrefresh = 0\n",
+        duration, republish);
+    if (!kad_net_init(net, ini, NULL))
+        return FALSE;
+    actions_init(a, net);
+    return TRUE;
+}
+
 static void test_expiry_removes_data_at_the_right_simulated_time(void)
 {
     KadNet net;
-    g_autofree char *ini = g_strdup_printf(
-        "[simulation]\nnodes = 300\nduration = 2h\n"
-        "[workload]\njoin = ramp\njoin_ramp = 5min\n"
-        "[kademlia]\nexpire = 1h\nreplicate = 0\nrepublish = 0\nrefresh = 0\n");
-    if (!kad_net_init(&net, ini, NULL))
-        return;
     Actions a;
-    actions_init(&a, &net);
+    if (!storage_net(&net, &a, "2h", "0"))
+        return;
     SimTime put_at = 10 * SIM_MIN;
     act(&a, put_at, ACT_PUT, 1, 77);
     /* STOREs land within a second of the put: just before the hour all holders still have it,
@@ -150,14 +160,9 @@ static void test_expiry_removes_data_at_the_right_simulated_time(void)
 static void test_republish_keeps_data_past_expiry(void)
 {
     KadNet net;
-    g_autofree char *ini = g_strdup_printf(
-        "[simulation]\nnodes = 300\nduration = 3h\n"
-        "[workload]\njoin = ramp\njoin_ramp = 5min\n"
-        "[kademlia]\nexpire = 1h\nreplicate = 0\nrepublish = 40min\nrefresh = 0\n");
-    if (!kad_net_init(&net, ini, NULL))
-        return;
     Actions a;
-    actions_init(&a, &net);
+    if (!storage_net(&net, &a, "3h", "40min"))
+        return;
     act(&a, 10 * SIM_MIN, ACT_PUT, 1, 5);
     act(&a, 10 * SIM_MIN + 2 * SIM_H, ACT_GET, 100, 5);
     kad_net_run(&net);
