@@ -68,13 +68,19 @@ static void merge(Kad *kad, KadLookup *L, uint32_t node, guint hop)
     uint64_t dist = id->w[0] ^ L->target.w[0];
     if (L->n == kad->shortlist && dist > L->cands[L->n - 1].dist)
         return;  /* farther than everything in a full list: the common case late in a lookup */
-    guint lo = 0, hi = L->n;
-    while (lo < hi) {
-        guint mid = lo + (hi - lo) / 2;
-        if (L->cands[mid].dist < dist)
-            lo = mid + 1;
-        else
-            hi = mid;
+    /* The first candidate not closer than dist, by a branch-free binary search: whether a
+     * random contact goes left or right is a coin toss, which a branch mispredicts half the
+     * time (the branchy loop was a fifth of all CPU time at 100k nodes). */
+    guint lo = 0;
+    if (L->n > 0) {
+        const KadCand *base = L->cands;
+        guint len = L->n;
+        while (len > 1) {
+            guint half = len / 2;
+            base = base[half].dist < dist ? base + half : base;
+            len -= half;
+        }
+        lo = (guint) (base - L->cands) + (base->dist < dist);
     }
     guint pos = lo;
     for (guint i = lo; i < L->n && L->cands[i].dist == dist; i++) {

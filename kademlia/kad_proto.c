@@ -936,16 +936,65 @@ static void kad_describe(const void *self, GString *out)
                               "knowledge, not built by joins\n");
 }
 
-static void kad_prefetch(const void *self, SimNode host, gboolean is_message, uint32_t payload)
+/* Three stages (see SimProtocolClass.prefetch), each one pointer further than the last:
+ *   3: the host's node number; the message.
+ *   2: the node's record and ID; the sender's ID; the RPC a message belongs to (its record and
+ *      generation); the IDs of the contacts a reply carries (the lookup sorts them).
+ *   1: the routing-table bucket the sender goes to (and, for a query, the one of its target);
+ *      the lookup the RPC serves, with the head of its candidate list.
+ * Every index is bounds-checked: the message may be stale by the time it is looked at. */
+static void kad_prefetch(const void *self, SimNode host, gboolean is_message, uint32_t payload,
+                         guint ahead)
 {
     const Kad *kad = self;
-    uint32_t node = kad->host_node[host];
-    if (node == KAD_NONE)
+    const KadMsg *m = is_message && payload < kad->msgs.used ? kad_pool_at(&kad->msgs, payload)
+                                                               : NULL;
+    if (ahead >= 3) {
+        __builtin_prefetch(&kad->host_node[host]);
+        if (m)
+            for (gsize off = 0; off < kad->msgs.elem; off += 64)
+                __builtin_prefetch((const uint8_t *) m + off);
         return;
-    __builtin_prefetch(&kad->nodes[node]);
-    __builtin_prefetch(&kad->ids[node]);
-    if (is_message)
-        __builtin_prefetch(kad_pool_at(&kad->msgs, payload));
+    }
+    uint32_t node = kad->host_node[host];
+    if (node >= kad->n_nodes)
+        return;
+    gboolean reply = m && (m->type == KAD_FIND_NODE_REPLY || m->type == KAD_FIND_VALUE_REPLY);
+    gboolean query = m && (m->type == KAD_FIND_NODE || m->type == KAD_FIND_VALUE);
+    gboolean rpc = m && m->rpc < kad->rpcs.used;
+    if (ahead == 2) {
+        __builtin_prefetch(&kad->nodes[node]);
+        __builtin_prefetch(&kad->ids[node]);
+        if (!m)
+            return;
+        if (m->from < kad->n_nodes)
+            __builtin_prefetch(&kad->ids[m->from]);
+        if (rpc) {
+            __builtin_prefetch(kad_pool_at(&kad->rpcs, m->rpc));
+            __builtin_prefetch(&kad->rpcs.gen[m->rpc]);
+        }
+        if (reply)
+            for (guint i = 0; i < m->n_contacts && i < kad->k; i++)
+                if (m->contacts[i] < kad->n_nodes)
+                    __builtin_prefetch(&kad->ids[m->contacts[i]]);
+        return;
+    }
+    if (!m)
+        return;
+    const KadRtable *rt = &kad->nodes[node].rt;
+    if (m->from < kad->n_nodes && m->from != node)
+        kad_rtable_prefetch(rt, &kad->rp, &kad->ids[node], &kad->ids[m->from]);
+    if (query)
+        kad_rtable_prefetch(rt, &kad->rp, &kad->ids[node], &m->target);
+    if (rpc && kad->rpcs.gen[m->rpc] == m->rpc_gen) {
+        const KadRpc *r = kad_pool_at(&kad->rpcs, m->rpc);
+        if (r->lookup < kad->lookups.used) {
+            const uint8_t *L = kad_pool_at(&kad->lookups, r->lookup);
+            __builtin_prefetch(&kad->lookups.gen[r->lookup]);
+            for (gsize off = 0; off < MIN(kad->lookups.elem, (gsize) 256); off += 64)
+                __builtin_prefetch(L + off, 1);
+        }
+    }
 }
 
 static gboolean kad_trace_info(const void *self, uint32_t payload, SimTraceRow *row)

@@ -85,6 +85,17 @@ guint kad_rtable_bucket_of(const KadRtable *rt, const KadRtableParams *p, const 
     return bucket_for_depth(rt->depth, p, self, id);
 }
 
+void kad_rtable_prefetch(const KadRtable *rt, const KadRtableParams *p, const KadId *self,
+                         const KadId *id)
+{
+    if (!rt->block)
+        return;
+    const uint8_t *bk = (const uint8_t *) bucket_at(rt, p, kad_rtable_bucket_of(rt, p, self, id));
+    for (gsize off = 0; off < p->bucket_size; off += 64)
+        __builtin_prefetch(bk + off, 1);
+    __builtin_prefetch(bk + p->bucket_size - 1, 1);
+}
+
 static int find_entry(const Bucket *bk, guint from, guint to, uint32_t node)
 {
     for (guint i = from; i < to; i++)

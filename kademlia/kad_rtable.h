@@ -49,6 +49,10 @@ typedef enum {
     KAD_RT_FULL,      /* new, bucket full: kept in the replacement cache */
 } KadRtSeen;
 
+/* A hint: start fetching the bucket that `id` falls into (no state changes). */
+void kad_rtable_prefetch(const KadRtable *rt, const KadRtableParams *p, const KadId *self,
+                         const KadId *id);
+
 void kad_rtable_init(KadRtable *rt, const KadRtableParams *p);
 void kad_rtable_free(KadRtable *rt);
 void kad_rtable_clear(KadRtable *rt, const KadRtableParams *p);

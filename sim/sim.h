@@ -105,10 +105,16 @@ typedef struct {
     /* Tracing only: fill row->sent, op, key, hop, bits_to_target and late for the message
      * `payload` (still valid during the call); FALSE when it belongs to no operation. */
     gboolean (*trace_info)(const void *self, uint32_t payload, SimTraceRow *row);
-    /* Optional: the next event will be for `host` (a message `payload`, when `is_message`):
-     * start fetching the memory it will touch. Called while the current event runs, so that
-     * the cache misses of a large network overlap with useful work. */
-    void (*prefetch)(const void *self, SimNode host, gboolean is_message, uint32_t payload);
+    /* Optional: an event soon to run is for `host` (a message `payload`, when `is_message`):
+     * start fetching the memory it will touch, so that the cache misses of a large network
+     * overlap with useful work. A pipeline: before each event, the engine calls this for the
+     * next three events with `ahead` = 1, 2, 3 (in that order). At 3, fetch what can be found
+     * without reading memory (the host's slot in a table, the payload's record); at 2 and 1,
+     * what was fetched one step before is in cache: follow it one pointer further. Only a
+     * hint: the event may not run when foreseen (one pushed meanwhile can come first, a timer
+     * may be cancelled), so it must read only and change no state. */
+    void (*prefetch)(const void *self, SimNode host, gboolean is_message, uint32_t payload,
+                     guint ahead);
 } SimProtocolClass;
 
 /* ---- construction ---------------------------------------------------------------------- */

@@ -129,6 +129,43 @@ const SimEvent *sim_queue_peek(const SimQueue *q)
     return q->n ? &array_events(&q->bottom)[0] : NULL;
 }
 
+guint sim_queue_peek_ahead(const SimQueue *q, const SimEvent **out, guint max)
+{
+    /* In the bottom heap, the second smallest is the root's smallest child c, and the third the
+     * smallest of the root's other children and c's children. Everything outside the bottom
+     * comes later than all of it, so the bottom alone answers (or answers less). */
+    const SimEvent *h = array_events(&q->bottom);
+    gsize n = q->bottom.n;
+    if (max == 0 || n == 0)
+        return 0;
+    out[0] = &h[0];
+    if (max == 1 || n == 1)
+        return 1;
+    QueueKey key, other;
+    gsize root_end = MIN(n, (gsize) QUEUE_ARITY + 1);
+    gsize c = queue_heap_smallest(h, 1, root_end, &key);
+    out[1] = &h[c];
+    if (max == 2 || n == 2)
+        return 2;
+    gsize third = SIZE_MAX;
+    QueueKey third_key = ~(QueueKey) 0;
+    for (gsize i = 1; i < root_end; i++) {
+        other = queue_key(&h[i]);
+        if (i != c && other < third_key) {
+            third = i;
+            third_key = other;
+        }
+    }
+    gsize first_child = QUEUE_ARITY * c + 1;
+    if (first_child < n) {
+        gsize g = queue_heap_smallest(h, first_child, MIN(n, first_child + QUEUE_ARITY), &other);
+        if (other < third_key)
+            third = g;
+    }
+    out[2] = &h[third];
+    return 3;
+}
+
 /* Spread the top over a new rung that starts at its earliest event. */
 static void spread_top(SimQueue *q)
 {

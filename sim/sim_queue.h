@@ -47,6 +47,12 @@ gboolean sim_queue_pop(SimQueue *q, SimEvent *out);
 /* The earliest event, or NULL when empty; valid until the next push or pop. */
 const SimEvent *sim_queue_peek(const SimQueue *q);
 
+/* The first up to `max` (at most 3) events in order, as far as they are cheap to know (they are
+ * among the near future's first few): out[0] is the earliest. Returns how many were found;
+ * they are valid until the next push or pop. For look-ahead: an event pushed in the meantime
+ * may come before out[1] or out[2]. */
+guint sim_queue_peek_ahead(const SimQueue *q, const SimEvent **out, guint max);
+
 gsize sim_queue_size(const SimQueue *q);
 
 /* Bytes the queue holds (for memory reports). */

@@ -17,15 +17,31 @@
 /* ---- the queue alone ------------------------------------------------------------------- */
 
 /* Pops `count` events, checking each against what peek showed, the (time, tie) order against
- * *prev, and that no event (by its data) comes out twice. */
+ * *prev, and that no event (by its data) comes out twice; and that the look-ahead
+ * (sim_queue_peek_ahead) names, in order, the events that the next pops then return. */
 static gboolean pop_in_order(SimQueue *q, SimEvent *prev, gboolean *have_prev, guint8 *seen,
                              gsize n_seen, gsize count)
 {
-    SimEvent ev;
+    SimEvent ev, promised[2];
+    guint n_promised = 0;
     for (gsize i = 0; i < count; i++) {
         const SimEvent *peeked = sim_queue_peek(q);
         if (!peeked)
             return FALSE;
+        const SimEvent *ahead[3];
+        guint k = sim_queue_peek_ahead(q, ahead, 3);
+        if (k == 0 || k > sim_queue_size(q) || ahead[0] != peeked)
+            return FALSE;
+        for (guint j = 0; j + 1 < k; j++)
+            if (sim_event_before(ahead[j + 1], ahead[j]))
+                return FALSE;
+        /* Only pops since the last look-ahead: its events are the ones that come now. */
+        for (guint j = 0; j < MIN(n_promised, k); j++)
+            if (memcmp(ahead[j], &promised[j], sizeof ev) != 0)
+                return FALSE;
+        n_promised = k - 1;
+        for (guint j = 0; j < n_promised; j++)
+            promised[j] = *ahead[j + 1];
         SimEvent expect = *peeked;
         if (!sim_queue_pop(q, &ev) || memcmp(&ev, &expect, sizeof ev) != 0)
             return FALSE;
