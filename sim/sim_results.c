@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sim_stats.h"
@@ -160,6 +161,14 @@ static char *column_safe(const char *name)
 /* ---- state ---------------------------------------------------------------------------- */
 
 /* Samples of successful operations: what the quantiles need, nothing more. */
+/* This thread's CPU seconds: what a run cost, whatever else shares the machine (a sweep runs
+ * each simulation on one thread of its pool). */
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    return clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0 ? ts.tv_sec + ts.tv_nsec / 1e9 : NAN;
+}
+
 typedef struct {
     GArray *latency_ms;  /* float */
     GArray *hops;        /* unsigned short */
@@ -201,6 +210,7 @@ struct SimResults {
     guint n_types;            /* message types known when the run started */
     gboolean write_ops, finished, partial;
     gint64 wall_start_us;
+    double cpu_start_s;      /* CPU time of the thread that runs the simulation */
 
     SimAtomicFile ops, timeseries;
     GString *line;            /* reused row buffer */
@@ -662,6 +672,7 @@ SimResults *sim_results_new(Sim *sim, const char *dir, const SimResultsOptions *
     res->write_ops = sim_config_get_bool(cfg, "output", "ops");
     res->n_types = sim_msg_types(sim);
     res->wall_start_us = g_get_monotonic_time();
+    res->cpu_start_s = thread_cpu_s();
     res->line = g_string_sized_new(256);
     res->metrics = g_array_new(FALSE, TRUE, sizeof(Metric));
     for (int k = 0; k < SIM_OP_KINDS; k++)
@@ -813,6 +824,7 @@ static void compute_summary(SimResults *res)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     add_value(res, "wall_s", wall_s);
+    add_value(res, "cpu_s", thread_cpu_s() - res->cpu_start_s);
     add_value(res, "events_per_s", wall_s > 0 ? sim_events_processed(res->sim) / wall_s : NAN);
     add_value(res, "sim_s_per_wall_s", wall_s > 0 ? sim_time_to_s(res->end) / wall_s : NAN);
     add_value(res, "peak_rss_mb", (double) ru.ru_maxrss / 1024.0);  /* Linux: KiB */

@@ -29,7 +29,7 @@ for m in nodes lookups lookup_success_rate lookup_correct_rate hops_mean hops_p5
          get_success_rate messages_per_lookup bytes_per_node_per_s events sim_time_s partial; do
     grep -q "^$m," "$T/a/summary.csv" || fail "summary.csv lacks $m"
 done
-for m in wall_s peak_rss_mb; do grep -q "^$m," "$T/a/perf.csv" || fail "perf.csv lacks $m"; done
+for m in wall_s cpu_s peak_rss_mb; do grep -q "^$m," "$T/a/perf.csv" || fail "perf.csv lacks $m"; done
 
 # --- summary.csv agrees with ops.csv (window: operations started at or after the warm-up)
 warmup=$(metric "$T/a/summary.csv" warmup_s)
