@@ -38,7 +38,7 @@ static void report(Kad *kad, const KadLookup *L, gboolean success, int correct, 
     if (kind == SIM_OP_KINDS)
         return;
     SimOp op = {
-        .id = L->op_id, .kind = kind, .origin = kad->nodes[L->origin].host, .key = L->key,
+        .id = L->op_id, .kind = kind, .origin = kad->node_host[L->origin], .key = L->key,
         .start = L->start, .end = sim_now(kad->sim), .hops = hops, .messages = L->messages,
         .timeouts = L->timeouts, .success = success, .correct = (int8_t) correct,
     };

@@ -60,18 +60,20 @@ typedef struct {
 
 typedef enum { NODE_DOWN, NODE_JOINING, NODE_UP } KadNodeState;
 
-/* Per node: what every node of a million holds, so every byte counts. Its ID is in Kad.ids. */
+/* Per node: what every node of a million holds, so every byte counts. Its ID is in Kad.ids, its
+ * host in Kad.node_host. One cache line: a message to a node costs one miss for its record. */
 typedef struct {
     KadRtable rt;
     GArray   *store;          /* KadItem[], NULL while empty */
     SimRngState rng;
-    uint32_t host;
     uint32_t srtt_us;         /* smoothed RTT of its RPCs (rpc_timeout_rtt), 0 until measured */
     uint16_t epoch;           /* changes when the node goes down: stale timers see it */
     uint8_t  state;           /* KadNodeState */
     uint8_t  filled : 1;      /* bootstrap = oracle: table filled */
     uint8_t  replicating : 1; /* its replication timer is scheduled */
 } KadNode;
+
+G_STATIC_ASSERT(sizeof(KadNode) == 64);
 
 typedef enum {
     RPC_QUERY,                /* FIND_NODE / FIND_VALUE of a lookup */

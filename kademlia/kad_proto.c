@@ -14,6 +14,21 @@ enum { MODE_ITERATIVE, MODE_RECURSIVE };
 enum { BOOT_REAL, BOOT_ORACLE };
 enum { EVICT_PING, EVICT_CACHE };
 
+/* The node records and IDs are read at random by every message: each array starts on a cache
+ * line, so that a record (64 bytes) or an ID (32) is one line, never two (with malloc's 16-byte
+ * offset, half of them straddled a line boundary and cost two misses). */
+#define CACHE_LINE 64
+
+static void *realloc_lines(void *old, gsize old_n, gsize new_n, gsize size)
+{
+    void *p = g_aligned_alloc0(new_n, size, CACHE_LINE);
+    if (old) {
+        memcpy(p, old, old_n * size);
+        g_aligned_free(old);
+    }
+    return p;
+}
+
 static const SimCfgKey kad_keys[] = {
     { "kademlia", "id_bits", SIM_CFG_INT, "160", KAD_ID_MIN_BITS, KAD_ID_MAX_BITS, NULL, NULL,
       "Bits of a node ID or key (the paper: 160)" },
@@ -138,8 +153,8 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad->host_node = g_new(uint32_t, hosts);
     memset(kad->host_node, 0xff, sizeof(uint32_t) * hosts);
     kad->cap_nodes = hosts;
-    kad->nodes = g_new0(KadNode, kad->cap_nodes);
-    kad->ids = g_new0(KadId, kad->cap_nodes);
+    kad->nodes = realloc_lines(NULL, 0, kad->cap_nodes, sizeof(KadNode));
+    kad->ids = realloc_lines(NULL, 0, kad->cap_nodes, sizeof(KadId));
     kad->node_host = g_new0(uint32_t, kad->cap_nodes);
     kad_pool_init(&kad->msgs, sizeof(KadMsg) + sizeof(uint32_t) * kad->k);
     kad_pool_init(&kad->rpcs, sizeof(KadRpc));
@@ -161,8 +176,8 @@ static void kad_free(void *self)
         if (kad->nodes[n].store)
             g_array_free(kad->nodes[n].store, TRUE);
     }
-    g_free(kad->nodes);
-    g_free(kad->ids);
+    g_aligned_free(kad->nodes);
+    g_aligned_free(kad->ids);
     g_free(kad->node_host);
     g_free(kad->host_node);
     kad_pool_clear(&kad->msgs);
@@ -335,7 +350,7 @@ uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, 
     m->rpc_gen = gen;
     r->timer = 0;
     if (!lane_push(kad, timeout, ri, gen)) {  /* a timeout of its own (rpc_timeout_rtt) */
-        SimNode host = kad->nodes[m->from].host;
+        SimNode host = kad->node_host[m->from];
         r->timer = sim_schedule_cancellable(kad->sim, sim_now(kad->sim) + timeout,
                                             kad->ev_timeout, host, ((uint64_t) gen << 32) | ri,
                                             host);
@@ -487,7 +502,7 @@ static void schedule_replication(Kad *kad, uint32_t node)
         return;
     n->replicating = 1;
     sim_schedule(kad->sim, sim_now(kad->sim) + kad->replicate, kad->ev_replicate, node, n->epoch,
-                 n->host);
+                 kad->node_host[node]);
 }
 
 /* Every `replicate`: drop expired pairs, re-store the pairs nobody stored here meanwhile. */
@@ -535,7 +550,7 @@ static void on_republish(Sim *sim, void *ctx, const SimEvent *ev)
     kad_lookup_start(kad, pub->node, &pub->key, P_REPUBLISH, KAD_NO_OP, 0, pub->value,
                      KAD_NONE);
     sim_schedule(sim, sim_now(sim) + kad->republish, kad->ev_republish, pub->node, ev->data,
-                 kad->nodes[pub->node].host);
+                 kad->node_host[pub->node]);
 }
 
 static void remember_publication(Kad *kad, uint32_t node, const KadId *key, uint32_t value)
@@ -545,7 +560,7 @@ static void remember_publication(Kad *kad, uint32_t node, const KadId *key, uint
     KadPublication pub = { node, kad->nodes[node].epoch, value, *key };
     g_array_append_val(kad->publications, pub);
     sim_schedule(kad->sim, sim_now(kad->sim) + kad->republish, kad->ev_republish, node,
-                 kad->publications->len - 1, kad->nodes[node].host);
+                 kad->publications->len - 1, kad->node_host[node]);
 }
 
 /* ---- maintenance: bucket refresh -------------------------------------------------------- */
@@ -555,7 +570,8 @@ static void schedule_refresh(Kad *kad, uint32_t node, SimTime delay)
     if (kad->refresh == 0)
         return;
     KadNode *n = &kad->nodes[node];
-    sim_schedule(kad->sim, sim_now(kad->sim) + delay, kad->ev_refresh, node, n->epoch, n->host);
+    sim_schedule(kad->sim, sim_now(kad->sim) + delay, kad->ev_refresh, node, n->epoch,
+                 kad->node_host[node]);
 }
 
 static uint32_t now_seconds(const Kad *kad)
@@ -587,9 +603,9 @@ static void on_refresh(Sim *sim, void *ctx, const SimEvent *ev)
 static uint32_t new_node(Kad *kad, SimNode host)
 {
     if (kad->n_nodes == kad->cap_nodes) {
+        kad->nodes = realloc_lines(kad->nodes, kad->cap_nodes, 2 * kad->cap_nodes, sizeof(KadNode));
+        kad->ids = realloc_lines(kad->ids, kad->cap_nodes, 2 * kad->cap_nodes, sizeof(KadId));
         kad->cap_nodes *= 2;
-        kad->nodes = g_renew(KadNode, kad->nodes, kad->cap_nodes);
-        kad->ids = g_renew(KadId, kad->ids, kad->cap_nodes);
         kad->node_host = g_renew(uint32_t, kad->node_host, kad->cap_nodes);
     }
     if (kad->n_nodes >= KAD_MAX_NODES)
@@ -598,7 +614,6 @@ static uint32_t new_node(Kad *kad, SimNode host)
     uint32_t node = kad->n_nodes++;
     KadNode *n = &kad->nodes[node];
     memset(n, 0, sizeof *n);
-    n->host = host;
     kad->node_host[node] = host;
     sim_stream_state(kad->sim, "kad-node", node, &n->rng);
     kad->ids[node] = kad_id_random(&n->rng, kad->id_bits);
@@ -619,7 +634,7 @@ void kad_join_complete(Kad *kad, uint32_t node)
 static void report_instant_join(Kad *kad, uint32_t node)
 {
     SimTime now = sim_now(kad->sim);
-    SimOp op = { .id = sim_op_begin(kad->sim), .kind = SIM_OP_JOIN, .origin = kad->nodes[node].host,
+    SimOp op = { .id = sim_op_begin(kad->sim), .kind = SIM_OP_JOIN, .origin = kad->node_host[node],
                  .start = now, .end = now, .success = TRUE, .correct = -1 };
     kad_join_complete(kad, node);
     sim_op_end(kad->sim, &op);
@@ -916,7 +931,7 @@ guint kad_holders(Kad *kad, const KadId *key, SimNode *out, guint max)
     guint n = 0;
     for (uint32_t node = 0; node < kad->n_nodes && n < max; node++)
         if (kad->nodes[node].state != NODE_DOWN && kad_store_find(kad, node, key))
-            out[n++] = kad->nodes[node].host;
+            out[n++] = kad->node_host[node];
     return n;
 }
 
