@@ -1000,13 +1000,16 @@ static void kad_prefetch(const void *self, SimNode host, gboolean is_message, ui
     if (m->from < kad->n_nodes && m->from != node)
         kad_rtable_prefetch(rt, &kad->rp, &kad->ids[node], &kad->ids[m->from]);
     if (query)
-        kad_rtable_prefetch(rt, &kad->rp, &kad->ids[node], &m->target);
+        kad_rtable_prefetch_closest(rt, &kad->rp, &kad->ids[node], &m->target);
     if (rpc && kad->rpcs.gen[m->rpc] == m->rpc_gen) {
         const KadRpc *r = kad_pool_at(&kad->rpcs, m->rpc);
         if (r->lookup < kad->lookups.used) {
             const uint8_t *L = kad_pool_at(&kad->lookups, r->lookup);
             __builtin_prefetch(&kad->lookups.gen[r->lookup]);
-            for (gsize off = 0; off < MIN(kad->lookups.elem, (gsize) 256); off += 64)
+            /* a reply is merged into the candidate list (all of it); a request only
+             * counts its answer in the header */
+            gsize bytes = reply ? kad->lookups.elem : sizeof(KadLookup);
+            for (gsize off = 0; off < bytes; off += 64)
                 __builtin_prefetch(L + off, 1);
         }
     }

@@ -96,6 +96,29 @@ void kad_rtable_prefetch(const KadRtable *rt, const KadRtableParams *p, const Ka
     __builtin_prefetch(bk + p->bucket_size - 1, 1);
 }
 
+/* Buckets fetched ahead for a closest-set query, at most. */
+#define PREFETCH_CLOSEST_BUCKETS 6
+
+void kad_rtable_prefetch_closest(const KadRtable *rt, const KadRtableParams *p,
+                                 const KadId *self, const KadId *target)
+{
+    if (!rt->block)
+        return;
+    guint home = home_index(rt, p), first = kad_rtable_bucket_of(rt, p, self, target);
+    /* b = 1: the target's bucket, the deeper ones up to home, and the one before it, which
+     * fills up the answer when those hold fewer than k (late in a lookup); they are adjacent. */
+    if (p->b == 1 && first > 0)
+        first--;
+    guint last = MIN(home, first + PREFETCH_CLOSEST_BUCKETS - 1);
+    const uint8_t *from = (const uint8_t *) bucket_at(rt, p, first);
+    const uint8_t *to = (const uint8_t *) bucket_at(rt, p, last) + p->bucket_size;
+    for (const uint8_t *a = from; a < to; a += 64)
+        __builtin_prefetch(a);
+    __builtin_prefetch(to - 1);
+    if (last < home)
+        kad_rtable_prefetch(rt, p, self, self);  /* home: self falls there */
+}
+
 static int find_entry(const Bucket *bk, guint from, guint to, uint32_t node)
 {
     for (guint i = from; i < to; i++)

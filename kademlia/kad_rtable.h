@@ -49,9 +49,12 @@ typedef enum {
     KAD_RT_FULL,      /* new, bucket full: kept in the replacement cache */
 } KadRtSeen;
 
-/* A hint: start fetching the bucket that `id` falls into (no state changes). */
+/* Hints (no state changes): start fetching the bucket that `id` falls into; the buckets that
+ * kad_rtable_closest_set() will most likely read for `target`. */
 void kad_rtable_prefetch(const KadRtable *rt, const KadRtableParams *p, const KadId *self,
                          const KadId *id);
+void kad_rtable_prefetch_closest(const KadRtable *rt, const KadRtableParams *p,
+                                 const KadId *self, const KadId *target);
 
 void kad_rtable_init(KadRtable *rt, const KadRtableParams *p);
 void kad_rtable_free(KadRtable *rt);
