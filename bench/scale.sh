@@ -2,7 +2,8 @@
 # Scale benchmark: run kadsim on a benchmark scenario at several sizes and print one row each:
 # nodes, messages, events, wall seconds, CPU seconds, events/s, messages/s, peak RSS, bytes per
 # node. The rows also go to scale.csv in the output folder, drawn by bench/scale.gp as
-# scale.png/svg (wall time, messages and memory against nodes, with an N log N guide).
+# scale.png/svg (messages per node with its a + b ln N fit, CPU time per message, memory per
+# node, all against nodes).
 #   bench/scale.sh [KADSIM] [SCENARIO] [N...]
 # Defaults: build/kadsim, bench/scale-joins.ini, 10000 100000 1000000. SCALE_OUT=DIR keeps the
 # runs' folders and scale.csv in DIR (default: a new temporary folder).
