@@ -22,10 +22,16 @@ set xlabel "nodes"
 array palette[4] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]
 do for [i=1:4] { set linetype i lc rgb palette[i] lw 1.5 pt 7 ps 1.2 }
 
+# The fit needs two sizes at least (a single-size run, such as bench-churn, draws points only).
 per_node(x) = a + b * log(x)
-set fit quiet nolog
-a = 1; b = 1
-fit per_node(x) csv using 1:($2 / $1) skip 1 via a, b
+stats csv using 1 skip 1 nooutput
+fitted = STATS_records >= 2
+if (!fitted) { set xrange [STATS_min / 2:STATS_max * 2] }
+if (fitted) {
+    set fit quiet nolog
+    a = 1; b = 1
+    fit per_node(x) csv using 1:($2 / $1) skip 1 via a, b
+}
 
 do for [fmt in "png svg"] {
     if (fmt eq "png") { set terminal pngcairo size 1800,560 font "sans,11" }
@@ -35,8 +41,12 @@ do for [fmt in "png svg"] {
     set yrange [0:*]
     set ylabel "messages per node"
     set title "Work per node (N log N = a straight line here)"
-    plot per_node(x) with lines lc rgb "black" dt 2 lw 1 title sprintf("fit: %.0f + %.1f ln N", a, b), \
-         csv using 1:($2 / $1) skip 1 with points lt 2 title "messages / nodes"
+    if (fitted) {
+        plot per_node(x) with lines lc rgb "black" dt 2 lw 1 title sprintf("fit: %.0f + %.1f ln N", a, b), \
+             csv using 1:($2 / $1) skip 1 with points lt 2 title "messages / nodes"
+    } else {
+        plot csv using 1:($2 / $1) skip 1 with points lt 2 title "messages / nodes"
+    }
     set ylabel "CPU nanoseconds per message"
     set title "Cost of one message to the simulator"
     plot csv using 1:($5 * 1e9 / $2) skip 1 with linespoints lt 1 title "CPU time / messages"
