@@ -955,8 +955,8 @@ static void kad_describe(const void *self, GString *out)
  *   3: the host's node number; the message.
  *   2: the node's record and ID; the sender's ID; the RPC a message belongs to (its record and
  *      generation); the IDs of the contacts a reply carries (the lookup sorts them).
- *   1: the routing-table bucket the sender goes to (and, for a query, the one of its target);
- *      the lookup the RPC serves, with the head of its candidate list.
+ *   1: the routing-table bucket the sender goes to (and, for a query, the buckets its closest
+ *      set will read); the lookup the RPC serves (its header, or all of it for a reply).
  * Every index is bounds-checked: the message may be stale by the time it is looked at. */
 static void kad_prefetch(const void *self, SimNode host, gboolean is_message, uint32_t payload,
                          guint ahead)
