@@ -19,9 +19,9 @@ guint kad_k(const Kad *kad);
 guint kad_id_bits(const Kad *kad);
 
 /* ID of the node now on `host`, or NULL if the host never came up. */
-const KadId *kad_host_id(const Kad *kad, SimNode host);
+const KadId *kad_host_id(const Kad *kad, SimHost host);
 /* Contacts in the routing table of the node on `host`. */
-guint kad_host_table_size(const Kad *kad, SimNode host);
+guint kad_host_table_size(const Kad *kad, SimHost host);
 
 /* Check every live node's routing table (never itself, at most k per bucket, contacts in the
  * bucket of their prefix, no duplicates). FALSE with a message in *why (caller frees). */
@@ -37,14 +37,14 @@ uint32_t kad_value_new(Kad *kad, GBytes *bytes);
  * workload runs, for a key given as an ID. Return the operation number (SimOp.id). A get whose
  * origin holds the key itself ends at once: its SimOp reaches the observers before kad_get()
  * returns. */
-uint64_t kad_put(Kad *kad, SimNode origin, const KadId *key, uint32_t value);
-uint64_t kad_get(Kad *kad, SimNode origin, const KadId *key);
+uint64_t kad_put(Kad *kad, SimHost origin, const KadId *key, uint32_t value);
+uint64_t kad_get(Kad *kad, SimHost origin, const KadId *key);
 
 /* The bytes a finished get found (NULL when it found nothing or the value is synthetic). */
 GBytes *kad_op_value(const Kad *kad, uint64_t op_id);
 
 /* Hosts now up that hold key (unexpired), up to max; returns how many. */
-guint kad_holders(Kad *kad, const KadId *key, SimNode *out, guint max);
+guint kad_holders(Kad *kad, const KadId *key, SimHost *out, guint max);
 
 /* The ID of workload key number `key` (stores and gets). */
 KadId kad_key_id(const Kad *kad, uint64_t key);

@@ -18,7 +18,7 @@ static const KadId *id_of(const Kad *kad, uint32_t node) { return &kad->ids[node
 static void release(Kad *kad, uint32_t li)
 {
     kad_lookup_at(kad, li)->active = 0;
-    kad_pool_release(&kad->lookups, li);
+    sim_pool_release(&kad->lookups, li);
 }
 
 static SimOpKind op_kind_of(KadPurpose p)
@@ -128,7 +128,7 @@ static guint answered(const Kad *kad, const KadLookup *L, uint32_t *out, guint *
 uint32_t kad_lookup_start(Kad *kad, uint32_t origin, const KadId *target, KadPurpose purpose,
                           uint64_t op_id, uint64_t key, uint32_t value, uint32_t parent)
 {
-    uint32_t li = kad_pool_alloc(&kad->lookups);
+    uint32_t li = sim_pool_alloc(&kad->lookups);
     KadLookup *L = kad_lookup_at(kad, li);
     L->active = 1;
     L->purpose = (uint8_t) purpose;
@@ -139,7 +139,7 @@ uint32_t kad_lookup_start(Kad *kad, uint32_t origin, const KadId *target, KadPur
     L->recursive = kad->recursive && op_kind_of(purpose) != SIM_OP_KINDS && purpose != P_JOIN;
     L->origin = origin;
     L->parent = parent;
-    L->parent_gen = parent == KAD_NONE ? 0 : kad_pool_gen(&kad->lookups, parent);
+    L->parent_gen = parent == KAD_NONE ? 0 : sim_pool_gen(&kad->lookups, parent);
     L->op_id = op_id;
     L->key = key;
     L->value = value;
@@ -501,7 +501,7 @@ static void finish(Kad *kad, uint32_t li)
         start_join_refreshes(kad, li);
         return;
     case P_JOIN_REFRESH:
-        if (kad_pool_valid(&kad->lookups, L->parent, L->parent_gen)) {
+        if (sim_pool_valid(&kad->lookups, L->parent, L->parent_gen)) {
             KadLookup *parent = kad_lookup_at(kad, L->parent);
             parent->messages += L->messages;
             parent->timeouts += L->timeouts;

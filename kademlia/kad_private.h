@@ -5,7 +5,7 @@
 #include "kad.h"
 #include "kad_id.h"
 #include "kad_oracle.h"
-#include "kad_pool.h"
+#include "sim_pool.h"
 #include "kad_rtable.h"
 
 #define KAD_NONE UINT32_MAX
@@ -167,7 +167,7 @@ struct Kad {
     uint32_t *node_host;                  /* node number -> host: 4 bytes a node, so that
                                              sending touches no node record */
 
-    KadPool msgs, rpcs, lookups;
+    SimPool msgs, rpcs, lookups;
     KadOracle *oracle;
     SimRngState rng;                      /* protocol-wide draws (oracle fills) */
     GPtrArray *values;                    /* GBytes* by value handle; 0 is synthetic */
@@ -185,10 +185,10 @@ typedef struct {
 static inline KadNode *kad_node(Kad *kad, uint32_t n) { return &kad->nodes[n]; }
 static inline KadLookup *kad_lookup_at(Kad *kad, uint32_t i)
 {
-    return kad_pool_at(&kad->lookups, i);
+    return sim_pool_at(&kad->lookups, i);
 }
-static inline KadRpc *kad_rpc_at(Kad *kad, uint32_t i) { return kad_pool_at(&kad->rpcs, i); }
-static inline KadMsg *kad_msg_at(Kad *kad, uint32_t i) { return kad_pool_at(&kad->msgs, i); }
+static inline KadRpc *kad_rpc_at(Kad *kad, uint32_t i) { return sim_pool_at(&kad->rpcs, i); }
+static inline KadMsg *kad_msg_at(Kad *kad, uint32_t i) { return sim_pool_at(&kad->msgs, i); }
 
 /* kad_proto.c */
 uint32_t kad_msg_new(Kad *kad, KadMsgType type, uint32_t from, uint32_t to);

@@ -156,9 +156,9 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad->nodes = realloc_lines(NULL, 0, kad->cap_nodes, sizeof(KadNode));
     kad->ids = realloc_lines(NULL, 0, kad->cap_nodes, sizeof(KadId));
     kad->node_host = g_new0(uint32_t, kad->cap_nodes);
-    kad_pool_init(&kad->msgs, sizeof(KadMsg) + sizeof(uint32_t) * kad->k);
-    kad_pool_init(&kad->rpcs, sizeof(KadRpc));
-    kad_pool_init(&kad->lookups, sizeof(KadLookup) + sizeof(KadCand) * kad->shortlist);
+    sim_pool_init(&kad->msgs, sizeof(KadMsg) + sizeof(uint32_t) * kad->k);
+    sim_pool_init(&kad->rpcs, sizeof(KadRpc));
+    sim_pool_init(&kad->lookups, sizeof(KadLookup) + sizeof(KadCand) * kad->shortlist);
     kad->oracle = kad_oracle_new(kad->id_bits);
     sim_stream_state(sim, "kad", 0, &kad->rng);
     kad->values = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
@@ -180,9 +180,9 @@ static void kad_free(void *self)
     g_aligned_free(kad->ids);
     g_free(kad->node_host);
     g_free(kad->host_node);
-    kad_pool_clear(&kad->msgs);
-    kad_pool_clear(&kad->rpcs);
-    kad_pool_clear(&kad->lookups);
+    sim_pool_clear(&kad->msgs);
+    sim_pool_clear(&kad->rpcs);
+    sim_pool_clear(&kad->lookups);
     for (int i = 0; i < KAD_LANES; i++)
         g_free(kad->lanes[i].buf);
     kad_oracle_free(kad->oracle);
@@ -238,7 +238,7 @@ uint32_t kad_msg_answer(Kad *kad, KadMsgType type, uint32_t from, uint32_t to, c
 
 uint32_t kad_msg_new(Kad *kad, KadMsgType type, uint32_t from, uint32_t to)
 {
-    uint32_t i = kad_pool_alloc(&kad->msgs);
+    uint32_t i = sim_pool_alloc(&kad->msgs);
     KadMsg *m = kad_msg_at(kad, i);
     m->type = (uint8_t) type;
     m->from = from;
@@ -260,10 +260,10 @@ void kad_msg_send(Kad *kad, uint32_t msg)
 void kad_msg_count(Kad *kad, uint32_t msg)
 {
     KadMsg *m = kad_msg_at(kad, msg);
-    if (m->rpc == KAD_NONE || !kad_pool_valid(&kad->rpcs, m->rpc, m->rpc_gen))
+    if (m->rpc == KAD_NONE || !sim_pool_valid(&kad->rpcs, m->rpc, m->rpc_gen))
         return;
     const KadRpc *r = kad_rpc_at(kad, m->rpc);
-    if (r->lookup == KAD_NONE || !kad_pool_valid(&kad->lookups, r->lookup, r->lookup_gen))
+    if (r->lookup == KAD_NONE || !sim_pool_valid(&kad->lookups, r->lookup, r->lookup_gen))
         return;
     kad_lookup_at(kad, r->lookup)->messages++;
     m->flags |= KAD_MSG_COUNTED;
@@ -296,7 +296,7 @@ static void lane_schedule(Kad *kad, guint lane)
      * still open. Most RPCs are answered long before their timeout, so a lane wakes about once
      * per timeout period instead of once per RPC. */
     while (ln->len > 0 &&
-           !kad_pool_valid(&kad->rpcs, ln->buf[ln->head].rpc, ln->buf[ln->head].gen)) {
+           !sim_pool_valid(&kad->rpcs, ln->buf[ln->head].rpc, ln->buf[ln->head].gen)) {
         ln->head = (ln->head + 1) % ln->cap;
         ln->len--;
     }
@@ -334,7 +334,7 @@ static gboolean lane_push(Kad *kad, SimTime timeout, uint32_t ri, uint32_t gen)
 uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, uint8_t hop,
                       SimTime timeout)
 {
-    uint32_t ri = kad_pool_alloc(&kad->rpcs);
+    uint32_t ri = sim_pool_alloc(&kad->rpcs);
     KadRpc *r = kad_rpc_at(kad, ri);
     KadMsg *m = kad_msg_at(kad, msg);
     r->from = m->from;
@@ -342,15 +342,15 @@ uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, 
     r->kind = (uint8_t) kind;
     r->hop = hop;
     r->lookup = lookup;
-    r->lookup_gen = lookup == KAD_NONE ? 0 : kad_pool_gen(&kad->lookups, lookup);
+    r->lookup_gen = lookup == KAD_NONE ? 0 : sim_pool_gen(&kad->lookups, lookup);
     r->sent = sim_now(kad->sim);
-    uint32_t gen = kad_pool_gen(&kad->rpcs, ri);
+    uint32_t gen = sim_pool_gen(&kad->rpcs, ri);
     timeout = adaptive_timeout(kad, m->from, timeout);
     m->rpc = ri;
     m->rpc_gen = gen;
     r->timer = 0;
     if (!lane_push(kad, timeout, ri, gen)) {  /* a timeout of its own (rpc_timeout_rtt) */
-        SimNode host = kad->node_host[m->from];
+        SimHost host = kad->node_host[m->from];
         r->timer = sim_schedule_cancellable(kad->sim, sim_now(kad->sim) + timeout,
                                             kad->ev_timeout, host, ((uint64_t) gen << 32) | ri,
                                             host);
@@ -392,17 +392,17 @@ void kad_note_seen(Kad *kad, uint32_t node, uint32_t contact)
 /* RPC (ri, gen) got no reply in time, unless it has been answered since (generation changed). */
 static void rpc_timed_out(Kad *kad, uint32_t ri, uint32_t gen)
 {
-    if (!kad_pool_valid(&kad->rpcs, ri, gen))
+    if (!sim_pool_valid(&kad->rpcs, ri, gen))
         return;
     KadRpc r = *kad_rpc_at(kad, ri);
-    kad_pool_release(&kad->rpcs, ri);
+    sim_pool_release(&kad->rpcs, ri);
     KadNode *from = &kad->nodes[r.from];
     if (from->state == NODE_DOWN)
         return;
     kad_rtable_failed(&from->rt, &kad->rp, kad->ids, r.from, r.to, r.kind == RPC_EVICT_PING);
     if (r.kind == RPC_EVICT_PING)
         kad_rtable_ping_done(&from->rt, &kad->rp, kad->ids, r.from, r.to);
-    if (r.lookup == KAD_NONE || !kad_pool_valid(&kad->lookups, r.lookup, r.lookup_gen))
+    if (r.lookup == KAD_NONE || !sim_pool_valid(&kad->lookups, r.lookup, r.lookup_gen))
         return;
     if (r.kind == RPC_QUERY)
         kad_lookup_timeout(kad, r.lookup, &r);
@@ -434,19 +434,19 @@ static void on_lane(Sim *sim, void *ctx, const SimEvent *ev)
 /* A reply arrived at its RPC's sender: stop the timer, hand it to whoever asked. */
 static void on_reply(Kad *kad, const KadMsg *m)
 {
-    if (m->rpc == KAD_NONE || !kad_pool_valid(&kad->rpcs, m->rpc, m->rpc_gen))
+    if (m->rpc == KAD_NONE || !sim_pool_valid(&kad->rpcs, m->rpc, m->rpc_gen))
         return;  /* late: the RPC already timed out */
     KadRpc r = *kad_rpc_at(kad, m->rpc);
     if (r.from != m->to)
         return;
     if (r.timer)
         sim_cancel(kad->sim, r.timer);
-    kad_pool_release(&kad->rpcs, m->rpc);
+    sim_pool_release(&kad->rpcs, m->rpc);
     if (!(m->flags & KAD_MSG_RECURSIVE))  /* a recursive answer's delay is the whole path's */
         note_rtt(kad, r.from, sim_now(kad->sim) - r.sent);
     if (r.kind == RPC_EVICT_PING)
         kad_rtable_ping_done(&kad->nodes[r.from].rt, &kad->rp, kad->ids, r.from, r.to);
-    if (r.lookup == KAD_NONE || !kad_pool_valid(&kad->lookups, r.lookup, r.lookup_gen))
+    if (r.lookup == KAD_NONE || !sim_pool_valid(&kad->lookups, r.lookup, r.lookup_gen))
         return;
     if (r.kind == RPC_QUERY)
         kad_lookup_reply(kad, r.lookup, &r, m);
@@ -600,7 +600,7 @@ static void on_refresh(Sim *sim, void *ctx, const SimEvent *ev)
 
 /* ---- nodes coming and going ------------------------------------------------------------- */
 
-static uint32_t new_node(Kad *kad, SimNode host)
+static uint32_t new_node(Kad *kad, SimHost host)
 {
     if (kad->n_nodes == kad->cap_nodes) {
         kad->nodes = realloc_lines(kad->nodes, kad->cap_nodes, 2 * kad->cap_nodes, sizeof(KadNode));
@@ -640,7 +640,7 @@ static void report_instant_join(Kad *kad, uint32_t node)
     sim_op_end(kad->sim, &op);
 }
 
-static void kad_host_up(void *self, SimNode host, SimNode bootstrap, gboolean fresh)
+static void kad_host_up(void *self, SimHost host, SimHost bootstrap, gboolean fresh)
 {
     Kad *kad = self;
     uint32_t node = kad->host_node[host];
@@ -657,7 +657,7 @@ static void kad_host_up(void *self, SimNode host, SimNode bootstrap, gboolean fr
     schedule_refresh(kad, node, kad->refresh / 2 +
                                     (SimTime) sim_rng_state_below(&n->rng,
                                                                   (uint64_t) kad->refresh / 2 + 1));
-    if (kad->oracle_bootstrap || bootstrap == SIM_NODE_NONE) {
+    if (kad->oracle_bootstrap || bootstrap == SIM_HOST_NONE) {
         report_instant_join(kad, node);
         return;
     }
@@ -666,7 +666,7 @@ static void kad_host_up(void *self, SimNode host, SimNode bootstrap, gboolean fr
     kad_lookup_start(kad, node, &kad->ids[node], P_JOIN, op, 0, 0, KAD_NONE);
 }
 
-static void kad_host_down(void *self, SimNode host, gboolean graceful)
+static void kad_host_down(void *self, SimHost host, gboolean graceful)
 {
     /* Kademlia has no leave message: a graceful leave and a crash look the same to the others. */
     Kad *kad = self;
@@ -768,7 +768,7 @@ static void handle_find_value(Kad *kad, uint32_t node, const KadMsg *req)
     kad_msg_send(kad, mi);
 }
 
-static void kad_deliver(void *self, SimNode dst, SimNode src, uint16_t type, uint32_t payload)
+static void kad_deliver(void *self, SimHost dst, SimHost src, uint16_t type, uint32_t payload)
 {
     Kad *kad = self;
     /* Work on a copy and recycle the pooled message first: answering allocates messages, and a
@@ -779,7 +779,7 @@ static void kad_deliver(void *self, SimNode dst, SimNode src, uint16_t type, uin
     } buf;
     const KadMsg *pooled = kad_msg_at(kad, payload);
     memcpy(&buf, pooled, sizeof(KadMsg) + sizeof(uint32_t) * pooled->n_contacts);
-    kad_pool_release(&kad->msgs, payload);
+    sim_pool_release(&kad->msgs, payload);
     const KadMsg *m = &buf.m;
     uint32_t node = kad->host_node[dst];
     /* The identity it was meant for may have left this host (a fresh-ID rejoin): lost. */
@@ -817,7 +817,7 @@ static void kad_deliver(void *self, SimNode dst, SimNode src, uint16_t type, uin
 static void kad_discard(void *self, uint32_t payload, SimFate fate)
 {
     Kad *kad = self;
-    kad_pool_release(&kad->msgs, payload);
+    sim_pool_release(&kad->msgs, payload);
 }
 
 /* ---- operations from the workload ------------------------------------------------------- */
@@ -847,7 +847,7 @@ static void start(Kad *kad, SimOpKind kind, uint32_t node, const KadId *target, 
     }
 }
 
-static void kad_start_op(void *self, SimOpKind kind, SimNode origin, uint64_t key)
+static void kad_start_op(void *self, SimOpKind kind, SimHost origin, uint64_t key)
 {
     Kad *kad = self;
     uint32_t node = kad->host_node[origin];
@@ -856,14 +856,14 @@ static void kad_start_op(void *self, SimOpKind kind, SimNode origin, uint64_t ke
     start(kad, kind, node, &target, key, sim_op_begin(kad->sim), 0);
 }
 
-uint64_t kad_put(Kad *kad, SimNode origin, const KadId *key, uint32_t value)
+uint64_t kad_put(Kad *kad, SimHost origin, const KadId *key, uint32_t value)
 {
     uint64_t op = sim_op_begin(kad->sim);
     start(kad, SIM_OP_STORE, kad->host_node[origin], key, 0, op, value);
     return op;
 }
 
-uint64_t kad_get(Kad *kad, SimNode origin, const KadId *key)
+uint64_t kad_get(Kad *kad, SimHost origin, const KadId *key)
 {
     uint64_t op = sim_op_begin(kad->sim);
     start(kad, SIM_OP_GET, kad->host_node[origin], key, 0, op, 0);
@@ -875,13 +875,13 @@ uint64_t kad_get(Kad *kad, SimNode origin, const KadId *key)
 guint kad_k(const Kad *kad) { return kad->k; }
 guint kad_id_bits(const Kad *kad) { return kad->id_bits; }
 
-const KadId *kad_host_id(const Kad *kad, SimNode host)
+const KadId *kad_host_id(const Kad *kad, SimHost host)
 {
     uint32_t node = kad->host_node[host];
     return node == KAD_NONE ? NULL : &kad->ids[node];
 }
 
-guint kad_host_table_size(const Kad *kad, SimNode host)
+guint kad_host_table_size(const Kad *kad, SimHost host)
 {
     uint32_t node = kad->host_node[host];
     return node == KAD_NONE ? 0 : kad_rtable_size(&kad->nodes[node].rt, &kad->rp);
@@ -926,7 +926,7 @@ GBytes *kad_op_value(const Kad *kad, uint64_t op_id)
     return handle ? g_ptr_array_index(kad->values, handle) : NULL;
 }
 
-guint kad_holders(Kad *kad, const KadId *key, SimNode *out, guint max)
+guint kad_holders(Kad *kad, const KadId *key, SimHost *out, guint max)
 {
     guint n = 0;
     for (uint32_t node = 0; node < kad->n_nodes && n < max; node++)
@@ -939,8 +939,8 @@ static gsize kad_memory(const void *self)
 {
     const Kad *kad = self;
     gsize bytes = (gsize) (kad_bytes_per_node(kad) * kad->n_nodes);
-    return bytes + kad_pool_bytes(&kad->msgs) + kad_pool_bytes(&kad->rpcs) +
-           kad_pool_bytes(&kad->lookups) + kad_oracle_bytes(kad->oracle);
+    return bytes + sim_pool_bytes(&kad->msgs) + sim_pool_bytes(&kad->rpcs) +
+           sim_pool_bytes(&kad->lookups) + kad_oracle_bytes(kad->oracle);
 }
 
 static void kad_describe(const void *self, GString *out)
@@ -958,11 +958,11 @@ static void kad_describe(const void *self, GString *out)
  *   1: the routing-table bucket the sender goes to (and, for a query, the buckets its closest
  *      set will read); the lookup the RPC serves (its header, or all of it for a reply).
  * Every index is bounds-checked: the message may be stale by the time it is looked at. */
-static void kad_prefetch(const void *self, SimNode host, gboolean is_message, uint32_t payload,
+static void kad_prefetch(const void *self, SimHost host, gboolean is_message, uint32_t payload,
                          guint ahead)
 {
     const Kad *kad = self;
-    const KadMsg *m = is_message && payload < kad->msgs.used ? kad_pool_at(&kad->msgs, payload)
+    const KadMsg *m = is_message && payload < kad->msgs.used ? sim_pool_at(&kad->msgs, payload)
                                                                : NULL;
     if (ahead >= 3) {
         __builtin_prefetch(&kad->host_node[host]);
@@ -985,7 +985,7 @@ static void kad_prefetch(const void *self, SimNode host, gboolean is_message, ui
         if (m->from < kad->n_nodes)
             __builtin_prefetch(&kad->ids[m->from]);
         if (rpc) {
-            __builtin_prefetch(kad_pool_at(&kad->rpcs, m->rpc));
+            __builtin_prefetch(sim_pool_at(&kad->rpcs, m->rpc));
             __builtin_prefetch(&kad->rpcs.gen[m->rpc]);
         }
         if (reply)
@@ -1002,9 +1002,9 @@ static void kad_prefetch(const void *self, SimNode host, gboolean is_message, ui
     if (query)
         kad_rtable_prefetch_closest(rt, &kad->rp, &kad->ids[node], &m->target);
     if (rpc && kad->rpcs.gen[m->rpc] == m->rpc_gen) {
-        const KadRpc *r = kad_pool_at(&kad->rpcs, m->rpc);
+        const KadRpc *r = sim_pool_at(&kad->rpcs, m->rpc);
         if (r->lookup < kad->lookups.used) {
-            const uint8_t *L = kad_pool_at(&kad->lookups, r->lookup);
+            const uint8_t *L = sim_pool_at(&kad->lookups, r->lookup);
             __builtin_prefetch(&kad->lookups.gen[r->lookup]);
             /* a reply is merged into the candidate list (all of it); a request only
              * counts its answer in the header */
@@ -1018,7 +1018,7 @@ static void kad_prefetch(const void *self, SimNode host, gboolean is_message, ui
 static gboolean kad_trace_info(const void *self, uint32_t payload, SimTraceRow *row)
 {
     const Kad *kad = self;
-    const KadMsg *m = kad_pool_at(&kad->msgs, payload);
+    const KadMsg *m = sim_pool_at(&kad->msgs, payload);
     if (m->op == KAD_NO_OP || !(m->flags & KAD_MSG_COUNTED))
         return FALSE;  /* sent after its operation ended: not one of its messages */
     row->sent = m->sent;
@@ -1031,7 +1031,7 @@ static gboolean kad_trace_info(const void *self, uint32_t payload, SimTraceRow *
                                      : -1;
     gboolean reply = m->type == KAD_PING_REPLY || m->type == KAD_FIND_NODE_REPLY ||
                      m->type == KAD_FIND_VALUE_REPLY || m->type == KAD_STORE_REPLY;
-    row->late = reply && m->rpc != KAD_NONE && !kad_pool_valid(&kad->rpcs, m->rpc, m->rpc_gen);
+    row->late = reply && m->rpc != KAD_NONE && !sim_pool_valid(&kad->rpcs, m->rpc, m->rpc_gen);
     return TRUE;
 }
 

@@ -99,7 +99,7 @@ void sim_churn_declare(SimConfig *cfg)
 
 /* ---- sessions -------------------------------------------------------------------------- */
 
-static SimTime draw(SimChurn *c, SimNode host, const SimDist *d, gboolean residual)
+static SimTime draw(SimChurn *c, SimHost host, const SimDist *d, gboolean residual)
 {
     SimRngState st;
     sim_stream_state(c->sim, "churn", ((uint64_t) host << 32) | c->draws[host]++, &st);
@@ -115,7 +115,7 @@ static SimTime after_now(const SimChurn *c, SimTime d)
     return d > SIM_TIME_NEVER - now ? SIM_TIME_NEVER : now + d;
 }
 
-static void begin_session(SimChurn *c, SimNode host, gboolean residual)
+static void begin_session(SimChurn *c, SimHost host, gboolean residual)
 {
     SimTime at = after_now(c, draw(c, host, &c->session, residual));
     c->pending[host] = sim_schedule_cancellable(c->sim, at, c->leave_kind, host, 0,
@@ -145,13 +145,13 @@ static void on_start(Sim *sim, void *ctx, const SimEvent *ev)
     SimChurn *c = ctx;
     c->started = TRUE;
     for (guint i = 0; i < sim_hosts_up(sim); i++) {
-        SimNode h = sim_up_host(sim, i);
+        SimHost h = sim_up_host(sim, i);
         if (!c->pending[h])
             begin_session(c, h, c->first_session == FIRST_RESIDUAL);
     }
 }
 
-static void host_changed(void *ctx, SimNode host, gboolean up, gboolean graceful)
+static void host_changed(void *ctx, SimHost host, gboolean up, gboolean graceful)
 {
     SimChurn *c = ctx;
     sim_cancel(c->sim, c->pending[host]);  /* whoever changed it, its old plan is void */

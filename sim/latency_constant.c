@@ -13,7 +13,7 @@ static void *constant_create(const SimConfig *cfg, guint hosts, SimRng *rng, GEr
     return d;
 }
 
-static SimTime constant_delay(void *self, SimNode src, SimNode dst, SimRngState *rng)
+static SimTime constant_delay(void *self, SimHost src, SimHost dst, SimRngState *rng)
 {
     return *(SimTime *) self;
 }

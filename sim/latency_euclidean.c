@@ -73,7 +73,7 @@ static void *euclidean_create(const SimConfig *cfg, guint hosts, SimRng *rng, GE
     return e;
 }
 
-static double distance_km(const Euclidean *e, SimNode a, SimNode b)
+static double distance_km(const Euclidean *e, SimHost a, SimHost b)
 {
     const float *p = &e->pos[(gsize) a * e->dims], *q = &e->pos[(gsize) b * e->dims];
     double sq = 0;
@@ -85,7 +85,7 @@ static double distance_km(const Euclidean *e, SimNode a, SimNode b)
     return 2 * asin(half_chord) * e->size_km;
 }
 
-static SimTime euclidean_delay(void *self, SimNode src, SimNode dst, SimRngState *rng)
+static SimTime euclidean_delay(void *self, SimHost src, SimHost dst, SimRngState *rng)
 {
     const Euclidean *e = self;
     return (SimTime) llround(distance_km(e, src, dst) * e->per_km_ns + e->access_ns);

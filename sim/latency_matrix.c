@@ -194,7 +194,7 @@ static void *matrix_create(const SimConfig *cfg, guint hosts, SimRng *rng, GErro
     return mx;
 }
 
-static SimTime matrix_delay(void *self, SimNode src, SimNode dst, SimRngState *rng)
+static SimTime matrix_delay(void *self, SimHost src, SimHost dst, SimRngState *rng)
 {
     const Matrix *mx = self;
     return (SimTime) mx->oneway[(gsize) mx->map[src] * mx->m + mx->map[dst]];

@@ -13,7 +13,7 @@ static void *bernoulli_create(const SimConfig *cfg, guint hosts, SimRng *rng, GE
     return p;
 }
 
-static gboolean bernoulli_drops(void *self, SimNode src, SimNode dst, SimRngState *rng)
+static gboolean bernoulli_drops(void *self, SimHost src, SimHost dst, SimRngState *rng)
 {
     return sim_rng_state_uniform(rng) < *(const double *) self;
 }

@@ -54,7 +54,7 @@ static void *ge_create(const SimConfig *cfg, guint hosts, SimRng *rng, GError **
     return out;
 }
 
-static gboolean ge_drops(void *self, SimNode src, SimNode dst, SimRngState *rng)
+static gboolean ge_drops(void *self, SimHost src, SimHost dst, SimRngState *rng)
 {
     GilbertElliott *ge = self;
     uint8_t *bad = &ge->bad[src];

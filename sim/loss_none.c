@@ -6,7 +6,7 @@ static void *none_create(const SimConfig *cfg, guint hosts, SimRng *rng, GError 
     return GINT_TO_POINTER(1);  /* no state; non-NULL means success */
 }
 
-static gboolean none_drops(void *self, SimNode src, SimNode dst, SimRngState *rng)
+static gboolean none_drops(void *self, SimHost src, SimHost dst, SimRngState *rng)
 {
     return FALSE;
 }

@@ -258,13 +258,13 @@ static uint64_t next_tie(Sim *sim, uint32_t origin)
 }
 
 static void push(Sim *sim, SimTime at, uint16_t kind, uint32_t target, uint64_t data,
-                 uint32_t origin, uint16_t flags)
+                 uint32_t origin, uint16_t tag)
 {
     g_assert(at >= sim->now);
     g_assert(kind < sim->handlers->len);
     SimEvent ev = {
         .time = at, .tie = next_tie(sim, origin), .target = target, .kind = kind,
-        .flags = flags, .data = data,
+        .tag = tag, .data = data,
     };
     sim_queue_push(sim->queue, &ev);
 }
@@ -344,7 +344,7 @@ static inline void prefetch_ahead(Sim *sim)
     const SimEvent *next[PREFETCH_STAGES];
     guint n = sim_queue_peek_ahead(sim->queue, next, PREFETCH_STAGES);
     for (guint i = 0; i < n; i++) {
-        SimNode host = next[i]->target;
+        SimHost host = next[i]->target;
         if (host >= sim->n_hosts)
             continue;
         if (i == 1) {  /* the engine's own: is the host up, its sequence number if it sends */
@@ -377,7 +377,7 @@ SimStopReason sim_run(Sim *sim, SimTime until)
         sim_queue_pop(sim->queue, &ev);
         sim->now = ev.time;
         prefetch_ahead(sim);
-        if (ev.flags & EVENT_CANCELLABLE) {
+        if (ev.tag & EVENT_CANCELLABLE) {
             uint32_t slot = (uint32_t) (ev.data >> 32);
             TimerSlot *ts = &g_array_index(sim->timer_slots, TimerSlot, slot);
             if (ts->gen != (uint32_t) ev.data)
@@ -393,31 +393,31 @@ SimStopReason sim_run(Sim *sim, SimTime until)
 
 /* ---- hosts ----------------------------------------------------------------------------- */
 
-gboolean sim_host_is_up(const Sim *sim, SimNode host)
+gboolean sim_host_is_up(const Sim *sim, SimHost host)
 {
     return host < sim->n_hosts && sim->up[host];
 }
 
 guint sim_hosts_up(const Sim *sim) { return sim->n_up; }
 
-SimNode sim_up_host(const Sim *sim, guint i)
+SimHost sim_up_host(const Sim *sim, guint i)
 {
-    g_return_val_if_fail(i < sim->n_up, SIM_NODE_NONE);
+    g_return_val_if_fail(i < sim->n_up, SIM_HOST_NONE);
     return sim->up_list[i];
 }
 
-SimNode sim_random_up_host(const Sim *sim, SimRngState *rng, SimNode except)
+SimHost sim_random_up_host(const Sim *sim, SimRngState *rng, SimHost except)
 {
     guint candidates = sim->n_up - (sim_host_is_up(sim, except) ? 1 : 0);
     if (candidates == 0)
-        return SIM_NODE_NONE;
-    SimNode h = sim->up_list[sim_rng_state_below(rng, sim->n_up)];
+        return SIM_HOST_NONE;
+    SimHost h = sim->up_list[sim_rng_state_below(rng, sim->n_up)];
     while (h == except)  /* at most a few retries: except is one host of n_up >= 2 */
         h = sim->up_list[sim_rng_state_below(rng, sim->n_up)];
     return h;
 }
 
-static void notify_host(Sim *sim, SimNode host, gboolean up, gboolean graceful)
+static void notify_host(Sim *sim, SimHost host, gboolean up, gboolean graceful)
 {
     for (guint i = 0; i < sim->observers->len; i++) {
         Observer *o = &g_array_index(sim->observers, Observer, i);
@@ -426,12 +426,12 @@ static void notify_host(Sim *sim, SimNode host, gboolean up, gboolean graceful)
     }
 }
 
-void sim_host_up(Sim *sim, SimNode host, gboolean fresh_identity)
+void sim_host_up(Sim *sim, SimHost host, gboolean fresh_identity)
 {
     g_assert(host < sim->n_hosts);
     if (sim->up[host])
         return;
-    SimNode bootstrap = sim_random_up_host(sim, &sim->bootstrap_rng, host);
+    SimHost bootstrap = sim_random_up_host(sim, &sim->bootstrap_rng, host);
     sim->up[host] = 1;
     sim->up_pos[host] = sim->n_up;
     sim->up_list[sim->n_up++] = host;
@@ -439,7 +439,7 @@ void sim_host_up(Sim *sim, SimNode host, gboolean fresh_identity)
     notify_host(sim, host, TRUE, FALSE);
 }
 
-void sim_host_down(Sim *sim, SimNode host, gboolean graceful)
+void sim_host_down(Sim *sim, SimHost host, gboolean graceful)
 {
     g_assert(host < sim->n_hosts);
     if (!sim->up[host])
@@ -485,7 +485,7 @@ void sim_set_tracer(Sim *sim, SimTraceFn fn, void *ctx)
 }
 
 /* Hand one message's fate to the tracer, if it belongs to an operation. */
-static void trace(Sim *sim, SimNode src, SimNode dst, uint16_t type, uint32_t payload,
+static void trace(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t payload,
                   SimFate fate)
 {
     SimTraceRow row = {
@@ -496,7 +496,7 @@ static void trace(Sim *sim, SimNode src, SimNode dst, uint16_t type, uint32_t pa
         sim->trace_fn(sim->trace_ctx, &row);
 }
 
-void sim_send(Sim *sim, SimNode src, SimNode dst, uint16_t type, uint32_t bytes, uint32_t payload)
+void sim_send(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t bytes, uint32_t payload)
 {
     g_assert(type < sim->msg_counters->len && dst < sim->n_hosts);
     SimMsgCounters *c = &g_array_index(sim->msg_counters, SimMsgCounters, type);
@@ -511,18 +511,18 @@ void sim_send(Sim *sim, SimNode src, SimNode dst, uint16_t type, uint32_t bytes,
     }
     c->fate[SIM_FATE_IN_FLIGHT]++;
     SimTime at = sim->now + sim_latency_delay(sim->latency, src, dst);
-    /* The event carries everything: type in flags, (src, payload) in data. No allocation. */
+    /* The event carries everything: type in tag, (src, payload) in data. No allocation. */
     SimEvent ev = {
         .time = at, .tie = next_tie(sim, src), .target = dst, .kind = sim->msg_kind,
-        .flags = type, .data = ((uint64_t) src << 32) | payload,
+        .tag = type, .data = ((uint64_t) src << 32) | payload,
     };
     sim_queue_push(sim->queue, &ev);
 }
 
 static void deliver_message(Sim *sim, void *ctx, const SimEvent *ev)
 {
-    uint16_t type = ev->flags;
-    SimNode src = (SimNode) (ev->data >> 32), dst = ev->target;
+    uint16_t type = ev->tag;
+    SimHost src = (SimHost) (ev->data >> 32), dst = ev->target;
     uint32_t payload = (uint32_t) ev->data;
     SimMsgCounters *c = &g_array_index(sim->msg_counters, SimMsgCounters, type);
     c->fate[SIM_FATE_IN_FLIGHT]--;
@@ -577,7 +577,7 @@ void sim_add_observer(Sim *sim, const SimObserver *obs, void *ctx)
     g_array_append_val(sim->observers, o);
 }
 
-void sim_start_op(Sim *sim, SimOpKind kind, SimNode origin, uint64_t key)
+void sim_start_op(Sim *sim, SimOpKind kind, SimHost origin, uint64_t key)
 {
     g_assert(sim_host_is_up(sim, origin));
     sim->protocol_class->start_op(sim->protocol, kind, origin, key);

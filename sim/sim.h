@@ -24,8 +24,8 @@ GQuark sim_error_quark(void);
 
 /* A host: a machine with an address, numbered 0 .. sim_hosts(sim) - 1. What runs on it (and
  * under which protocol identity) is the protocol's business. */
-typedef uint32_t SimNode;
-#define SIM_NODE_NONE UINT32_MAX
+typedef uint32_t SimHost;
+#define SIM_HOST_NONE UINT32_MAX
 
 /* ---- operations ------------------------------------------------------------------------ */
 
@@ -43,7 +43,7 @@ const char *sim_op_kind_name(SimOpKind kind);  /* "join", "lookup", "store", "ge
 typedef struct {
     uint64_t  id;        /* from sim_op_begin(): the operation's number in ops.csv */
     SimOpKind kind;
-    SimNode   origin;
+    SimHost   origin;
     uint64_t  key;       /* the workload's key number; lookups: the random target's seed */
     SimTime   start, end;
     uint32_t  hops;      /* length of the referral chain to the answer (see docs) */
@@ -71,7 +71,7 @@ typedef struct {
     SimTime  arrived;         /* when it reached `to`; -1 when lost */
     uint64_t op;              /* the operation it belongs to (SimOp.id) */
     uint64_t key;             /* that operation's key (SimOp.key) */
-    SimNode  from, to;
+    SimHost  from, to;
     uint16_t type;
     uint32_t hop;             /* hop of the referral chain it serves */
     int32_t  bits_to_target;  /* common-prefix length of the receiver with the target, or -1 */
@@ -86,18 +86,18 @@ typedef struct {
     /* Build the protocol's state for all hosts; register message types and handlers here. */
     void *(*create)(Sim *sim, const SimConfig *cfg, GError **error);
     void  (*free)(void *self);
-    /* Host comes up. bootstrap: an up host to join through, or SIM_NODE_NONE for the first.
+    /* Host comes up. bootstrap: an up host to join through, or SIM_HOST_NONE for the first.
      * fresh_identity: a rejoin that must not reuse the host's previous identity. */
-    void  (*host_up)(void *self, SimNode host, SimNode bootstrap, gboolean fresh_identity);
+    void  (*host_up)(void *self, SimHost host, SimHost bootstrap, gboolean fresh_identity);
     /* Host goes down: gracefully (it may say goodbye) or by crashing (silent). Pending work of
      * the host must be abandoned; its operations are reported as failed. */
-    void  (*host_down)(void *self, SimNode host, gboolean graceful);
+    void  (*host_down)(void *self, SimHost host, gboolean graceful);
     /* A message arrives at dst. The protocol owns `payload` from sim_send() until here. */
-    void  (*deliver)(void *self, SimNode dst, SimNode src, uint16_t type, uint32_t payload);
+    void  (*deliver)(void *self, SimHost dst, SimHost src, uint16_t type, uint32_t payload);
     /* A message will never arrive (fate says why): release its payload. */
     void  (*discard)(void *self, uint32_t payload, SimFate fate);
     /* The workload asks `origin` to run an operation on key number `key`. */
-    void  (*start_op)(void *self, SimOpKind kind, SimNode origin, uint64_t key);
+    void  (*start_op)(void *self, SimOpKind kind, SimHost origin, uint64_t key);
     /* Bytes of memory the protocol holds (for reports). */
     gsize (*memory)(const void *self);
     /* Print protocol-specific lines to the --check listing / summary (may be NULL). */
@@ -113,7 +113,7 @@ typedef struct {
      * what was fetched one step before is in cache: follow it one pointer further. Only a
      * hint: the event may not run when foreseen (one pushed meanwhile can come first, a timer
      * may be cancelled), so it must read only and change no state. */
-    void (*prefetch)(const void *self, SimNode host, gboolean is_message, uint32_t payload,
+    void (*prefetch)(const void *self, SimHost host, gboolean is_message, uint32_t payload,
                      guint ahead);
 } SimProtocolClass;
 
@@ -184,16 +184,16 @@ gsize sim_events_pending(const Sim *sim);
 
 /* ---- hosts ----------------------------------------------------------------------------- */
 
-gboolean sim_host_is_up(const Sim *sim, SimNode host);
+gboolean sim_host_is_up(const Sim *sim, SimHost host);
 guint sim_hosts_up(const Sim *sim);
-/* A uniformly random up host other than `except` (SIM_NODE_NONE if there is none). */
-SimNode sim_random_up_host(const Sim *sim, SimRngState *rng, SimNode except);
+/* A uniformly random up host other than `except` (SIM_HOST_NONE if there is none). */
+SimHost sim_random_up_host(const Sim *sim, SimRngState *rng, SimHost except);
 /* The i-th up host, 0 <= i < sim_hosts_up(): for deterministic iteration in tests. */
-SimNode sim_up_host(const Sim *sim, guint i);
+SimHost sim_up_host(const Sim *sim, guint i);
 
 /* Bring a host up (the protocol joins it through a random up host) or down. */
-void sim_host_up(Sim *sim, SimNode host, gboolean fresh_identity);
-void sim_host_down(Sim *sim, SimNode host, gboolean graceful);
+void sim_host_up(Sim *sim, SimHost host, gboolean fresh_identity);
+void sim_host_down(Sim *sim, SimHost host, gboolean graceful);
 
 /* ---- messages -------------------------------------------------------------------------- */
 
@@ -205,7 +205,7 @@ const char *sim_msg_type_name(const Sim *sim, uint16_t type);
 /* Send `bytes` on the wire from src to dst. The network decides the delay and whether it is
  * lost; the protocol gets `payload` (its own handle, e.g. a message pool index) back through
  * deliver() or discard(). Sending costs no allocation: the event carries src and payload. */
-void sim_send(Sim *sim, SimNode src, SimNode dst, uint16_t type, uint32_t bytes, uint32_t payload);
+void sim_send(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t bytes, uint32_t payload);
 
 /* Message counters since the start, per type (type < sim_msg_types()). */
 typedef struct {
@@ -233,9 +233,9 @@ void sim_op_end(Sim *sim, const SimOp *op);
 /* Observers of the run (results writers, tests). Each function may be NULL. */
 typedef struct {
     void (*op_done)(void *ctx, const SimOp *op);
-    void (*host_changed)(void *ctx, SimNode host, gboolean up, gboolean graceful);
+    void (*host_changed)(void *ctx, SimHost host, gboolean up, gboolean graceful);
 } SimObserver;
 void sim_add_observer(Sim *sim, const SimObserver *obs, void *ctx);
 
 /* The workload asks a host to run an operation: forwards to the protocol. */
-void sim_start_op(Sim *sim, SimOpKind kind, SimNode origin, uint64_t key);
+void sim_start_op(Sim *sim, SimOpKind kind, SimHost origin, uint64_t key);

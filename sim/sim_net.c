@@ -48,14 +48,14 @@ void sim_delay_dist_init(SimDelayDist *dd, const SimConfig *cfg, SimDist dist, S
     dd->salt = sim_rng_u64(rng);
 }
 
-double sim_pair_uniform(uint64_t salt, SimNode a, SimNode b)
+double sim_pair_uniform(uint64_t salt, SimHost a, SimHost b)
 {
     uint64_t pair = ((uint64_t) MIN(a, b) << 32) | MAX(a, b);
     uint64_t h = sim_mix64(salt ^ sim_mix64(pair));
     return ((double) (h >> 11) + 0.5) * 0x1.0p-53;  /* never 0 or 1: quantiles stay finite */
 }
 
-SimTime sim_delay_dist_delay(void *self, SimNode src, SimNode dst, SimRngState *rng)
+SimTime sim_delay_dist_delay(void *self, SimHost src, SimHost dst, SimRngState *rng)
 {
     const SimDelayDist *dd = self;
     double u = dd->per_message ? ((double) (sim_rng_state_next(rng) >> 11) + 0.5) * 0x1.0p-53
@@ -122,7 +122,7 @@ SimLatency *sim_latency_new(const SimConfig *cfg, uint64_t seed, guint hosts, GE
     return lat;
 }
 
-SimTime sim_latency_delay(SimLatency *lat, SimNode src, SimNode dst)
+SimTime sim_latency_delay(SimLatency *lat, SimHost src, SimHost dst)
 {
     SimTime d = lat->cls->delay(lat->model, src, dst, &lat->rng);
     if (lat->jitter > 0)
@@ -176,7 +176,7 @@ SimLoss *sim_loss_new(const SimConfig *cfg, uint64_t seed, guint hosts, GError *
     return loss;
 }
 
-gboolean sim_loss_drops(SimLoss *loss, SimNode src, SimNode dst)
+gboolean sim_loss_drops(SimLoss *loss, SimHost src, SimHost dst)
 {
     return loss->cls->drops(loss->model, src, dst, &loss->rng);
 }

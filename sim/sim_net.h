@@ -19,7 +19,7 @@ typedef struct {
      * stream (placement, host mapping); later draws come through delay()'s rng. */
     void   *(*create)(const SimConfig *cfg, guint hosts, SimRng *rng, GError **error);
     /* One-way delay of one message, > 0. */
-    SimTime (*delay)(void *self, SimNode src, SimNode dst, SimRngState *rng);
+    SimTime (*delay)(void *self, SimHost src, SimHost dst, SimRngState *rng);
     /* Mean one-way delay over host pairs (for reports and timeouts), in ns. */
     double  (*mean)(const void *self);
     void    (*free)(void *self);
@@ -30,7 +30,7 @@ typedef struct SimLatency SimLatency;
 void sim_latency_declare(SimConfig *cfg);
 SimLatency *sim_latency_new(const SimConfig *cfg, uint64_t seed, guint hosts, GError **error);
 /* One-way delay of one message from src to dst, jitter included; always >= 1 ns. */
-SimTime sim_latency_delay(SimLatency *lat, SimNode src, SimNode dst);
+SimTime sim_latency_delay(SimLatency *lat, SimHost src, SimHost dst);
 /* Mean one-way delay in ns, jitter included (jitter / 2 on average). */
 double sim_latency_mean(const SimLatency *lat);
 const char *sim_latency_name(const SimLatency *lat);
@@ -47,10 +47,10 @@ typedef struct {
 
 void sim_delay_dist_init(SimDelayDist *dd, const SimConfig *cfg, SimDist dist, SimRng *rng);
 /* delay() and mean() for a model whose state is a SimDelayDist: put them in its class. */
-SimTime sim_delay_dist_delay(void *dd, SimNode src, SimNode dst, SimRngState *rng);
+SimTime sim_delay_dist_delay(void *dd, SimHost src, SimHost dst, SimRngState *rng);
 double sim_delay_dist_mean(const void *dd);
 /* Uniform in (0, 1) that depends only on (salt, the unordered pair {a, b}). */
-double sim_pair_uniform(uint64_t salt, SimNode a, SimNode b);
+double sim_pair_uniform(uint64_t salt, SimHost a, SimHost b);
 
 /* ---- loss ------------------------------------------------------------------------------- */
 
@@ -61,7 +61,7 @@ typedef struct {
     /* `rng` is the model's own setup stream (e.g. the initial state of each host's link). */
     void    *(*create)(const SimConfig *cfg, guint hosts, SimRng *rng, GError **error);
     /* TRUE when this message is lost. Called once per message sent, in send order. */
-    gboolean (*drops)(void *self, SimNode src, SimNode dst, SimRngState *rng);
+    gboolean (*drops)(void *self, SimHost src, SimHost dst, SimRngState *rng);
     /* Long-run fraction of messages lost (for reports). */
     double   (*rate)(const void *self);
     void     (*free)(void *self);
@@ -71,7 +71,7 @@ typedef struct SimLoss SimLoss;
 
 void sim_loss_declare(SimConfig *cfg);
 SimLoss *sim_loss_new(const SimConfig *cfg, uint64_t seed, guint hosts, GError **error);
-gboolean sim_loss_drops(SimLoss *loss, SimNode src, SimNode dst);
+gboolean sim_loss_drops(SimLoss *loss, SimHost src, SimHost dst);
 double sim_loss_rate(const SimLoss *loss);
 const char *sim_loss_name(const SimLoss *loss);
 void sim_loss_free(SimLoss *loss);

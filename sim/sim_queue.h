@@ -19,7 +19,7 @@ typedef struct {
     uint64_t tie;     /* tie-breaker among equal times: (origin << 32) | origin's sequence */
     uint32_t target;  /* entity it is for (a node number, usually) */
     uint16_t kind;    /* handler registered with the engine */
-    uint16_t flags;   /* engine-private */
+    uint16_t tag;     /* engine-owned: a message event's type; EVENT_CANCELLABLE on timers */
     uint64_t data;    /* handler's payload: a pool handle, a cookie */
 } SimEvent;
 

@@ -574,7 +574,7 @@ static void on_op_done(void *ctx, const SimOp *op)
     }
 }
 
-static void on_host_changed(void *ctx, SimNode host, gboolean up, gboolean graceful)
+static void on_host_changed(void *ctx, SimHost host, gboolean up, gboolean graceful)
 {
     SimResults *res = ctx;
     SimTime now = sim_now(res->sim);

@@ -169,13 +169,13 @@ static void schedule_next(OpProcess *p)
     sim_schedule(sim, sim_now(sim) + gap, p->handler, 0, p->kind, SIM_ORIGIN_WORKLOAD);
 }
 
-static SimNode pick_origin(OpProcess *p)
+static SimHost pick_origin(OpProcess *p)
 {
     Sim *sim = p->wl->sim;
     if (p->wl->rate_unit == RATE_NETWORK)
-        return sim_random_up_host(sim, &p->rng, SIM_NODE_NONE);
-    SimNode h = (SimNode) sim_rng_state_below(&p->rng, sim_hosts(sim));
-    return sim_host_is_up(sim, h) ? h : SIM_NODE_NONE;  /* thinning: down hosts do nothing */
+        return sim_random_up_host(sim, &p->rng, SIM_HOST_NONE);
+    SimHost h = (SimHost) sim_rng_state_below(&p->rng, sim_hosts(sim));
+    return sim_host_is_up(sim, h) ? h : SIM_HOST_NONE;  /* thinning: down hosts do nothing */
 }
 
 static void op_event(Sim *sim, void *ctx, const SimEvent *ev)
@@ -185,8 +185,8 @@ static void op_event(Sim *sim, void *ctx, const SimEvent *ev)
     schedule_next(p);
     if (ev->target == PROCESS_PRIME)
         return;  /* the process starts: its first operation comes one gap later */
-    SimNode origin = pick_origin(p);
-    if (origin == SIM_NODE_NONE)
+    SimHost origin = pick_origin(p);
+    if (origin == SIM_HOST_NONE)
         return;
     uint64_t key;
     switch (p->kind) {

@@ -200,14 +200,14 @@ static void keep_rows_of(Demo *d, uint64_t op)
 
 static guint id_bits(const Demo *d) { return kad_id_bits(d->kad); }
 
-static guint shared_bits(const Demo *d, SimNode host)
+static guint shared_bits(const Demo *d, SimHost host)
 {
     return kad_id_cpl(kad_host_id(d->kad, host), &d->key, id_bits(d));
 }
 
 /* log2 of the XOR distance from host's ID to the key (an id_bits-bit number); -inf at 0. IDs
  * sit at the top of 256 bits, so the distance is the 256-bit XOR shifted right. */
-static double distance_log2(const Demo *d, SimNode host)
+static double distance_log2(const Demo *d, SimHost host)
 {
     KadId x = kad_id_xor(kad_host_id(d->kad, host), &d->key);
     for (int i = 0; i < KAD_ID_WORDS; i++) {
@@ -220,7 +220,7 @@ static double distance_log2(const Demo *d, SimNode host)
     return -INFINITY;
 }
 
-static void append_distance(GString *out, const Demo *d, SimNode host)
+static void append_distance(GString *out, const Demo *d, SimHost host)
 {
     double l = distance_log2(d, host);
     guint bits = shared_bits(d, host);
@@ -231,23 +231,23 @@ static void append_distance(GString *out, const Demo *d, SimNode host)
         g_string_append_printf(out, "2^%.1f", floor(l * 10) / 10);  /* 2^159.97 is not 2^160 */
 }
 
-static char *short_id(const Demo *d, SimNode host)
+static char *short_id(const Demo *d, SimHost host)
 {
     g_autofree char *hex = kad_id_to_hex(kad_host_id(d->kad, host), id_bits(d));
     return g_strdup_printf("%.*s…", ID_SHOWN, hex);
 }
 
 /* The up host other than `except` farthest from the key. */
-static SimNode farthest_from_key(const Demo *d, SimNode except)
+static SimHost farthest_from_key(const Demo *d, SimHost except)
 {
-    SimNode best = SIM_NODE_NONE;
+    SimHost best = SIM_HOST_NONE;
     KadId best_d = { { 0 } };
     for (guint i = 0; i < sim_hosts_up(d->sim); i++) {
-        SimNode h = sim_up_host(d->sim, i);
+        SimHost h = sim_up_host(d->sim, i);
         if (h == except || !kad_host_id(d->kad, h))
             continue;
         KadId x = kad_id_xor(kad_host_id(d->kad, h), &d->key);
-        if (best == SIM_NODE_NONE || kad_id_cmp(&x, &best_d) > 0) {
+        if (best == SIM_HOST_NONE || kad_id_cmp(&x, &best_d) > 0) {
             best = h;
             best_d = x;
         }
@@ -310,13 +310,13 @@ static int by_send_time(gconstpointer a, gconstpointer b)
 
 static void print_holders(const Demo *d)
 {
-    SimNode holders[1024];
+    SimHost holders[1024];
     guint n = kad_holders(d->kad, &d->key, holders, G_N_ELEMENTS(holders));
     /* closest first */
     for (guint i = 1; i < n; i++)
         for (guint j = i; j > 0 && distance_log2(d, holders[j]) < distance_log2(d, holders[j - 1]);
              j--) {
-            SimNode t = holders[j];
+            SimHost t = holders[j];
             holders[j] = holders[j - 1];
             holders[j - 1] = t;
         }
@@ -337,9 +337,9 @@ static void print_holders(const Demo *d)
     g_string_free(line, TRUE);
 }
 
-static gboolean holds_key(const Demo *d, SimNode host)
+static gboolean holds_key(const Demo *d, SimHost host)
 {
-    SimNode holders[1024];
+    SimHost holders[1024];
     guint n = kad_holders(d->kad, &d->key, holders, G_N_ELEMENTS(holders));
     for (guint i = 0; i < n; i++)
         if (holders[i] == host)
@@ -416,16 +416,16 @@ static void print_hops(const Demo *d, const SimOp *get, const SimTraceRow *answe
     for (guint i = 0; i < d->rows->len; i++)
         max_hop = MAX(max_hop, g_array_index(d->rows, SimTraceRow, i).hop);
     for (guint h = 1; h <= max_hop; h++) {
-        SimNode best = SIM_NODE_NONE;
+        SimHost best = SIM_HOST_NONE;
         for (guint i = 0; i < d->rows->len; i++) {
             const SimTraceRow *r = &g_array_index(d->rows, SimTraceRow, i);
             const char *type = sim_msg_type_name(d->sim, r->type);
             if (r->hop != h || g_str_has_suffix(type, "_REPLY") || r->fate != SIM_FATE_DELIVERED)
                 continue;
-            if (best == SIM_NODE_NONE || distance_log2(d, r->to) < distance_log2(d, best))
+            if (best == SIM_HOST_NONE || distance_log2(d, r->to) < distance_log2(d, best))
                 best = r->to;
         }
-        if (best == SIM_NODE_NONE)
+        if (best == SIM_HOST_NONE)
             continue;
         g_string_printf(l, "    hop %-2u node %-4u ", h, best);
         append_distance(l, d, best);
@@ -454,7 +454,7 @@ static char *why_not_back(const Demo *d, const SimOp *put, const SimOp *get, GBy
         return g_strdup("the get had not finished when the run ended");
     if (got)
         return g_strdup("the get returned other bytes than were stored");
-    SimNode holders[1];
+    SimHost holders[1];
     guint held = kad_holders(d->kad, &d->key, holders, 1);
     GString *why = g_string_new(NULL);
     if (!put || !put->success)
@@ -471,8 +471,8 @@ static char *why_not_back(const Demo *d, const SimOp *put, const SimOp *get, GBy
     return g_string_free(why, FALSE);
 }
 
-static void print_story(const Demo *d, GBytes *key_bytes, GBytes *value, SimNode putter,
-                        const SimOp *put, SimNode getter, const SimOp *get, GBytes *got)
+static void print_story(const Demo *d, GBytes *key_bytes, GBytes *value, SimHost putter,
+                        const SimOp *put, SimHost getter, const SimOp *get, GBytes *got)
 {
     const SimConfig *cfg = sim_config(d->sim);
     g_autofree char *key_hex = kad_id_to_hex(&d->key, id_bits(d));
@@ -578,9 +578,9 @@ static int play(Demo *d, SimResults *res, const DemoOptions *o, const char *dir,
     sim_run(sim, put_at);
     SimRngState rng;
     sim_stream_state(sim, "demo", 0, &rng);
-    SimNode putter = sim_random_up_host(sim, &rng, SIM_NODE_NONE);
-    SimNode getter = farthest_from_key(d, putter);
-    if (putter == SIM_NODE_NONE || getter == SIM_NODE_NONE) {
+    SimHost putter = sim_random_up_host(sim, &rng, SIM_HOST_NONE);
+    SimHost getter = farthest_from_key(d, putter);
+    if (putter == SIM_HOST_NONE || getter == SIM_HOST_NONE) {
         fprintf(stderr, "kadsim demo: fewer than two nodes are up\n");
         return EXIT_NOT_BACK;
     }

@@ -5,7 +5,7 @@ enum { MSG_REQUEST, MSG_REPLY };
 typedef struct {
     uint64_t op_id;
     SimOpKind kind;
-    SimNode origin;
+    SimHost origin;
     uint64_t key;
     SimTime start;
     SimTimerId timeout;
@@ -58,7 +58,7 @@ static void fake_free(void *self)
     g_free(f);
 }
 
-static void fake_host_up(void *self, SimNode host, SimNode bootstrap, gboolean fresh)
+static void fake_host_up(void *self, SimHost host, SimHost bootstrap, gboolean fresh)
 {
     Fake *f = self;
     f->stats.ups++;
@@ -67,14 +67,14 @@ static void fake_host_up(void *self, SimNode host, SimNode bootstrap, gboolean f
     sim_op_end(f->sim, &r);
 }
 
-static void fake_host_down(void *self, SimNode host, gboolean graceful)
+static void fake_host_down(void *self, SimHost host, gboolean graceful)
 {
     Fake *f = self;
     f->stats.downs++;
     f->stats.graceful_downs += graceful;
 }
 
-static void fake_deliver(void *self, SimNode dst, SimNode src, uint16_t type, uint32_t payload)
+static void fake_deliver(void *self, SimHost dst, SimHost src, uint16_t type, uint32_t payload)
 {
     Fake *f = self;
     f->stats.delivered++;
@@ -92,18 +92,18 @@ static void fake_discard(void *self, uint32_t payload, SimFate fate)
     ((Fake *) self)->stats.discarded++;
 }
 
-static void fake_start_op(void *self, SimOpKind kind, SimNode origin, uint64_t key)
+static void fake_start_op(void *self, SimOpKind kind, SimHost origin, uint64_t key)
 {
     Fake *f = self;
     f->stats.ops_started++;
     FakeOp op = { .op_id = sim_op_begin(f->sim), .kind = kind, .origin = origin, .key = key,
                   .start = sim_now(f->sim), .open = TRUE };
     uint32_t idx = f->ops->len;
-    SimNode peer = sim_random_up_host(f->sim, &f->rng, origin);
+    SimHost peer = sim_random_up_host(f->sim, &f->rng, origin);
     op.timeout = sim_schedule_cancellable(f->sim, sim_now(f->sim) + FAKE_TIMEOUT,
                                           f->timeout_kind, origin, idx, origin);
     g_array_append_val(f->ops, op);
-    if (peer != SIM_NODE_NONE)
+    if (peer != SIM_HOST_NONE)
         sim_send(f->sim, origin, peer, f->types[MSG_REQUEST], FAKE_REQUEST_BYTES, idx);
 }
 

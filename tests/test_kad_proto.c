@@ -19,7 +19,7 @@ static void on_action(Sim *sim, void *ctx, const SimEvent *ev)
 {
     Actions *a = ctx;
     Kad *kad = kad_of(sim);
-    SimNode host = ev->target;
+    SimHost host = ev->target;
     KadId key = kad_key_id(kad, ev->data >> 8);
     switch ((ActKind) (ev->data & 0xff)) {
     case ACT_PUT:
@@ -36,7 +36,7 @@ static void on_action(Sim *sim, void *ctx, const SimEvent *ev)
     }
 }
 
-static void act(Actions *a, SimTime at, ActKind kind, SimNode host, uint64_t key)
+static void act(Actions *a, SimTime at, ActKind kind, SimHost host, uint64_t key)
 {
     sim_schedule(a->net->sim, at, a->kind, host, (key << 8) | kind, SIM_ORIGIN_ENGINE);
 }
@@ -77,8 +77,8 @@ static void test_stored_keys_are_retrievable_from_other_nodes(void)
     Actions a;
     actions_init(&a, &net);
     for (uint64_t key = 0; key < 100; key++) {
-        act(&a, 6 * SIM_MIN + key * SIM_S, ACT_PUT, (SimNode) (key * 7 % 500), key);
-        act(&a, 9 * SIM_MIN + key * SIM_S, ACT_GET, (SimNode) ((key * 13 + 250) % 500), key);
+        act(&a, 6 * SIM_MIN + key * SIM_S, ACT_PUT, (SimHost) (key * 7 % 500), key);
+        act(&a, 9 * SIM_MIN + key * SIM_S, ACT_GET, (SimHost) ((key * 13 + 250) % 500), key);
     }
     kad_net_run(&net);
     CU_ASSERT_EQUAL(net.tally.n[SIM_OP_STORE], 100);
@@ -89,7 +89,7 @@ static void test_stored_keys_are_retrievable_from_other_nodes(void)
     Kad *kad = kad_of(net.sim);
     for (uint64_t key = 0; key < 100; key += 10) {
         KadId id = kad_key_id(kad, key);
-        SimNode holders[64];
+        SimHost holders[64];
         CU_ASSERT_EQUAL(kad_holders(kad, &id, holders, 64), kad_k(kad));
     }
     g_array_free(a.get_ops, TRUE);
@@ -253,7 +253,7 @@ static void test_lookups_route_around_crashed_nodes(void)
         return;
     Actions a;
     actions_init(&a, &net);
-    for (SimNode h = 0; h < 1000; h += 5)  /* a fifth of the network crashes before lookups */
+    for (SimHost h = 0; h < 1000; h += 5)  /* a fifth of the network crashes before lookups */
         act(&a, 8 * SIM_MIN, ACT_CRASH, h, 0);
     kad_net_run(&net);
     guint64 n = net.tally.n[SIM_OP_LOOKUP];

@@ -20,11 +20,11 @@ typedef struct {
 
 typedef struct {
     SimTime time;
-    SimNode host;
+    SimHost host;
     gboolean up, graceful;
 } LogEntry;
 
-static void watch_changed(void *ctx, SimNode host, gboolean up, gboolean graceful)
+static void watch_changed(void *ctx, SimHost host, gboolean up, gboolean graceful)
 {
     Watch *w = ctx;
     SimTime now = sim_now(w->sim);

@@ -32,8 +32,8 @@ static double *sample_ms(SimLatency *lat, guint hosts, guint n)
     sim_rng_state_init(&rng, 99, 1);
     double *v = g_new(double, n);
     for (guint i = 0; i < n; i++) {
-        SimNode a = (SimNode) sim_rng_state_below(&rng, hosts);
-        SimNode b = (SimNode) sim_rng_state_below(&rng, hosts - 1);
+        SimHost a = (SimHost) sim_rng_state_below(&rng, hosts);
+        SimHost b = (SimHost) sim_rng_state_below(&rng, hosts - 1);
         b += b >= a;
         v[i] = sim_time_to_ms(sim_latency_delay(lat, a, b));
     }
@@ -64,7 +64,7 @@ static void test_constant_latency_is_the_same_for_every_message(void)
 {
     SimConfig *cfg;
     SimLatency *lat = latency_from("latency_constant = 42ms\n", 10, &cfg);
-    for (SimNode a = 0; a < 10; a++)
+    for (SimHost a = 0; a < 10; a++)
         CU_ASSERT_EQUAL(sim_latency_delay(lat, a, (a + 3) % 10), 42 * SIM_MS);
     ASSERT_REL(sim_latency_mean(lat), 42e6, 1e-12);
     sim_latency_free(lat);
@@ -81,7 +81,7 @@ static void test_uniform_per_pair_has_mean_of_bounds_and_is_symmetric(void)
     ASSERT_REL(mean_of(v, PAIRS), 60.0, 0.002);
     for (guint i = 0; i < PAIRS; i++)
         CU_ASSERT(v[i] >= 20 && v[i] <= 100);
-    for (SimNode a = 0; a < 1000; a++) {
+    for (SimHost a = 0; a < 1000; a++) {
         SimTime d = sim_latency_delay(lat, a, a + 500);
         CU_ASSERT_EQUAL(d, sim_latency_delay(lat, a + 500, a));
         CU_ASSERT_EQUAL(d, sim_latency_delay(lat, a, a + 500));
@@ -183,8 +183,8 @@ static void test_matrix_delays_are_half_the_file_rtts(void)
     /* With as many hosts as the matrix, the mapping is a permutation: the ordered pairs of
      * distinct hosts are exactly the matrix's off-diagonal entries. */
     double sum = 0;
-    for (SimNode a = 0; a < KING_SMALL_HOSTS; a++)
-        for (SimNode b = 0; b < KING_SMALL_HOSTS; b++) {
+    for (SimHost a = 0; a < KING_SMALL_HOSTS; a++)
+        for (SimHost b = 0; b < KING_SMALL_HOSTS; b++) {
             if (a == b)
                 continue;
             sum += sim_time_to_ms(sim_latency_delay(lat, a, b));

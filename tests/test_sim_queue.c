@@ -133,7 +133,7 @@ static void test_equal_times_come_out_by_tie(void)
 static void test_events_keep_every_field(void)
 {
     SimQueue *q = sim_queue_new(0);
-    SimEvent in = { .time = 42, .tie = 7, .target = 123456, .kind = 9, .flags = 0x8001,
+    SimEvent in = { .time = 42, .tie = 7, .target = 123456, .kind = 9, .tag = 0x8001,
                     .data = 0xdeadbeefcafef00dULL };
     sim_queue_push(q, &in);
     SimEvent out;

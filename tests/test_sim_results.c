@@ -56,10 +56,10 @@ static void walk_finish(Walk *w, WalkOp *o, gboolean ok)
 static void walk_step(Walk *w, uint32_t idx)
 {
     WalkOp *o = &g_array_index(w->ops, WalkOp, idx);
-    SimNode peer = sim_random_up_host(w->sim, &w->rng, o->op.origin);
+    SimHost peer = sim_random_up_host(w->sim, &w->rng, o->op.origin);
     o->timer = sim_schedule_cancellable(w->sim, sim_now(w->sim) + WALK_TIMEOUT, w->timeout_kind,
                                         o->op.origin, idx, o->op.origin);
-    if (peer == SIM_NODE_NONE)
+    if (peer == SIM_HOST_NONE)
         return;
     o->op.messages++;
     sim_send(w->sim, o->op.origin, peer, w->types[WALK_FIND], walk_bytes[WALK_FIND], idx);
@@ -89,7 +89,7 @@ static void walk_on_reply_due(Sim *sim, void *ctx, const SimEvent *ev)
              (uint32_t) ev->data);
 }
 
-static void walk_deliver(void *self, SimNode dst, SimNode src, uint16_t type, uint32_t payload)
+static void walk_deliver(void *self, SimHost dst, SimHost src, uint16_t type, uint32_t payload)
 {
     Walk *w = self;
     if (type == w->types[WALK_PING])
@@ -109,7 +109,7 @@ static void walk_deliver(void *self, SimNode dst, SimNode src, uint16_t type, ui
         walk_step(w, payload);
 }
 
-static void walk_start_op(void *self, SimOpKind kind, SimNode origin, uint64_t key)
+static void walk_start_op(void *self, SimOpKind kind, SimHost origin, uint64_t key)
 {
     Walk *w = self;
     WalkOp o = { .op = { .id = sim_op_begin(w->sim), .kind = kind, .origin = origin, .key = key,
@@ -122,8 +122,8 @@ static void walk_start_op(void *self, SimOpKind kind, SimNode origin, uint64_t k
 static void walk_on_crash(Sim *sim, void *ctx, const SimEvent *ev)
 {
     Walk *w = ctx;
-    SimNode victim = sim_random_up_host(sim, &w->rng, SIM_NODE_NONE);
-    if (victim != SIM_NODE_NONE) {
+    SimHost victim = sim_random_up_host(sim, &w->rng, SIM_HOST_NONE);
+    if (victim != SIM_HOST_NONE) {
         sim_host_down(sim, victim, sim_rng_state_below(&w->rng, 2));
         sim_schedule(sim, sim_now(sim) + WALK_DOWNTIME, w->revive_kind, victim, 0, victim);
     }
@@ -135,13 +135,13 @@ static void walk_on_revive(Sim *sim, void *ctx, const SimEvent *ev)
     sim_host_up(sim, ev->target, TRUE);
 }
 
-static void walk_host_up(void *self, SimNode host, SimNode bootstrap, gboolean fresh)
+static void walk_host_up(void *self, SimHost host, SimHost bootstrap, gboolean fresh)
 {
     Walk *w = self;
     SimOp join = { .id = sim_op_begin(w->sim), .kind = SIM_OP_JOIN, .origin = host,
                    .start = sim_now(w->sim), .end = sim_now(w->sim), .success = TRUE,
                    .correct = -1 };
-    if (bootstrap != SIM_NODE_NONE) {
+    if (bootstrap != SIM_HOST_NONE) {
         sim_send(w->sim, host, bootstrap, w->types[WALK_PING], walk_bytes[WALK_PING], 0);
         join.hops = join.messages = 1;
     }
@@ -173,7 +173,7 @@ static void walk_free(void *self)
 }
 
 /* The host's open operations fail with it. */
-static void walk_host_down(void *self, SimNode host, gboolean graceful)
+static void walk_host_down(void *self, SimHost host, gboolean graceful)
 {
     Walk *w = self;
     for (guint i = 0; i < w->ops->len; i++) {

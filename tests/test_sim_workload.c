@@ -102,7 +102,7 @@ static void test_per_node_rate_follows_hosts_up(void)
     ModelWorld mw;
     Sim *sim = model_world_new(&mw, "[simulation]\nnodes = 100\n[workload]\njoin = none\n"
                                     "lookup_rate = 0.1\n");
-    for (SimNode h = 0; h < 100; h += 2)
+    for (SimHost h = 0; h < 100; h += 2)
         sim_host_up(sim, h, FALSE);
     OpWatch w;
     op_watch_init(&w, sim, 1000 * SIM_S);

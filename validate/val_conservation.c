@@ -22,11 +22,11 @@ static struct {
     guint64 delivered_to_down, traced[MAX_TYPES][SIM_FATES];
 } count;
 
-void __real_sim_send(Sim *sim, SimNode src, SimNode dst, uint16_t type, uint32_t bytes,
+void __real_sim_send(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t bytes,
                      uint32_t payload);
-void __wrap_sim_send(Sim *sim, SimNode src, SimNode dst, uint16_t type, uint32_t bytes,
+void __wrap_sim_send(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t bytes,
                      uint32_t payload);
-void __wrap_sim_send(Sim *sim, SimNode src, SimNode dst, uint16_t type, uint32_t bytes,
+void __wrap_sim_send(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t bytes,
                      uint32_t payload)
 {
     g_assert(type < MAX_TYPES);
@@ -35,7 +35,7 @@ void __wrap_sim_send(Sim *sim, SimNode src, SimNode dst, uint16_t type, uint32_t
     __real_sim_send(sim, src, dst, type, bytes, payload);
 }
 
-static void counting_deliver(void *self, SimNode dst, SimNode src, uint16_t type, uint32_t payload)
+static void counting_deliver(void *self, SimHost dst, SimHost src, uint16_t type, uint32_t payload)
 {
     count.delivered[type]++;
     count.delivered_to_down += !sim_host_is_up(count.sim, dst);

@@ -30,7 +30,7 @@ typedef struct {
                               (the origin held the key): reported before their id was known */
     SimTime *stored_at;    /* per key: when its store finished (0: not yet) */
     guint *h0;             /* per key: holders at probe 0, just after the stores */
-    SimNode *holders;      /* per key: those holders (up to 32) */
+    SimHost *holders;      /* per key: those holders (up to 32) */
     SimTime t0;            /* probe 0 */
     SimTime *last_down;    /* per host: when it last went down */
     guint *alive_sem;      /* per probe: keys with a holder of probe 0 that has not left since */
@@ -54,7 +54,7 @@ static void on_op(void *ctx, const SimOp *op)
         g_hash_table_insert(r->early, id, GUINT_TO_POINTER(op->success + 1));
 }
 
-static void on_host(void *ctx, SimNode host, gboolean up, gboolean graceful)
+static void on_host(void *ctx, SimHost host, gboolean up, gboolean graceful)
 {
     Run *r = ctx;
     (void) graceful;
@@ -64,9 +64,9 @@ static void on_host(void *ctx, SimNode host, gboolean up, gboolean graceful)
 
 #define MAX_HOLDERS 32
 
-static SimNode random_up(Run *r)
+static SimHost random_up(Run *r)
 {
-    return sim_random_up_host(r->net.sim, &r->rng, SIM_NODE_NONE);
+    return sim_random_up_host(r->net.sim, &r->rng, SIM_HOST_NONE);
 }
 
 static void on_store(Sim *sim, void *ctx, const SimEvent *ev)
@@ -89,7 +89,7 @@ static void on_probe(Sim *sim, void *ctx, const SimEvent *ev)
     guint counted = 0;
     for (guint key = 0; key < r->s->keys; key++) {
         KadId id = kad_key_id(kad, key);
-        SimNode h[MAX_HOLDERS], *held = &r->holders[key * MAX_HOLDERS];
+        SimHost h[MAX_HOLDERS], *held = &r->holders[key * MAX_HOLDERS];
         if (p == 0) {  /* the first probe, just after the stores: who received them */
             r->h0[key] = kad_holders(kad, &id, held, MAX_HOLDERS);
             r->t0 = now;
@@ -122,7 +122,7 @@ static void on_probe(Sim *sim, void *ctx, const SimEvent *ev)
     gboolean *seen = g_new0(gboolean, hosts);
     for (guint key = 0; key < r->s->keys; key++)
         for (guint i = 0; i < r->h0[key]; i++) {
-            SimNode host = r->holders[key * MAX_HOLDERS + i];
+            SimHost host = r->holders[key * MAX_HOLDERS + i];
             if (seen[host])
                 continue;
             seen[host] = TRUE;
@@ -166,7 +166,7 @@ static void run(const Setup *s, guint nodes, Run *r)
     r->got = g_new0(guint, s->probes + 1);
     r->asked = g_new0(guint, s->probes + 1);
     r->model = g_new0(double, s->probes + 1);
-    r->holders = g_new0(SimNode, s->keys * MAX_HOLDERS);
+    r->holders = g_new0(SimHost, s->keys * MAX_HOLDERS);
     r->last_down = g_new0(SimTime, sim_hosts(r->net.sim));
     r->alive_sem = g_new0(guint, s->probes + 1);
     r->stay = g_new0(double, s->probes + 1);

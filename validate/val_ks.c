@@ -146,8 +146,8 @@ static void check_latency(ValReport *rep, gsize n, FILE *dat)
         SimRngState rng;
         sim_rng_state_init(&rng, 99, i);
         for (gsize j = 0; j < n; j++) {  /* distinct random pairs: independent per-pair draws */
-            SimNode a = (SimNode) sim_rng_state_below(&rng, hosts);
-            SimNode b = (SimNode) sim_rng_state_below(&rng, hosts - 1);
+            SimHost a = (SimHost) sim_rng_state_below(&rng, hosts);
+            SimHost b = (SimHost) sim_rng_state_below(&rng, hosts - 1);
             b += b >= a;
             x[j] = sim_time_to_ms(sim_latency_delay(lat, a, b));
         }
@@ -168,7 +168,7 @@ typedef struct {
     GArray *sessions, *downs, *first;  /* seconds */
 } ChurnRec;
 
-static void on_host(void *ctx, SimNode host, gboolean up, gboolean graceful)
+static void on_host(void *ctx, SimHost host, gboolean up, gboolean graceful)
 {
     ChurnRec *c = ctx;
     (void) graceful;

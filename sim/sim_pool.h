@@ -1,6 +1,6 @@
-/* kad_pool — fixed-size records in one growing array, recycled through a free list, addressed
+/* sim_pool — fixed-size records in one growing array, recycled through a free list, addressed
  * by 32-bit index (messages, RPCs, lookups): no malloc per message. Growth may move records,
- * so hold indexes, not pointers, across kad_pool_alloc(). Each record has a generation that
+ * so hold indexes, not pointers, across sim_pool_alloc(). Each record has a generation that
  * changes when it is released, so a (index, generation) handle held elsewhere (a queued timeout,
  * a reply in flight) can tell that its record has since been reused. */
 #pragma once
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define KAD_POOL_NONE UINT32_MAX
+#define SIM_POOL_NONE UINT32_MAX
 
 typedef struct {
     uint8_t *data;
@@ -18,34 +18,34 @@ typedef struct {
     uint32_t free_head;
     uint32_t live;       /* records in use */
     uint32_t *gen;       /* generation per record, never 0 */
-} KadPool;
+} SimPool;
 
-static inline void kad_pool_init(KadPool *p, gsize elem)
+static inline void sim_pool_init(SimPool *p, gsize elem)
 {
     memset(p, 0, sizeof *p);
     p->elem = (MAX(elem, sizeof(uint32_t)) + 7) & ~(gsize) 7;  /* records hold 64-bit fields */
-    p->free_head = KAD_POOL_NONE;
+    p->free_head = SIM_POOL_NONE;
 }
 
-static inline void kad_pool_clear(KadPool *p)
+static inline void sim_pool_clear(SimPool *p)
 {
     g_free(p->data);
     g_free(p->gen);
-    kad_pool_init(p, p->elem);
+    sim_pool_init(p, p->elem);
 }
 
-static inline void *kad_pool_at(const KadPool *p, uint32_t i)
+static inline void *sim_pool_at(const SimPool *p, uint32_t i)
 {
     return p->data + (gsize) i * p->elem;
 }
 
 /* A zeroed record. */
-static inline uint32_t kad_pool_alloc(KadPool *p)
+static inline uint32_t sim_pool_alloc(SimPool *p)
 {
     uint32_t i;
-    if (p->free_head != KAD_POOL_NONE) {
+    if (p->free_head != SIM_POOL_NONE) {
         i = p->free_head;
-        memcpy(&p->free_head, kad_pool_at(p, i), sizeof(uint32_t));
+        memcpy(&p->free_head, sim_pool_at(p, i), sizeof(uint32_t));
     } else {
         if (p->used == p->cap) {
             p->cap = p->cap ? p->cap * 2 : 64;
@@ -55,31 +55,31 @@ static inline uint32_t kad_pool_alloc(KadPool *p)
         i = p->used++;
         p->gen[i] = 1;
     }
-    memset(kad_pool_at(p, i), 0, p->elem);
+    memset(sim_pool_at(p, i), 0, p->elem);
     p->live++;
     return i;
 }
 
-static inline uint32_t kad_pool_gen(const KadPool *p, uint32_t i)
+static inline uint32_t sim_pool_gen(const SimPool *p, uint32_t i)
 {
     return p->gen[i];
 }
 
 /* Is (i, gen) still the record it was handed out as? */
-static inline gboolean kad_pool_valid(const KadPool *p, uint32_t i, uint32_t gen)
+static inline gboolean sim_pool_valid(const SimPool *p, uint32_t i, uint32_t gen)
 {
     return i < p->used && p->gen[i] == gen;
 }
 
-static inline void kad_pool_release(KadPool *p, uint32_t i)
+static inline void sim_pool_release(SimPool *p, uint32_t i)
 {
     p->gen[i] = p->gen[i] == UINT32_MAX ? 1 : p->gen[i] + 1;
-    memcpy(kad_pool_at(p, i), &p->free_head, sizeof(uint32_t));
+    memcpy(sim_pool_at(p, i), &p->free_head, sizeof(uint32_t));
     p->free_head = i;
     p->live--;
 }
 
-static inline gsize kad_pool_bytes(const KadPool *p)
+static inline gsize sim_pool_bytes(const SimPool *p)
 {
     return (gsize) p->cap * (p->elem + sizeof(uint32_t));
 }
