@@ -14,7 +14,7 @@
 
 #include "fuzz.h"
 #include "kad.h"
-#include "run.h"
+#include "program.h"
 #include "sim.h"
 
 /* The name the input is loaded under: every error message must start with it. */

@@ -88,6 +88,12 @@ char *sim_config_name(const SimConfig *cfg);
  * comment lines. Caller frees. */
 char *sim_config_to_data(const SimConfig *cfg, const char *header);
 
+/* Leave `section` out of listings (sim_config_to_data): its keys do not apply (e.g. another
+ * protocol's). With `why`, a key given in it (file or --set) is an error that says why;
+ * with NULL, given keys are ignored (a sweep's point that does not use them). */
+gboolean sim_config_hide_section(SimConfig *cfg, const char *section, const char *why,
+                                 GError **error);
+
 /* Set *error to a message that names the source, section and key: for checks across keys
  * that a module makes after reading (e.g. warmup shorter than duration). Returns FALSE. */
 gboolean sim_config_fail(const SimConfig *cfg, GError **error, const char *section,
