@@ -56,6 +56,7 @@ struct Sim {
     uint32_t timer_free;     /* head of the free list, UINT32_MAX when empty */
     uint64_t events;
     volatile gint stop_requested;
+    GError *failure;          /* why the run cannot go on (sim_fail), or NULL */
 
     SimProgressFn progress_fn;
     void *progress_ctx;
@@ -209,6 +210,7 @@ void sim_free(Sim *sim)
     g_ptr_array_free(sim->msg_names, TRUE);
     g_array_free(sim->msg_counters, TRUE);
     g_array_free(sim->observers, TRUE);
+    g_clear_error(&sim->failure);
     g_free(sim);
 }
 
@@ -364,7 +366,7 @@ SimStopReason sim_run(Sim *sim, SimTime until)
         /* Before every event (one load): checked only every RUN_CHECK_EVERY events, a stop asked
          * for by a handler let up to 4095 more events run, or the whole rest of a short run. */
         if (g_atomic_int_get(&sim->stop_requested))
-            return SIM_STOP_REQUESTED;
+            return sim->failure ? SIM_STOP_FAILED : SIM_STOP_REQUESTED;
         if ((sim->events % RUN_CHECK_EVERY) == 0)
             run_check(sim);
         const SimEvent *next = sim_queue_peek(sim->queue);
@@ -547,7 +549,7 @@ gboolean sim_check_conservation(const Sim *sim, GError **error)
         if (accounted != c->sent) {
             g_set_error(error, SIM_ERROR, 0,
                         "message conservation broken for %s: %" G_GUINT64_FORMAT " sent, %"
-                        G_GUINT64_FORMAT " delivered + lost + dropped + in flight",
+                        G_GUINT64_FORMAT " delivered + lost + dead + in flight",
                         sim_msg_type_name(sim, (uint16_t) t), c->sent, accounted);
             return FALSE;
         }
@@ -581,4 +583,18 @@ void sim_start_op(Sim *sim, SimOpKind kind, SimHost origin, uint64_t key)
 {
     g_assert(sim_host_is_up(sim, origin));
     sim->protocol_class->start_op(sim->protocol, kind, origin, key);
+}
+
+void sim_fail(Sim *sim, GError *error)
+{
+    if (sim->failure)
+        g_error_free(error);
+    else
+        sim->failure = error;
+    sim_request_stop(sim);
+}
+
+const GError *sim_failure(const Sim *sim)
+{
+    return sim->failure;
 }

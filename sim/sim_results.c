@@ -718,7 +718,7 @@ gboolean sim_results_finish(SimResults *res, SimStopReason why, GError **error)
 {
     g_return_val_if_fail(!res->finished, FALSE);
     res->finished = TRUE;
-    res->partial = why == SIM_STOP_REQUESTED;
+    res->partial = why == SIM_STOP_REQUESTED || why == SIM_STOP_FAILED;
     /* A run whose queue ran dry before the end stays in that state until the end. */
     res->end = res->partial ? sim_now(res->sim) : MAX(sim_now(res->sim), res->duration);
     if (!res->warmup_seen)  /* stopped before the window opened: nothing was measured */

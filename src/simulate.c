@@ -93,7 +93,10 @@ int kadsim_simulate(const SimConfig *cfg, const char *dir, const KadsimSimSpec *
 
     int status = EXIT_SUCCESS;
     GError *internal = NULL;
-    if (!sim_check_conservation(s->sim, &internal)) {
+    if (why == SIM_STOP_FAILED) {
+        g_propagate_error(error, g_error_copy(sim_failure(s->sim)));
+        status = EXIT_RUNTIME;
+    } else if (!sim_check_conservation(s->sim, &internal)) {
         g_set_error(error, SIM_ERROR, 0, "internal error: %s", internal->message);
         g_error_free(internal);
         status = EXIT_RUNTIME;
@@ -102,11 +105,11 @@ int kadsim_simulate(const SimConfig *cfg, const char *dir, const KadsimSimSpec *
     gboolean written = sim_trace_close(trace, first_error)
                        && sim_results_finish(s->res, why, first_error)
                        && kadsim_plots_write_labels(s->res, spec->subtitle, first_error);
-    if (!written)
+    if (!written || why == SIM_STOP_FAILED)
         status = EXIT_RUNTIME;
     if (status == EXIT_SUCCESS && why == SIM_STOP_REQUESTED)
         status = EXIT_SIGNALLED(kadsim_interrupted() ? kadsim_interrupted() : SIGINT);
-    if (keep && written)
+    if (keep && written && status != EXIT_RUNTIME)
         *keep = s;
     else
         kadsim_simulation_free(s);
