@@ -1,7 +1,7 @@
 /* sim — one simulation: the clock, the event queue and run loop, random streams, the hosts and
  * the network between them, and the operations whose results it reports.
  *
- * The engine knows nothing of Kademlia. A protocol is a table of functions (SimProtocolClass)
+ * The engine knows no protocol. A protocol is a table of functions (SimProtocolClass)
  * that the engine calls when a host comes up or goes down, a message arrives, or the workload
  * starts an operation; the protocol answers through sim_send(), sim_schedule() and
  * sim_op_end(). Models of the world (latency, loss, churn, workload) live beside the engine in
@@ -50,8 +50,9 @@ typedef struct {
     uint32_t  messages;  /* messages sent for it, requests and replies */
     uint32_t  timeouts;  /* RPC timeouts it met */
     gboolean  success;
-    int8_t    correct;   /* lookups: 1 when it found the true k closest alive, 0 when not;
-                            -1 when the question does not apply */
+    int8_t    correct;   /* lookups: 1 when the answer is exact as the protocol defines it
+                            (Kademlia: the true k closest alive; Chord: the live true successor),
+                            0 when not; -1 when the question does not apply */
 } SimOp;
 
 /* ---- the protocol interface ------------------------------------------------------------ */
@@ -74,7 +75,8 @@ typedef struct {
     SimHost  from, to;
     uint16_t type;
     uint32_t hop;             /* hop of the referral chain it serves */
-    int32_t  bits_to_target;  /* common-prefix length of the receiver with the target, or -1 */
+    int32_t  bits_to_target;  /* how close the receiver is to the target, in bits, as the
+                                 protocol defines it (Kademlia: common-prefix length), or -1 */
     SimFate  fate;            /* delivered, lost, dead */
     gboolean late;            /* a reply that came after its request had timed out */
 } SimTraceRow;
