@@ -58,6 +58,17 @@ wait $pid 2>/dev/null
 
 # SIGTERM while the plots are drawn (a gnuplot that takes its time): 143, and PARTIAL says the
 # plots may be missing; the tables are whole.
+
+# term_when FILE WHAT: SIGTERM to $pid once FILE exists (at most 15 s), then its exit status.
+term_when() {
+    i=0
+    while [ ! -f "$1" ]; do
+        i=$((i + 1)); [ $i -le 300 ] || fail "$2 did not happen in 15 s"; sleep 0.05
+    done
+    kill -TERM $pid
+    status=0; wait $pid || status=$?
+}
+
 cat > "$T/slow-gnuplot" << 'SLOW'
 #!/bin/sh
 sleep 1
@@ -68,12 +79,7 @@ if command -v gnuplot > /dev/null; then
     KADSIM_GNUPLOT="$T/slow-gnuplot" KADSIM_PLOTS_DIR="$srcdir/plots" "$KADSIM" -q -o "$T/draw" \
         "$srcdir/tests/data/results-small.ini" &
     pid=$!
-    i=0
-    while [ ! -f "$T/draw/labels.gp" ]; do
-        i=$((i + 1)); [ $i -le 300 ] || fail "the run did not reach its plots"; sleep 0.05
-    done
-    kill -TERM $pid
-    status=0; wait $pid || status=$?
+    term_when "$T/draw/labels.gp" "the run's drawing"
     [ $status -eq 143 ] || fail "exit status $status after SIGTERM while drawing (expected 143)"
     grep -q plots "$T/draw/PARTIAL" || fail "PARTIAL does not say the plots may be missing"
     [ -s "$T/draw/summary.csv" ] || fail "the tables are missing"
@@ -100,12 +106,7 @@ done
 # The demo stops on SIGTERM too: 143, PARTIAL, no temporary file.
 KADSIM_GNUPLOT= "$KADSIM" demo -q --nodes 3000 -o "$T/demo" hello world > /dev/null &
 pid=$!
-i=0
-while [ ! -f "$T/demo/run.ini" ]; do
-    i=$((i + 1)); [ $i -le 300 ] || fail "the demo did not start"; sleep 0.05
-done
-kill -TERM $pid
-status=0; wait $pid || status=$?
+term_when "$T/demo/run.ini" "the demo's start"
 [ $status -eq 143 ] || fail "demo: exit status $status after SIGTERM (expected 143)"
 [ -f "$T/demo/PARTIAL" ] || fail "demo: no PARTIAL after SIGTERM"
 ls "$T/demo" | grep -q '\.tmp$' && fail "demo: temporary files left: $(ls "$T/demo")"
