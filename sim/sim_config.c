@@ -450,6 +450,115 @@ static gboolean check_conditions(const SimConfig *cfg, GKeyFile *given, const ch
     return TRUE;
 }
 
+/* ---- reading text files --------------------------------------------------------------- */
+
+/* Line ends: LF, CRLF, or CR alone (classic Mac OS, still written by some tools). A file of CR
+ * ends has no LF at all, so reading each CR as a line end is what every editor shows; a CR
+ * alone in a file that also has LFs is refused instead: editors disagree on whether it breaks
+ * the line (vim shows ^M, `cat` overwrites the line), so no reading is the one the user saw.
+ * Turns the text into LF line ends in place (it can only shrink: CRLF becomes LF); returns
+ * the 1-based line of a stray CR, or 0. */
+static guint normalise_line_ends(char *text)
+{
+    gboolean has_lf = strchr(text, '\n') != NULL;
+    guint line = 1;
+    char *w = text;
+    for (const char *r = text; *r; r++) {
+        if (*r == '\r' && r[1] == '\n')
+            continue;  /* the LF that follows ends the line */
+        if (*r == '\r' && has_lf)
+            return line;
+        char c = *r == '\r' ? '\n' : *r;
+        line += c == '\n';
+        *w++ = c;
+    }
+    *w = '\0';
+    return 0;
+}
+
+/* NULL when `text` (len bytes) can be read as lines of text; else why not, with the line. */
+static char *text_problem(char *text, gsize len)
+{
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        guint line = 1;
+        for (const char *p = text; p < nul; p++)
+            line += *p == '\n';
+        return g_strdup_printf("line %u holds a NUL byte: not a text file", line);
+    }
+    guint stray = normalise_line_ends(text);
+    if (stray)
+        return g_strdup_printf("line %u holds a carriage return (CR) that does not end it, "
+                               "while other lines end with LF: convert the line ends "
+                               "(e.g. dos2unix, mac2unix)", stray);
+    return NULL;
+}
+
+char *sim_text_file_read(const char *path, const char *what, gsize max_bytes, GError **error)
+{
+    const char *why = g_file_test(path, G_FILE_TEST_IS_DIR) ? "it is a folder" : NULL;
+    FILE *f = why ? NULL : fopen(path, "rb");
+    if (!f) {
+        g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: cannot read the %s: %s", path, what,
+                    why ? why : g_strerror(errno));
+        return NULL;
+    }
+    GString *data = g_string_sized_new(4096);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && data->len <= max_bytes)
+        g_string_append_len(data, buf, (gssize) n);
+    int err = ferror(f) ? errno : 0;
+    fclose(f);
+    g_autofree char *problem = err ? g_strdup(g_strerror(err))
+                               : data->len > max_bytes
+                                   ? g_strdup_printf("larger than %" G_GSIZE_FORMAT " MiB: not a "
+                                                     "%s", max_bytes >> 20, what)
+                                   : text_problem(data->str, data->len);
+    if (problem) {
+        g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: cannot read the %s: %s", path, what,
+                    problem);
+        g_string_free(data, TRUE);
+        return NULL;
+    }
+    return g_string_free(data, FALSE);
+}
+
+/* GKeyFile keeps the last of two values of a key, so `nodes = abc` followed by `nodes = 50`
+ * would pass unseen: a key given twice in a section is refused, with both lines (the user
+ * meant one of them, and kadsim cannot know which; --set is the way to override). A section
+ * written twice is accepted: GKeyFile merges it, and since each key is still given once (the
+ * check spans both parts), nothing is lost; scenarios put together by concatenating files
+ * rely on it. Lines as GKeyFile reads them: blank or '#' lines are comments, "[name]" opens a
+ * section, anything else is "key = value" (GKeyFile itself refuses what is none of these). */
+static gboolean no_duplicate_keys(const SimConfig *cfg, const char *text, GError **error)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_autofree char *section = NULL;
+    for (guint i = 0; lines[i]; i++) {
+        const char *line = g_strchug(lines[i]);
+        const char *end = strchr(line, line[0] == '[' ? ']' : '=');
+        if (!*line || *line == '#' || !end)
+            continue;
+        if (line[0] == '[') {
+            g_free(section);
+            section = g_strndup(line + 1, (gsize) (end - line - 1));
+            continue;
+        }
+        g_autofree char *key = g_strchomp(g_strndup(line, (gsize) (end - line)));
+        char *id = g_strdup_printf("%s\n%s", section ? section : "", key);
+        guint first = GPOINTER_TO_UINT(g_hash_table_lookup(seen, id));
+        if (first) {
+            g_free(id);
+            return fail_at(cfg, error, NULL, section ? section : "", key, "given twice, on "
+                           "lines %u and %u; keep one", first, i + 1);
+        }
+        g_hash_table_insert(seen, id, GUINT_TO_POINTER(i + 1));
+    }
+    return TRUE;
+}
+
 gboolean sim_config_load_data(SimConfig *cfg, const char *name, const char *data, GError **error)
 {
     g_return_val_if_fail(!cfg->loaded, FALSE);
@@ -459,7 +568,15 @@ gboolean sim_config_load_data(SimConfig *cfg, const char *name, const char *data
     GError *kerr = NULL;
     if (g_str_has_prefix(data, "\xef\xbb\xbf"))
         data += 3;  /* a UTF-8 byte-order mark (Windows editors): GKeyFile would refuse line 1 */
-    if (!g_key_file_load_from_data(given, data, (gsize) -1, G_KEY_FILE_NONE, &kerr)) {
+    g_autofree char *text = g_strdup(data);
+    guint stray = normalise_line_ends(text);
+    if (stray)
+        return fail_at(cfg, error, NULL, NULL, NULL, "line %u holds a carriage return (CR) that "
+                       "does not end it, while other lines end with LF: convert the line ends "
+                       "(e.g. dos2unix, mac2unix)", stray);
+    if (!no_duplicate_keys(cfg, text, error))
+        return FALSE;
+    if (!g_key_file_load_from_data(given, text, (gsize) -1, G_KEY_FILE_NONE, &kerr)) {
         g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: not a valid INI file: %s", name,
                     kerr->message);
         g_error_free(kerr);
@@ -489,46 +606,9 @@ gboolean sim_config_load_data(SimConfig *cfg, const char *name, const char *data
     return TRUE;
 }
 
-/* A scenario is a few kilobytes; a read stops here, so that `kadsim /dev/zero` or an endless
- * pipe ends with an error instead of filling memory. */
-#define SCENARIO_MAX_BYTES (16 * 1024 * 1024)
-
-/* The whole file as a NUL-terminated string, or NULL with *error set. */
-static char *read_scenario(const char *path, GError **error)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: cannot read the scenario: %s", path,
-                    g_strerror(errno));
-        return NULL;
-    }
-    GString *data = g_string_sized_new(4096);
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && data->len <= SCENARIO_MAX_BYTES)
-        g_string_append_len(data, buf, (gssize) n);
-    int err = ferror(f) ? errno : 0;
-    fclose(f);
-    const char *why = err ? g_strerror(err)
-                      : data->len > SCENARIO_MAX_BYTES ? "larger than 16 MiB: not a scenario file"
-                      : memchr(data->str, '\0', data->len) ? "it holds a NUL byte: not a text file"
-                                                            : NULL;
-    if (why) {
-        g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: cannot read the scenario: %s", path, why);
-        g_string_free(data, TRUE);
-        return NULL;
-    }
-    return g_string_free(data, FALSE);
-}
-
 gboolean sim_config_load_file(SimConfig *cfg, const char *path, GError **error)
 {
-    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-        g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: cannot read the scenario: it is a folder",
-                    path);
-        return FALSE;
-    }
-    char *data = read_scenario(path, error);
+    char *data = sim_text_file_read(path, "scenario", SIM_SCENARIO_MAX_BYTES, error);
     if (!data)
         return FALSE;
     g_free(cfg->base_dir);

@@ -131,3 +131,22 @@ if [ "$(id -u)" -ne 0 ] || [ -n "$as_user" ]; then
 else
     echo "skip: locked (running as root, and setpriv cannot switch to nobody)"
 fi
+
+# --- second pass (issue 18): inputs that ran the wrong experiment or aborted
+as_user=""
+# Old Mac line ends (CR alone) read as lines, as the same file with LF ends (was: one comment
+# line, every default); a CR alone among LF ends is refused with its line.
+{ echo '# old Mac line ends'; cat "$T/plain.ini"; } | tr '\n' '\r' > "$T/cr.ini"
+expect 0 cr-check "" --check "$T/cr.ini"
+sed "s/^title = cr$/title = plain/" "$T/cr-check.out" | cmp -s - "$T/plain-check.out" \
+    || fail "cr: read differently from the same file with LF line ends"
+printf '[simulation]\nnodes = 20\n# note\rnodes = 30\n' > "$T/stray-cr.ini"
+expect 2 stray-cr "stray-cr.ini: cannot read the scenario: line 3 holds a carriage return" --check "$T/stray-cr.ini"
+# A key given twice (the first invalid): refused with both lines, also across the two parts
+# of a section written twice (the parts themselves merge, as concatenated files need).
+printf '[simulation]\nnodes = abc\nduration = 1min\nnodes = 50\n' > "$T/twice.ini"
+expect 2 twice "twice.ini: [simulation] nodes: given twice, on lines 2 and 4" --check "$T/twice.ini"
+printf '[simulation]\nnodes = 20\n[network]\njitter = 0\n[simulation]\nnodes = 30\n' \
+    > "$T/twice-split.ini"
+expect 2 twice-split "twice-split.ini: [simulation] nodes: given twice, on lines 2 and 6" \
+    --check "$T/twice-split.ini"
