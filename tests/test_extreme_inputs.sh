@@ -150,3 +150,23 @@ printf '[simulation]\nnodes = 20\n[network]\njitter = 0\n[simulation]\nnodes = 3
     > "$T/twice-split.ini"
 expect 2 twice-split "twice-split.ini: [simulation] nodes: given twice, on lines 2 and 6" \
     --check "$T/twice-split.ini"
+# Lognormal delays with sigma 5 and a 1 h median (legal): some draws pass the last
+# representable time. Such a message never arrives and stays in flight (was: signed overflow,
+# then an engine or results assertion, exit 134), with per-pair and per-message draws.
+for draw in pair message; do
+    base "heavy-$draw" 30
+    printf '[network]\nlatency = lognormal\nlatency_sigma = 5\nlatency_median = 1h\n' >> "$T/heavy-$draw.ini"
+    printf 'latency_draw = %s\n' "$draw" >> "$T/heavy-$draw.ini"
+    run "heavy-$draw"
+    [ "$(m "heavy-$draw" lookups)" -gt 0 ] || fail "heavy-$draw: no lookups"
+done
+# A latency matrix with an absurd RTT, or a NUL byte after valid data: refused with the line.
+printf '0 10 20\n10 0 1e30\n20 30 0\n' > "$T/rtt.txt"
+printf '[simulation]\nnodes = 10\nduration = 1min\n[network]\nlatency = matrix\nlatency_matrix = rtt.txt\n' \
+    > "$T/rtt.ini"
+expect 2 rtt "rtt.ini: [network] latency_matrix: $T/rtt.txt:2: value 3, 1e+30, is out of range" \
+    -o "$T/rtt" "$T/rtt.ini"
+printf '0 10\n10 0\n\000junk\n' > "$T/nul.txt"
+sed 's/rtt.txt/nul.txt/' "$T/rtt.ini" > "$T/nul-matrix.ini"
+expect 2 nul-matrix "nul.txt: cannot read the latency matrix: line 3 holds a NUL byte" \
+    -o "$T/nul-matrix" "$T/nul-matrix.ini"

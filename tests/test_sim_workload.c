@@ -140,6 +140,34 @@ static void test_no_operation_before_start(void)
     model_world_free(&mw);
 }
 
+/* A rate so small (legal: the range starts at 0) that its next event lies past the last
+ * representable time: the process ends there (now + gap overflowed, and the engine aborted). */
+static void test_rate_too_small_for_the_clock_runs_no_operation(void)
+{
+    ModelWorld mw;
+    Sim *sim = model_world_new(&mw, "[simulation]\nnodes = 10\n[workload]\njoin = instant\n"
+                                    "lookup_rate = 1e-300\nstart = 1min\n");
+    sim_run(sim, SIM_H);
+    CU_ASSERT_EQUAL(fake_protocol_stats(sim)->ops_started, 0);
+    CU_ASSERT_EQUAL(sim_events_pending(sim), 0);  /* the process ended */
+    model_world_free(&mw);
+}
+
+/* join_rate = 1e-9: gaps of about 32 years, so the sum passes the last representable time
+ * (292 years) after about ten hosts. The later hosts never join; they joined at once when the
+ * sum wrapped around to a negative time. */
+static void test_slow_join_stream_saturates_at_the_end_of_time(void)
+{
+    ModelWorld mw;
+    Sim *sim = model_world_new(&mw, "[simulation]\nnodes = 40\n[workload]\njoin = rate\n"
+                                    "join_rate = 1e-9\n");
+    sim_run(sim, SIM_TIME_NEVER - 1);
+    CU_ASSERT(sim_hosts_up(sim) > 1);
+    CU_ASSERT(sim_hosts_up(sim) < 40);
+    CU_ASSERT(sim_now(sim) >= 0);
+    model_world_free(&mw);
+}
+
 /* Zipf: stores pick key i with probability (i+1)^-s / H(n, s); once every key is stored, so
  * do gets. */
 static void test_zipf_frequencies_of_stores_and_gets(void)
@@ -280,6 +308,8 @@ static CU_TestInfo tests[] = {
     TEST(test_per_node_rate_follows_hosts_up),
     TEST(test_network_rate_is_for_the_whole_network),
     TEST(test_no_operation_before_start),
+    TEST(test_rate_too_small_for_the_clock_runs_no_operation),
+    TEST(test_slow_join_stream_saturates_at_the_end_of_time),
     TEST(test_zipf_frequencies_of_stores_and_gets),
     TEST(test_gets_are_of_stored_keys_by_popularity),
     TEST(test_uniform_gets_pick_evenly_among_stored_keys),
