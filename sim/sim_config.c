@@ -221,6 +221,30 @@ static char *range_text(const SimCfgKey *k)
     return g_strdup_printf("a number from %g to %g", k->min, k->max);
 }
 
+/* What a key accepts, as refusals and the listing say it. Caller frees. */
+static char *allowed_text(const SimCfgKey *k)
+{
+    switch (k->type) {
+    case SIM_CFG_INT:
+        return has_range(k) ? range_text(k) : g_strdup("a whole number");
+    case SIM_CFG_DOUBLE:
+        return has_range(k) ? range_text(k) : g_strdup("a number");
+    case SIM_CFG_DURATION:
+        return has_range(k) ? range_text(k) : g_strdup("a duration");
+    case SIM_CFG_BOOL:
+        return g_strdup("true, false (or yes/no, on/off, 1/0)");
+    case SIM_CFG_CHOICE: {
+        g_auto(GStrv) words = g_strsplit(k->choices, "|", -1);
+        return g_strjoinv(", ", words);
+    }
+    case SIM_CFG_STRING:
+        return g_strdup("any text on one line");
+    case SIM_CFG_PATH:
+        return g_strdup("a file (relative paths start at the scenario file's folder), or empty");
+    }
+    g_assert_not_reached();
+}
+
 static gboolean parse_int(const char *text, gint64 *out)
 {
     char *end;
@@ -325,21 +349,18 @@ static gboolean check_value(const SimConfig *cfg, const SimCfgKey *k, const char
     }
     case SIM_CFG_BOOL: {
         gboolean b;
-        if (!parse_bool(text, &b))
+        if (!parse_bool(text, &b)) {
+            g_autofree char *allowed = allowed_text(k);
             return fail_at(cfg, error, origin, k->section, k->key,
-                           "'%s' is not a yes/no value; allowed: true, false (or yes/no, on/off, "
-                           "1/0)%s", text, hint);
+                           "'%s' is not a yes/no value; allowed: %s%s", text, allowed, hint);
+        }
         return TRUE;
     }
     case SIM_CFG_CHOICE:
         if (choice_index(k->choices, text) < 0) {
-            char **words = g_strsplit(k->choices, "|", -1);
-            char *list = g_strjoinv(", ", words);
-            g_strfreev(words);
-            fail_at(cfg, error, origin, k->section, k->key, "'%s' is not known; allowed: %s%s",
-                    text, list, hint);
-            g_free(list);
-            return FALSE;
+            g_autofree char *allowed = allowed_text(k);
+            return fail_at(cfg, error, origin, k->section, k->key,
+                           "'%s' is not known; allowed: %s%s", text, allowed, hint);
         }
         return TRUE;
     case SIM_CFG_STRING:
@@ -801,7 +822,9 @@ char *sim_config_to_data(const SimConfig *cfg, const char *header)
             if (!condition_met(cfg, k))
                 continue;  /* listing a key that does not apply would make the file invalid */
             append_comment(out, k->help);
-            g_string_append_printf(out, "%s = %s\n", k->key, v);
+            g_autofree char *allowed = allowed_text(k);
+            g_string_append_printf(out, "# allowed: %s; default: %s\n%s = %s\n", allowed,
+                                   *k->default_value ? k->default_value : "empty", k->key, v);
         }
     }
     return g_string_free(out, FALSE);

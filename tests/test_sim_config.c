@@ -275,7 +275,9 @@ static void test_to_data_of_defaults_leaves_out_keys_that_do_not_apply(void)
     SimConfig *cfg = load_ok("");
     g_autofree char *text = sim_config_to_data(cfg, NULL);
     CU_ASSERT_PTR_NULL(strstr(text, "slow_factor"));  /* mode is fast */
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, "# How many\ncount = 10\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "# How many\n"
+                                        "# allowed: a whole number from 1 to 100; default: 10\n"
+                                        "count = 10\n"));
     CU_ASSERT_PTR_NULL(strstr(text, "[sweep]"));      /* an empty free section is left out */
     SimConfig *back = load_ok(text);
     g_autofree char *again = sim_config_to_data(back, NULL);
@@ -366,6 +368,28 @@ static void test_section_written_twice_merges_but_not_a_key_in_both_parts(void)
                       SCENARIO ": [alpha] count: given twice, on lines 2 and 7", NULL);
 }
 
+/* The listing (--check, run.ini) says above each key what it accepts and its default. */
+static void test_to_data_shows_each_keys_range_or_choices_and_default(void)
+{
+    SimConfig *cfg = load_ok("[alpha]\ncount = 12\n");
+    g_autofree char *text = sim_config_to_data(cfg, NULL);
+    static const char *const want[] = {
+        "# How many\n# allowed: a whole number from 1 to 100; default: 10\ncount = 12\n",
+        "# allowed: a number from 0 to 1; default: 0.5\nratio = 0.5\n",
+        "# allowed: a duration from 1ms to 1h; default: 50ms\ndelay = 50ms\n",
+        "# allowed: true, false (or yes/no, on/off, 1/0); default: false\nenabled = false\n",
+        "# allowed: fast, slow, exact; default: fast\nmode = fast\n",
+        "# allowed: any text on one line; default: empty\nlabel = \n",
+        "# allowed: a whole number; default: 3\noffset = 3\n",
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(want); i++) {
+        if (!strstr(text, want[i]))
+            fprintf(stderr, "\nlisting lacks:\n%s", want[i]);
+        CU_ASSERT_PTR_NOT_NULL(strstr(text, want[i]));
+    }
+    sim_config_free(cfg);
+}
+
 static CU_TestInfo tests[] = {
     TEST(test_defaults_apply_to_keys_not_given),
     TEST(test_unknown_section_is_refused_with_a_suggestion),
@@ -385,6 +409,7 @@ static CU_TestInfo tests[] = {
     TEST(test_to_data_of_defaults_leaves_out_keys_that_do_not_apply),
     TEST(test_check_across_keys_names_file_section_and_key),
     TEST(test_scenario_with_a_nul_byte_or_endless_input_is_refused),
+    TEST(test_to_data_shows_each_keys_range_or_choices_and_default),
     TEST(test_old_mac_line_ends_are_read_as_lines),
     TEST(test_carriage_return_inside_a_line_is_refused_with_its_line),
     TEST(test_key_given_twice_is_refused_with_both_lines),
