@@ -141,7 +141,8 @@ expect 0 cr-check "" --check "$T/cr.ini"
 sed "s/^title = cr$/title = plain/" "$T/cr-check.out" | cmp -s - "$T/plain-check.out" \
     || fail "cr: read differently from the same file with LF line ends"
 printf '[simulation]\nnodes = 20\n# note\rnodes = 30\n' > "$T/stray-cr.ini"
-expect 2 stray-cr "stray-cr.ini: cannot read the scenario: line 3 holds a carriage return" --check "$T/stray-cr.ini"
+expect 2 stray-cr "stray-cr.ini: cannot read the scenario: line 3 holds a carriage return" \
+    --check "$T/stray-cr.ini"
 # A key given twice (the first invalid): refused with both lines, also across the two parts
 # of a section written twice (the parts themselves merge, as concatenated files need).
 printf '[simulation]\nnodes = abc\nduration = 1min\nnodes = 50\n' > "$T/twice.ini"
@@ -155,18 +156,26 @@ expect 2 twice-split "twice-split.ini: [simulation] nodes: given twice, on lines
 # then an engine or results assertion, exit 134), with per-pair and per-message draws.
 for draw in pair message; do
     base "heavy-$draw" 30
-    printf '[network]\nlatency = lognormal\nlatency_sigma = 5\nlatency_median = 1h\n' >> "$T/heavy-$draw.ini"
+    printf '[network]\nlatency = lognormal\nlatency_sigma = 5\nlatency_median = 1h\n' \
+        >> "$T/heavy-$draw.ini"
     printf 'latency_draw = %s\n' "$draw" >> "$T/heavy-$draw.ini"
     run "heavy-$draw"
     [ "$(m "heavy-$draw" lookups)" -gt 0 ] || fail "heavy-$draw: no lookups"
 done
 # A latency matrix with an absurd RTT, or a NUL byte after valid data: refused with the line.
 printf '0 10 20\n10 0 1e30\n20 30 0\n' > "$T/rtt.txt"
-printf '[simulation]\nnodes = 10\nduration = 1min\n[network]\nlatency = matrix\nlatency_matrix = rtt.txt\n' \
-    > "$T/rtt.ini"
+printf '[simulation]\nnodes = 10\nduration = 1min\n' > "$T/rtt.ini"
+printf '[network]\nlatency = matrix\nlatency_matrix = rtt.txt\n' >> "$T/rtt.ini"
 expect 2 rtt "rtt.ini: [network] latency_matrix: $T/rtt.txt:2: value 3, 1e+30, is out of range" \
     -o "$T/rtt" "$T/rtt.ini"
 printf '0 10\n10 0\n\000junk\n' > "$T/nul.txt"
 sed 's/rtt.txt/nul.txt/' "$T/rtt.ini" > "$T/nul-matrix.ini"
 expect 2 nul-matrix "nul.txt: cannot read the latency matrix: line 3 holds a NUL byte" \
     -o "$T/nul-matrix" "$T/nul-matrix.ini"
+# An operation rate in range but beyond memory (1e11 operations in flight): refused before
+# anything is allocated or written (was: an abort in an allocation, .tmp files left).
+printf '[simulation]\nnodes = 30\nduration = 3min\n' > "$T/rate.ini"
+printf '[workload]\nrate_unit = network\nlookup_rate = 1e12\n' >> "$T/rate.ini"
+expect 2 rate "rate.ini: [workload] lookup_rate: 1e+12 operations per second keep about 1e+11" \
+    -o "$T/rate" "$T/rate.ini"
+[ ! -e "$T/rate" ] || fail "rate: a results folder was made"

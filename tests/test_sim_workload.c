@@ -303,6 +303,20 @@ static void test_too_many_zipf_keys_is_an_error_naming_keys(void)
                        "test.ini: [workload] keys", "zipf", NULL);
 }
 
+/* lookup_rate = 1e12 network-wide (in range) keeps 1e11 operations in flight with 50 ms
+ * delays: terabytes. Refused before anything is allocated (it aborted in an allocation). */
+static void test_rate_beyond_memory_is_an_error_naming_the_key(void)
+{
+    model_expect_error("[workload]\nrate_unit = network\nlookup_rate = 1e12\nget_rate = 1\n",
+                       "test.ini: [workload] lookup_rate:", "in flight", "GiB of memory", NULL);
+    model_expect_error("[simulation]\nnodes = 1000\n[workload]\nstore_rate = 1e10\n",
+                       "[workload] store_rate:", "per-node rates × nodes", NULL);
+    ModelWorld mw;  /* the same rate over a run shorter than a round trip holds little */
+    model_world_new(&mw, "[simulation]\nduration = 1min\n[workload]\nrate_unit = network\n"
+                         "lookup_rate = 1e12\nstart = 59.999999s\n");
+    model_world_free(&mw);
+}
+
 static CU_TestInfo tests[] = {
     TEST(test_per_node_lookup_rate_over_a_long_run),
     TEST(test_per_node_rate_follows_hosts_up),
@@ -321,6 +335,7 @@ static CU_TestInfo tests[] = {
     TEST(test_join_ramp_with_bad_unit_is_an_error_naming_the_key),
     TEST(test_zipf_exponent_with_uniform_popularity_is_an_only_if_error),
     TEST(test_too_many_zipf_keys_is_an_error_naming_keys),
+    TEST(test_rate_beyond_memory_is_an_error_naming_the_key),
     CU_TEST_INFO_NULL,
 };
 
