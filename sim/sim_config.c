@@ -421,8 +421,11 @@ gboolean sim_config_set(SimConfig *cfg, const char *section, const char *key, co
         return FALSE;
     }
     /* Only --set can bring a line break; the listing and run.ini would write what follows it
-     * as a line of its own, and then not load (fuzz/fuzz_cmdline.c checks that round trip). */
+     * as a line of its own, and then not load (fuzz/fuzz_cmdline.c checks that round trip).
+     * The key too: a free section ([sweep]) takes any key name. */
     g_autofree char *text = g_strstrip(g_strdup(value));
+    if (strpbrk(key, "\r\n"))
+        return fail_at(cfg, error, origin, section, NULL, "a key must be on one line");
     if (strpbrk(text, "\r\n"))
         return fail_at(cfg, error, origin, section, key, "a value must be on one line");
     if (s->free_form) {

@@ -229,6 +229,9 @@ static void test_override_follows_the_same_rules_as_the_file(void)
     assert_override_fails(cfg, "alpha.delay=5", "the unit is missing");
     assert_override_fails(cfg, "alpha.table=nope.csv", "not found");
     assert_override_fails(cfg, "alpha.slow_factor=3", "applies only when mode = slow");
+    /* a line break in a free section's key would break the listing (found by fuzz_cmdline) */
+    assert_override_fails(cfg, "sweep.a\rb.c=1", "a key must be on one line");
+    assert_override_fails(cfg, "sweep.a\nb.c=1", "a key must be on one line");
     /* A refused override leaves the value as it was. */
     CU_ASSERT_EQUAL(sim_config_get_int(cfg, "alpha", "count"), 10);
     sim_config_free(cfg);
