@@ -10,3 +10,4 @@ ${VALGRIND_RUN:-} ./fuzz/fuzz_matrix_replay "$srcdir"/tests/data/king_small.txt 
     "$srcdir"/tests/data/fuzz/matrix/*
 ${VALGRIND_RUN:-} ./fuzz/fuzz_trace_replay "$srcdir"/tests/data/churn_trace.txt \
     "$srcdir"/tests/data/fuzz/trace/*
+${VALGRIND_RUN:-} ./fuzz/fuzz_merge_replay "$srcdir"/tests/data/fuzz/merge/*
