@@ -17,6 +17,9 @@
  * table (Kademlia: about 800 bytes at k = 20, docs/kademlia.md). A network that needs more than
  * the machine has is refused with a message, rather than aborting in an allocation part-way. */
 #define SIM_MIN_BYTES_PER_HOST 512
+/* What an operation in flight costs at the least: its record in the protocol (a Kademlia
+ * lookup with its shortlist is about 1 KB at k = 20) and the messages it has out. */
+#define SIM_MIN_BYTES_PER_OP 256
 
 G_DEFINE_QUARK(sim-error-quark, sim_error)
 
@@ -137,6 +140,41 @@ static gboolean hosts_fit_in_memory(const SimConfig *cfg, gint64 hosts, GError *
                            need / (1 << 30), SIM_MIN_BYTES_PER_HOST, have / (1 << 30));
 }
 
+/* A workload faster than memory: operations start faster than they can end. Each lasts at
+ * least a round trip (twice the latency model's mean one-way delay), and none starts before
+ * [workload] start, so about rate × min(round trip, run after start) are in flight at once.
+ * Refused like hosts, before anything is allocated: lookup_rate = 1e12 network-wide (in its
+ * range) aborted in the protocol's pool allocator a fraction of a simulated second in. */
+static gboolean ops_fit_in_memory(const Sim *sim, const SimConfig *cfg, GError **error)
+{
+    static const char *const rate_keys[] = { "lookup_rate", "store_rate", "get_rate" };
+    double rate = 0, top = 0;
+    const char *blame = rate_keys[0];
+    for (gsize i = 0; i < G_N_ELEMENTS(rate_keys); i++) {
+        double r = sim_config_get_double(cfg, "workload", rate_keys[i]);
+        rate += r;
+        if (r > top)
+            top = r, blame = rate_keys[i];
+    }
+    gboolean per_node = strcmp(sim_config_get_string(cfg, "workload", "rate_unit"), "network");
+    if (per_node)
+        rate *= sim->n_hosts;
+    SimTime duration = sim_config_get_duration(cfg, "simulation", "duration");
+    SimTime start = sim_config_get_duration(cfg, "workload", "start");
+    double run_s = duration > start ? sim_time_to_s(duration - start) : 0;
+    double rtt_s = 2 * sim_latency_mean(sim->latency) / (double) SIM_S;
+    double in_flight = rate * MIN(rtt_s, run_s);
+    double need = in_flight * SIM_MIN_BYTES_PER_OP, have = memory_available();
+    if (have <= 0 || need <= have)
+        return TRUE;
+    return sim_config_fail(cfg, error, "workload", blame,
+                           "%g operations per second%s keep about %.3g in flight (each lasts at "
+                           "least a round trip, %.3g s here), which need at least %.1f GiB of "
+                           "memory (%d bytes each), more than the %.1f GiB available; lower the "
+                           "rates", rate, per_node ? " (per-node rates × nodes)" : "", in_flight,
+                           rtt_s, need / (1 << 30), SIM_MIN_BYTES_PER_OP, have / (1 << 30));
+}
+
 Sim *sim_new(const SimConfig *cfg, const SimProtocolClass *protocol, GError **error)
 {
     SimTime duration = sim_config_get_duration(cfg, "simulation", "duration");
@@ -168,7 +206,7 @@ Sim *sim_new(const SimConfig *cfg, const SimProtocolClass *protocol, GError **er
     sim->msg_kind = sim_register_handler(sim, "message", deliver_message, NULL);
 
     sim->latency = sim_latency_new(cfg, sim->seed, sim->n_hosts, error);
-    if (!sim->latency)
+    if (!sim->latency || !ops_fit_in_memory(sim, cfg, error))
         goto fail;
     sim->loss = sim_loss_new(cfg, sim->seed, sim->n_hosts, error);
     if (!sim->loss)
@@ -512,7 +550,13 @@ void sim_send(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t bytes,
         return;
     }
     c->fate[SIM_FATE_IN_FLIGHT]++;
-    SimTime at = sim->now + sim_latency_delay(sim->latency, src, dst);
+    SimTime delay = sim_latency_delay(sim->latency, src, dst);
+    /* A heavy-tailed model (lognormal, sigma 5) can draw a delay past the last representable
+     * time: the message never arrives. It stays in flight (conservation holds, and the run's
+     * end reports it so), and is not queued: nothing would ever take it out. */
+    if (delay > SIM_TIME_NEVER - sim->now)
+        return;
+    SimTime at = sim->now + delay;
     /* The event carries everything: type in tag, (src, payload) in data. No allocation. */
     SimEvent ev = {
         .time = at, .tie = next_tie(sim, src), .target = dst, .kind = sim->msg_kind,

@@ -29,7 +29,8 @@ typedef struct SimLatency SimLatency;
 
 void sim_latency_declare(SimConfig *cfg);
 SimLatency *sim_latency_new(const SimConfig *cfg, uint64_t seed, guint hosts, GError **error);
-/* One-way delay of one message from src to dst, jitter included; always >= 1 ns. */
+/* One-way delay of one message from src to dst, jitter included; always >= 1 ns, and
+ * SIM_TIME_NEVER when it is beyond the last representable time (the message never arrives). */
 SimTime sim_latency_delay(SimLatency *lat, SimHost src, SimHost dst);
 /* Mean one-way delay in ns, jitter included (jitter / 2 on average). */
 double sim_latency_mean(const SimLatency *lat);

@@ -254,13 +254,19 @@ SweepGrid *sweep_grid_new(const char *source, char **keys, char **values, char *
         g_ptr_array_add(g->axes, a);
     }
     make_labels(g);
+    /* The bound is checked at each axis, before the product can overflow: eight lists of 256
+     * values made 2^64 points, that is 0, and other grids wrapped to a few hundred. */
     guint64 points = 1;
-    for (guint i = 0; i < g->axes->len; i++)
-        points *= axis_at(g, i)->values->len;
-    if (points * g->replicates > RUNS_MAX) {
-        g_set_error(error, SWEEP_ERROR, 0, "%s: [sweep]: %" G_GUINT64_FORMAT " points × %u "
-                    "replicates is more than %d runs", source, points, g->replicates, RUNS_MAX);
-        goto fail;
+    for (guint i = 0; i < g->axes->len; i++) {
+        guint64 n = axis_at(g, i)->values->len;  /* points <= RUNS_MAX: no overflow */
+        if (points * n > RUNS_MAX / g->replicates) {
+            g_set_error(error, SWEEP_ERROR, 0, "%s: [sweep]: %s%" G_GUINT64_FORMAT " points × "
+                        "%u replicates is more than %d runs", source,
+                        i + 1 < g->axes->len ? "at least " : "", points * n, g->replicates,
+                        RUNS_MAX);
+            goto fail;
+        }
+        points *= n;
     }
     g->points = (guint) points;
     if (!g->plots)
