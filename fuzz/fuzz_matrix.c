@@ -14,7 +14,7 @@
 
 #include "fuzz.h"
 #include "fuzz_files.h"
-#include "run.h"
+#include "program.h"
 #include "sim_net.h"
 
 /* A matrix of this size is about a megabyte of text; larger teaches nothing new. */

@@ -9,7 +9,7 @@
 
 #include "fuzz.h"
 #include "fuzz_files.h"
-#include "run.h"
+#include "program.h"
 #include "sweep.h"
 
 #define FUZZ_MAX_INPUT 16384

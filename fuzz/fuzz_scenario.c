@@ -1,5 +1,5 @@
 /* fuzz_scenario — arbitrary bytes as a scenario file, through the program's own path: every key
- * the program knows (kadsim_config_new(), src/run.c), then sim_config_load_file() on the file
+ * the program knows (kadsim_config_new(), src/program.c), then sim_config_load_file() on the file
  * the input becomes. The input may carry the data files a scenario names: what follows a line
  * "#@matrix" becomes matrix.txt beside the scenario, what follows "#@trace" trace.txt (so
  * "latency_matrix = matrix.txt" and "trace = trace.txt" reach the file readers with the
@@ -22,8 +22,8 @@
 
 #include "fuzz.h"
 #include "fuzz_files.h"
-#include "kad.h"
 #include "program.h"
+#include "protocols.h"
 #include "sim.h"
 #include "sweep.h"
 
@@ -84,7 +84,7 @@ static void build_and_run(SimConfig *cfg, const char *path)
 {
     fuzz_bound_nodes(cfg);
     g_autoptr(GError) error = NULL;
-    Sim *sim = sim_new(cfg, &kad_protocol_class, &error);
+    Sim *sim = sim_new(cfg, kadsim_protocol_of(cfg)->cls, &error);
     if (!sim) {
         fuzz_expect_error(error, path, NULL, "sim_new");
         return;
@@ -156,7 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_autofree char *path = write_input((const char *) data, size, &scenario_size);
     SimConfig *cfg = kadsim_config_new();
     g_autoptr(GError) error = NULL;
-    gboolean ok = sim_config_load_file(cfg, path, &error);
+    /* as the program loads it: the file, then the protocol's sections checked */
+    gboolean ok = sim_config_load_file(cfg, path, &error) && kadsim_protocols_check(cfg, &error);
     if (ok) {
         fuzz_refuse_nul((const char *) data, scenario_size, "a scenario");
         check_listing_round_trip(cfg);

@@ -13,8 +13,8 @@
 
 #include "fuzz.h"
 #include "fuzz_files.h"
-#include "kad.h"
-#include "run.h"
+#include "protocols.h"
+#include "program.h"
 
 #define FUZZ_MAX_INPUT 65536
 
@@ -40,7 +40,7 @@ static gboolean replay(const char *data, size_t size, guint64 *events, guint *up
     g_autoptr(GError) error = NULL;
     if (!sim_config_load_file(cfg, path, &error))
         g_error("the fixed scenario is refused: %s", error->message);
-    Sim *sim = sim_new(cfg, &kad_protocol_class, &error);
+    Sim *sim = sim_new(cfg, kadsim_protocol_of(cfg)->cls, &error);
     if (!sim) {
         fuzz_expect_error(error, path, "[churn] trace", "sim_new");
     } else {

@@ -13,6 +13,7 @@ typedef struct {
     char      *name;
     char      *help;
     gboolean   free_form;  /* keys checked by another module */
+    gboolean   hidden;     /* left out of listings: it does not apply (sim_config_hide_section) */
     GPtrArray *keys;       /* const SimCfgKey*, declaration order */
 } Section;
 
@@ -804,6 +805,8 @@ char *sim_config_to_data(const SimConfig *cfg, const char *header)
         append_comment(out, header);
     for (guint i = 0; i < cfg->sections->len; i++) {
         const Section *s = g_ptr_array_index(cfg->sections, i);
+        if (s->hidden)
+            continue;
         gsize n = 0;
         g_auto(GStrv) free_keys = s->free_form ? sim_config_free_section_keys(cfg, s->name) : NULL;
         if (s->free_form && !free_keys[0])
@@ -831,4 +834,16 @@ char *sim_config_to_data(const SimConfig *cfg, const char *header)
         }
     }
     return g_string_free(out, FALSE);
+}
+
+gboolean sim_config_hide_section(SimConfig *cfg, const char *section, const char *why,
+                                 GError **error)
+{
+    Section *s = find_section(cfg, section);
+    g_return_val_if_fail(s != NULL, FALSE);
+    g_auto(GStrv) given = why ? g_key_file_get_keys(cfg->given, section, NULL, NULL) : NULL;
+    if (given && given[0])
+        return sim_config_fail(cfg, error, section, given[0], "%s", why);
+    s->hidden = TRUE;
+    return TRUE;
 }

@@ -136,7 +136,6 @@ double sim_latency_mean(const SimLatency *lat)
 {
     return lat->cls->mean(lat->model) + (double) lat->jitter / 2;
 }
-const char *sim_latency_name(const SimLatency *lat) { return lat->cls->name; }
 
 void sim_latency_free(SimLatency *lat)
 {
@@ -184,7 +183,6 @@ gboolean sim_loss_drops(SimLoss *loss, SimHost src, SimHost dst)
 }
 
 double sim_loss_rate(const SimLoss *loss) { return loss->cls->rate(loss->model); }
-const char *sim_loss_name(const SimLoss *loss) { return loss->cls->name; }
 
 void sim_loss_free(SimLoss *loss)
 {
