@@ -19,19 +19,28 @@
 #define FUZZ_MAX_NODES 32
 #define FUZZ_MAX_EVENTS 8192
 
-/* The folder, made on first use and removed (with its files) when the process exits. */
+/* Remove a folder and everything in it. */
+static inline void fuzz_remove_tree(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    for (const char *name; d && (name = g_dir_read_name(d));) {
+        g_autofree char *p = g_build_filename(path, name, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+            fuzz_remove_tree(p);
+        else
+            g_unlink(p);
+    }
+    if (d)
+        g_dir_close(d);
+    g_rmdir(path);
+}
+
+/* The folder, made on first use and removed (with what is in it) when the process exits. */
 static char *fuzz_dir_path;
 
 static void fuzz_dir_remove(void)
 {
-    GDir *d = g_dir_open(fuzz_dir_path, 0, NULL);
-    for (const char *name; d && (name = g_dir_read_name(d));) {
-        g_autofree char *p = g_build_filename(fuzz_dir_path, name, NULL);
-        g_unlink(p);
-    }
-    if (d)
-        g_dir_close(d);
-    g_rmdir(fuzz_dir_path);
+    fuzz_remove_tree(fuzz_dir_path);
 }
 
 static inline const char *fuzz_dir(void)

@@ -17,22 +17,6 @@
 #define MAX_RUNS 16
 #define SUMMARY_MARKER "#@summary\n"
 
-/* Remove a folder and everything in it (the merged folder, the shard's runs). */
-static void remove_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    for (const char *name; d && (name = g_dir_read_name(d));) {
-        g_autofree char *p = g_build_filename(path, name, NULL);
-        if (g_file_test(p, G_FILE_TEST_IS_DIR))
-            remove_tree(p);
-        else
-            g_unlink(p);
-    }
-    if (d)
-        g_dir_close(d);
-    g_rmdir(path);
-}
-
 /* A run folder with `summary` as its summary.csv for every run of the grid in `ini`. */
 static void make_runs(const char *shard, const char *ini, const char *summary, size_t size)
 {
@@ -71,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t ini_size = marker ? (size_t) (marker - text) : size;
     g_autofree char *shard = g_build_filename(fuzz_dir(), "shard", NULL);
     g_autofree char *out = g_build_filename(fuzz_dir(), "merged", NULL);
-    remove_tree(shard);
-    remove_tree(out);
+    fuzz_remove_tree(shard);
+    fuzz_remove_tree(out);
     g_mkdir_with_parents(shard, 0755);
     g_autofree char *ini_path = g_build_filename(shard, SWEEP_INI, NULL);
     g_file_set_contents(ini_path, text, (gssize) ini_size, NULL);

@@ -179,3 +179,11 @@ printf '[workload]\nrate_unit = network\nlookup_rate = 1e12\n' >> "$T/rate.ini"
 expect 2 rate "rate.ini: [workload] lookup_rate: 1e+12 operations per second keep about 1e+11" \
     -o "$T/rate" "$T/rate.ini"
 [ ! -e "$T/rate" ] || fail "rate: a results folder was made"
+# A sweep grid of 2^64 points (eight keys of 256 values) wrapped to 0 and was accepted: refused.
+values=$(seq -s, 0 255)
+printf '[simulation]\nnodes = 10\nduration = 1min\n[sweep]\n' > "$T/grid.ini"
+for k in k alpha b replacement_cache stale_limit value_size id_bits rpc_timeout_rtt; do
+    printf 'kademlia.%s = %s\n' "$k" "$values" >> "$T/grid.ini"
+done
+expect 2 grid "grid.ini: [sweep]: at least 16777216 points × 1 replicates is more than 1000000 runs" \
+    --check "$T/grid.ini"

@@ -331,6 +331,7 @@ static void test_matrix_rtt_beyond_an_hour_one_way_is_an_error_naming_file_line_
     model_expect_error(ini, "[network] latency_matrix", where, "out of range", "7200000 ms",
                        NULL);
     model_temp_remove(path);
+    g_free(ini);
     path = matrix_file("0 10 20\n10 0 7200000000\n20 30 0\n", -1, &ini);  /* the limit, in us */
     g_autofree char *in_us = g_strconcat(ini, "latency_matrix_unit = us\n", NULL);
     ModelWorld w;
