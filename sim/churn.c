@@ -111,8 +111,7 @@ static SimTime draw(SimChurn *c, SimHost host, const SimDist *d, gboolean residu
 /* now + d, saturating: a heavy tail can draw a time past the end of simulated time. */
 static SimTime after_now(const SimChurn *c, SimTime d)
 {
-    SimTime now = sim_now(c->sim);
-    return d > SIM_TIME_NEVER - now ? SIM_TIME_NEVER : now + d;
+    return sim_time_add(sim_now(c->sim), d);
 }
 
 static void begin_session(SimChurn *c, SimHost host, gboolean residual)

@@ -554,9 +554,9 @@ void sim_send(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t bytes,
     /* A heavy-tailed model (lognormal, sigma 5) can draw a delay past the last representable
      * time: the message never arrives. It stays in flight (conservation holds, and the run's
      * end reports it so), and is not queued: nothing would ever take it out. */
-    if (delay > SIM_TIME_NEVER - sim->now)
+    SimTime at = sim_time_add(sim->now, delay);
+    if (at == SIM_TIME_NEVER)
         return;
-    SimTime at = sim->now + delay;
     /* The event carries everything: type in tag, (src, payload) in data. No allocation. */
     SimEvent ev = {
         .time = at, .tie = next_tie(sim, src), .target = dst, .kind = sim->msg_kind,

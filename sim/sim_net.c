@@ -127,7 +127,7 @@ SimTime sim_latency_delay(SimLatency *lat, SimHost src, SimHost dst)
     SimTime d = lat->cls->delay(lat->model, src, dst, &lat->rng);
     if (lat->jitter > 0) {
         SimTime j = (SimTime) sim_rng_state_below(&lat->jitter_rng, (uint64_t) lat->jitter + 1);
-        d = d > SIM_TIME_NEVER - j ? SIM_TIME_NEVER : d + j;  /* saturates: see sim_send() */
+        d = sim_time_add(d, j);  /* saturates: see sim_send() */
     }
     return MAX(d, 1);
 }

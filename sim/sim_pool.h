@@ -48,7 +48,11 @@ static inline uint32_t sim_pool_alloc(SimPool *p)
         memcpy(&p->free_head, sim_pool_at(p, i), sizeof(uint32_t));
     } else {
         if (p->used == p->cap) {
-            p->cap = p->cap ? p->cap * 2 : 64;
+            /* doubled in 64 bits: past 2^31 records the 32-bit product would wrap to 0 */
+            uint64_t cap = p->cap ? (uint64_t) p->cap * 2 : 64;
+            if (cap >= SIM_POOL_NONE)
+                g_error("a pool of %u records is full (indexes are 32-bit)", p->cap);
+            p->cap = (uint32_t) cap;
             p->data = g_realloc(p->data, (gsize) p->cap * p->elem);
             p->gen = g_realloc(p->gen, (gsize) p->cap * sizeof(uint32_t));
         }

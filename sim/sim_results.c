@@ -23,6 +23,9 @@
 #define STREAM_BUFFER (1 << 20)
 /* latency_cdf.csv: the exact empirical CDF up to this many samples, then this many quantiles. */
 #define CDF_POINTS 1000
+/* Rows of timeseries.csv at most (about 1 GB of text): a 1 ms interval over a century would
+ * ask for 3e12 rows and fill the disk. */
+#define TIMESERIES_MAX_ROWS 10000000
 /* Hop counts are kept as unsigned short; a longer path is clamped (no lookup gets near). */
 #define HOPS_MAX 65535
 /* Event data of the sampler: an interval boundary, or the end of the warm-up. */
@@ -449,6 +452,15 @@ SimResults *sim_results_new(Sim *sim, const char *dir, const SimResultsOptions *
     static const SimResultsOptions defaults = { 0 };
     opt = opt ? opt : &defaults;
     const SimConfig *cfg = sim_config(sim);
+    SimTime interval = sim_config_get_duration(cfg, "output", "interval");
+    SimTime duration = sim_config_get_duration(cfg, "simulation", "duration");
+    if (duration / interval > TIMESERIES_MAX_ROWS) {
+        g_autofree char *i = sim_time_format(interval), *d = sim_time_format(duration);
+        sim_config_fail(cfg, error, "output", "interval", "%s over a run of %s makes %"
+                        G_GINT64_FORMAT " rows of timeseries.csv, more than %d: choose a longer "
+                        "interval", i, d, duration / interval, TIMESERIES_MAX_ROWS);
+        return NULL;
+    }
     if (!sim_folder_open(dir, &sim_results_folder, opt->owned_extra, opt->force, error))
         return NULL;
 

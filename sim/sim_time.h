@@ -32,6 +32,13 @@ gboolean sim_time_parse(const char *text, SimTime *out, GError **error);
  * "1.5s", "250ms", "6h"; parses back to t with sim_time_parse(). Caller frees. */
 char *sim_time_format(SimTime t);
 
+/* a + b (both >= 0), or SIM_TIME_NEVER when the sum would pass the last representable time: a
+ * heavy-tailed model can draw a delay that far, and an event at NEVER never comes. */
+static inline SimTime sim_time_add(SimTime a, SimTime b)
+{
+    return b > SIM_TIME_NEVER - a ? SIM_TIME_NEVER : a + b;
+}
+
 static inline double sim_time_to_s(SimTime t)  { return (double) t / (double) SIM_S; }
 static inline double sim_time_to_ms(SimTime t) { return (double) t / (double) SIM_MS; }
 

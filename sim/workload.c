@@ -168,9 +168,10 @@ static void schedule_next(OpProcess *p)
     SimTime gap = sim_time_from_s(-log1p(-sim_rng_state_uniform(&p->rng)) / process_rate(p));
     /* A tiny rate (1e-300 is legal) draws a gap past the last representable time: the
      * process has no next operation. (now + gap overflowed, then the engine aborted.) */
-    if (gap > SIM_TIME_NEVER - sim_now(sim))
+    SimTime at = sim_time_add(sim_now(sim), gap);
+    if (at == SIM_TIME_NEVER)
         return;
-    sim_schedule(sim, sim_now(sim) + gap, p->handler, 0, p->kind, SIM_ORIGIN_WORKLOAD);
+    sim_schedule(sim, at, p->handler, 0, p->kind, SIM_ORIGIN_WORKLOAD);
 }
 
 static SimHost pick_origin(OpProcess *p)
@@ -229,8 +230,7 @@ static SimTime join_time(SimWorkload *wl, guint h)
             SimTime gap = sim_time_from_s(-log1p(-sim_rng_state_uniform(&wl->join_rng))
                                           / wl->join_rate);
             /* saturates: a slow stream's sum of gaps can pass the last representable time */
-            wl->join_last = gap > SIM_TIME_NEVER - wl->join_last ? SIM_TIME_NEVER
-                                                                 : wl->join_last + gap;
+            wl->join_last = sim_time_add(wl->join_last, gap);
         }
         return wl->join_last;
     case JOIN_RAMP:

@@ -92,10 +92,8 @@ static gboolean copy_folder(const char *from, const char *to, GError **error)
 static char *read_text(const char *dir, const char *name, GError **error)
 {
     g_autofree char *path = g_build_filename(dir, name, NULL);
-    char *text = NULL;
-    if (!g_file_get_contents(path, &text, NULL, error))
-        return NULL;
-    return text;
+    /* a shard folder is input like a scenario: the same reader, the same limits */
+    return sim_text_file_read(path, "sweep file", SIM_SCENARIO_MAX_BYTES, error);
 }
 
 static SweepGrid *grid_of_ini(const char *source, const char *ini, GError **error)

@@ -29,6 +29,10 @@ grep -q 'seed' "$T/err" || fail "--seed -1: $(cat "$T/err")"
 expect 2 "$KADSIM" -q --no-plots -j -1 -o "$T/j" "$scenario"
 expect 2 "$KADSIM" -q --no-plots --set simulation.protocol=nosuch -o "$T/p" "$scenario"
 grep -q 'protocol' "$T/err" || fail "unknown protocol: $(cat "$T/err")"
+expect 2 "$KADSIM" -q --no-plots --set output.interval=1ms --set simulation.duration=36500d \
+    -o "$T/rows" "$scenario"
+grep -q 'rows of timeseries.csv' "$T/err" || fail "interval: $(cat "$T/err")"
+[ ! -e "$T/rows" ] || fail "a refused run made its folder"
 # run-time: an unwritable place (as root, a path under a file cannot be made either)
 expect 1 "$KADSIM" -q --no-plots -o "$T/file/sub" "$scenario"
 
