@@ -154,10 +154,10 @@ int kadsim_main(int argc, char **argv)
     KadsimCommandLine cl = { 0 };
     int status = kadsim_cli_parse(&argc, &argv, &cl);
     if (status == KADSIM_CLI_GO_ON) {
-        /* From here on a signal stops the run and leaves its folder PARTIAL. */
+        /* From here on a signal stops the run and leaves its folder PARTIAL. The handlers stay
+         * until the process ends: a signal after the folder is complete changes nothing. */
         kadsim_catch_interrupts();
         status = kadsim_run_main(&cl.opt);
-        kadsim_release_interrupts();
     }
     kadsim_cli_clear(&cl);
     return status;

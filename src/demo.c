@@ -698,9 +698,8 @@ int kadsim_demo_main(int argc, char **argv)
     }
     g_autofree char *dir = o.out_dir ? g_strdup(o.out_dir)
                                      : g_strdup(o.recursive ? DEMO_ROOT "-recursive" : DEMO_ROOT);
-    kadsim_catch_interrupts();
+    kadsim_catch_interrupts();  /* until the process ends, as for a run (src/cli.c) */
     status = run_demo(cfg, &o, dir);
-    kadsim_release_interrupts();
     sim_config_free(cfg);
     options_clear(&o);
     return status;

@@ -146,11 +146,6 @@ void kadsim_catch_interrupts(void)
     set_handlers(on_interrupt);
 }
 
-void kadsim_release_interrupts(void)
-{
-    set_handlers(SIG_DFL);
-}
-
 int kadsim_interrupted(void)
 {
     return g_atomic_int_get(&interrupt_signal);

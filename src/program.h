@@ -63,8 +63,6 @@ char *kadsim_subtitle(const char *resolved_ini, const char *const *skip, gboolea
 /* SIGINT and SIGTERM: note the signal; running simulations see it (kadsim_simulate polls it)
  * and stop. A second signal kills at once. */
 void kadsim_catch_interrupts(void);
-/* Restore the default handlers. */
-void kadsim_release_interrupts(void);
 /* The signal that asked to stop (SIGINT, SIGTERM), or 0. Safe from any thread. */
 int kadsim_interrupted(void);
 
