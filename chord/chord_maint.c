@@ -137,7 +137,11 @@ void chord_stabilize_failed(Chord *c, uint32_t node, uint32_t dead)
 }
 
 /* `from` thinks it might be our predecessor. A node that takes a new predecessor hands it the
- * keys it is now responsible for (keeping them as the first replica). */
+ * keys it is now responsible for (keeping them as the first replica), and tells the old one
+ * that a node sits between it and us (HINT), so that it need not wait for its next period to
+ * find out: in a burst of joins, chains of nodes that skip each other otherwise merge one node
+ * per period (4096 joins over 5 minutes left 209 wrong successors at the end of the ramp and
+ * 18 ten minutes later, with 5 s periods). */
 void chord_handle_notify(Chord *c, uint32_t node, uint32_t from)
 {
     ChordNode *n = &c->nodes[node];
@@ -149,8 +153,27 @@ void chord_handle_notify(Chord *c, uint32_t node, uint32_t from)
     n->pred = from;
     if (n->n_succ == 0)  /* a lone node: its first peer is its successor too */
         set_succ_list(c, node, from, NULL, 0);
-    if (old != CHORD_NONE)
-        chord_store_hand_over(c, node, from, &c->ids[old], &c->ids[from]);
+    if (old == CHORD_NONE)
+        return;
+    chord_store_hand_over(c, node, from, &c->ids[old], &c->ids[from]);
+    uint32_t mi = chord_msg_new(c, CHORD_HINT, node, old);
+    chord_msg_at(c, mi)->pred = from;
+    chord_msg_send(c, mi);
+}
+
+/* Our successor says m->pred joined between us: take it for successor if it is closer than the
+ * one we have, and stabilize with it now. */
+void chord_handle_hint(Chord *c, uint32_t node, const ChordMsg *m)
+{
+    ChordNode *n = &c->nodes[node];
+    uint32_t x = m->pred;
+    if (n->state != NODE_UP || x == node || n->n_succ == 0 ||
+        !chord_id_in_open(&c->ids[x], &c->ids[node], &c->ids[chord_succ(c, node)[0]]))
+        return;
+    uint32_t rest[CHORD_MAX_SUCCESSORS];
+    memcpy(rest, chord_succ(c, node), sizeof(uint32_t) * n->n_succ);
+    set_succ_list(c, node, x, rest, n->n_succ);
+    stabilize_now(c, node);
 }
 
 /* ---- graceful leave --------------------------------------------------------------------- */

@@ -39,6 +39,7 @@ typedef enum {
     CHORD_REPLICA,                           /* a copy of a key for a successor of its owner */
     CHORD_TRANSFER,                          /* keys handed over (join, graceful leave) */
     CHORD_LEAVE,                             /* graceful leave: here are my neighbours */
+    CHORD_HINT,                              /* a node joined between you and your successor */
     CHORD_MSG_TYPES
 } ChordMsgType;
 
@@ -213,6 +214,7 @@ void chord_stabilize_reply(Chord *c, uint32_t node, const ChordMsg *m);
 void chord_stabilize_failed(Chord *c, uint32_t node, uint32_t dead);
 void chord_handle_notify(Chord *c, uint32_t node, uint32_t from);
 void chord_handle_leave(Chord *c, uint32_t node, const ChordMsg *m);
+void chord_handle_hint(Chord *c, uint32_t node, const ChordMsg *m);
 void chord_fix_finger_done(Chord *c, uint32_t node, guint finger, uint32_t answer);
 void chord_leave(Chord *c, uint32_t node);
 /* A join's find_successor failed: try again later through a random up node. */

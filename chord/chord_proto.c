@@ -48,7 +48,7 @@ static const SimCfgKey chord_keys[] = {
 
 static const char *const msg_names[CHORD_MSG_TYPES] = {
     "FIND_SUCC", "FIND_SUCC_REPLY", "GET_PRED", "GET_PRED_REPLY", "NOTIFY", "PING",
-    "PING_REPLY", "STORE", "STORE_REPLY", "REPLICA", "TRANSFER", "LEAVE",
+    "PING_REPLY", "STORE", "STORE_REPLY", "REPLICA", "TRANSFER", "LEAVE", "HINT",
 };
 
 static void on_timeout(Sim *sim, void *ctx, const SimEvent *ev);
@@ -145,6 +145,8 @@ static uint32_t wire_bytes(const Chord *c, const ChordMsg *m)
         return header + CHORD_WIRE_FLAGS + recursive + list;
     case CHORD_GET_PRED_REPLY: case CHORD_LEAVE:
         return header + node + list;
+    case CHORD_HINT:
+        return header + node;
     case CHORD_STORE: case CHORD_REPLICA: case CHORD_TRANSFER:
         return header + c->id_bytes + value;
     case CHORD_MSG_TYPES:
@@ -380,6 +382,9 @@ static void chord_deliver(void *self, SimHost dst, SimHost src, uint16_t type, u
         break;
     case CHORD_LEAVE:
         chord_handle_leave(c, node, m);
+        break;
+    case CHORD_HINT:
+        chord_handle_hint(c, node, m);
         break;
     case CHORD_FIND_SUCC_REPLY: case CHORD_GET_PRED_REPLY: case CHORD_PING_REPLY:
     case CHORD_STORE_REPLY:
