@@ -54,7 +54,7 @@ static void report(Chord *c, const ChordLookup *L, gboolean success, int correct
 /* ---- routing at one node ---------------------------------------------------------------- */
 
 guint chord_route(Chord *c, uint32_t node, const ChordId *target, uint32_t *out,
-                  gboolean *answer)
+                  gboolean *answer, guint max_next)
 {
     const ChordNode *n = &c->nodes[node];
     const uint32_t *succ = chord_succ(c, node);
@@ -79,10 +79,9 @@ guint chord_route(Chord *c, uint32_t node, const ChordId *target, uint32_t *out,
     }
     *answer = FALSE;
     guint k = chord_closest_preceding(&n->fingers, succ, c->route_successors ? n->n_succ : 0,
-                                      c->ids, node, target, out, CHORD_NEXT_HOPS);
+                                      c->ids, node, target, out, max_next);
     if (k == 0)  /* fingers only, and none yet: the successor precedes the target */
-        k = chord_closest_preceding(&n->fingers, succ, 1, c->ids, node, target, out,
-                                    CHORD_NEXT_HOPS);
+        k = chord_closest_preceding(&n->fingers, succ, 1, c->ids, node, target, out, max_next);
     return k;
 }
 
@@ -117,7 +116,8 @@ void chord_handle_find_succ(Chord *c, uint32_t node, const ChordMsg *req)
         gboolean answer;
         m->n_nodes = (uint16_t) ((req->flags & CHORD_MSG_SUCCS)
                                      ? successors_past(c, node, &req->target, m->nodes, &answer)
-                                     : chord_route(c, node, &req->target, m->nodes, &answer));
+                                     : chord_route(c, node, &req->target, m->nodes, &answer,
+                                                   CHORD_NEXT_HOPS));
         m->flags = answer ? CHORD_MSG_ANSWER : 0;
     }
     chord_msg_count(c, mi);
@@ -214,7 +214,7 @@ uint32_t chord_lookup_start(Chord *c, uint32_t origin, const ChordId *target,
     }
     uint32_t out[CHORD_MAX_SUCCESSORS];
     gboolean answer;
-    guint n = chord_route(c, origin, target, out, &answer);
+    guint n = chord_route(c, origin, target, out, &answer, CHORD_ORIGIN_HOPS);
     if (take_step(c, L, out, n, answer, 0)) {
         finish(c, li, NULL);
         return li;
@@ -423,7 +423,7 @@ void chord_recursive_forward(Chord *c, uint32_t node, const ChordMsg *q)
     }
     uint32_t out[CHORD_MAX_SUCCESSORS];
     gboolean answer;
-    guint n = chord_route(c, node, &req.target, out, &answer);
+    guint n = chord_route(c, node, &req.target, out, &answer, CHORD_NEXT_HOPS);
     if (answer && out[0] == node) {
         recursive_answer_self(c, node, &req);
         return;
