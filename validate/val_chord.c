@@ -10,6 +10,8 @@
  *      quick) loses a fraction p = 0.1 ... 0.5 of its nodes at once, with no stabilization
  *      afterwards: the fraction of lookups that fail (do not end at the live successor of the
  *      target), their path length and timeouts.
+ *   3. memory — protocol state per node of an oracle-filled ring of 10^6 nodes (--full; 10^5
+ *      quick), against the target of 2 KB a node.
  * docs/chord.md shows the figures of --full and compares them with the papers'. */
 #include "val.h"
 
@@ -169,13 +171,43 @@ static void failures(ValReport *r)
         fclose(f);
 }
 
+/* ---- 3. memory ------------------------------------------------------------------------- */
+
+static void fill_all(Sim *sim, void *ctx)
+{
+    double *bytes = ctx;
+    sim_run(sim, 50 * SIM_S);
+    chord_oracle_fill_all(chord_of(sim));
+    sim_run(sim, 70 * SIM_S);  /* some lookups: pools in use */
+    bytes[0] = chord_bytes_per_node(chord_of(sim));
+    bytes[1] = (double) sim_protocol_memory(sim) / sim_hosts(sim);
+}
+
+static void memory(ValReport *r)
+{
+    guint n = r->full ? 1000000 : 100000;
+    g_autofree char *ini = g_strdup_printf(
+        "[simulation]\nseed = 7\nnodes = %u\nduration = 70s\n" LATENCY
+        "[workload]\njoin = instant\nstart = 1min\nrate_unit = network\nlookup_rate = 10\n"
+        "[chord]\nbootstrap = oracle\nstabilize = 0\nfix_fingers = 0\ncheck_predecessor = 0\n", n);
+    double bytes[2];
+    gboolean ok;
+    run(ini, fill_all, bytes, FALSE, &ok);
+    char what[80];
+    g_snprintf(what, sizeof what, "%u nodes: protocol state under 2 KB a node", n);
+    val_check(r, ok && bytes[1] < 2048, what, "%.0f B a node (nodes), %.0f B with pools and ring",
+              bytes[0], bytes[1]);
+}
+
 int main(int argc, char **argv)
 {
     ValReport r;
-    val_init(&r, argc, argv, "Chord: path length and simultaneous failures");
+    val_init(&r, argc, argv, "Chord: path length, simultaneous failures, memory");
     if (val_part(&r, "1"))
         path_length(&r);
     if (val_part(&r, "2"))
         failures(&r);
+    if (val_part(&r, "3"))
+        memory(&r);
     return val_finish(&r);
 }
