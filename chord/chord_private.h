@@ -90,7 +90,6 @@ typedef struct {
     GArray  *store;           /* ChordItem[], NULL while empty */
     SimRngState rng;
     uint32_t pred;            /* CHORD_NONE: unknown */
-    uint32_t fix_lookup, fix_gen;  /* the fix_fingers lookup under way (pool handle) */
     uint16_t epoch;           /* changes when the node goes down: stale timers see it */
     uint8_t  state;           /* ChordNodeState */
     uint8_t  n_succ;

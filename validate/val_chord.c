@@ -5,7 +5,7 @@
  *      2003). Path length here is what the papers' find_predecessor visits: the finger hops
  *      to the target's predecessor, SimOp.hops - 1 (hops counts the successor too), with
  *      fingers only, as in the 2001 paper. The ToN refinement (successor list used as
- *      fingers, kadsim's default) is printed beside it.
+ *      fingers, kadsim's default) is printed beside it; --full adds a 10^4-node ring.
  *   2. simultaneous failures — a stable ring (bootstrap = oracle) of 10^4 nodes (--full; 10^3
  *      quick) loses a fraction p = 0.1 ... 0.5 of its nodes at once, with no stabilization
  *      afterwards: the fraction of lookups that fail (do not end at the live successor of the
@@ -117,6 +117,13 @@ static void path_length(ValReport *r)
     }
     if (f)
         fclose(f);
+    if (!r->full)
+        return;
+    gboolean ok;
+    Res c = static_ring(10000, lookups, TRUE, &ok);
+    val_check(r, ok && c.correct == c.lookups, "N = 10^4: every lookup finds the live successor",
+              "%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT ", path %.3f", c.correct, c.lookups,
+              mean(c.finger_hops, c.lookups));
 }
 
 /* ---- 2. simultaneous failures ----------------------------------------------------------- */
