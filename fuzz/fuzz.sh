@@ -19,6 +19,9 @@ for target in "$@"; do
     mkdir -p "$corpus"
     case $name in
     scenario) seeds="$srcdir/scenarios/*.ini $srcdir/tests/data/*.ini"; max_len=8192 ;;
+    matrix) seeds="$srcdir/tests/data/king_small.txt"; max_len=8192 ;;
+    trace) seeds="$srcdir/tests/data/churn_trace.txt"; max_len=4096 ;;
+    merge) seeds=""; max_len=8192 ;;
     *) seeds=""; max_len=1024 ;;
     esac
     for f in $seeds "$srcdir"/tests/data/fuzz/"$name"/*; do

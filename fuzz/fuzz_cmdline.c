@@ -1,5 +1,5 @@
-/* fuzz_cmdline — arbitrary command lines through the program's own option parsing (src/main.c,
- * included below with its main() renamed), then, when the line asks for a run, through
+/* fuzz_cmdline — arbitrary command lines through the program's own option parsing
+ * (kadsim_cli_parse, src/cli.c), then, when the line asks for a run, through
  * kadsim_run_main() in --check mode on a fixed scenario: --seed and every --set override go
  * through the same validation as a file. What must hold, beyond "no crash, no sanitizer report,
  * no leak":
@@ -22,10 +22,9 @@
 
 #include "fuzz.h"
 
-int kadsim_main(int argc, char **argv);
-#define main kadsim_main
-#include "main.c"
-#undef main
+#include <locale.h>
+
+#include "cli.h"
 
 #define FUZZ_MAX_INPUT 4096
 #define FUZZ_MAX_ARGS  32
@@ -137,16 +136,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ftruncate(fileno(stdout), 0) != 0)
             g_error("cannot truncate %s", stdout_path);
 
-        CommandLine cl = { 0 };
-        int status = parse_command_line(&argc, &argv, &cl);
+        KadsimCommandLine cl = { 0 };
+        int status = kadsim_cli_parse(&argc, &argv, &cl);
         gboolean listed = FALSE;
-        if (status == GO_ON) {
+        if (status == KADSIM_CLI_GO_ON) {
             cl.opt.scenario = scenario_path;
             cl.opt.check_only = TRUE;
             status = kadsim_run_main(&cl.opt);
             listed = status == EXIT_SUCCESS;
         }
-        command_line_clear(&cl);
+        kadsim_cli_clear(&cl);
         if (status != EXIT_SUCCESS && status != EXIT_USAGE) {
             fprintf(stderr, "exit status %d: neither 0 nor %d\n", status, EXIT_USAGE);
             abort();

@@ -16,6 +16,10 @@ typedef struct Kad Kad;
 static inline Kad *kad_of(const Sim *sim) { return (Kad *) sim_protocol(sim); }
 
 guint kad_k(const Kad *kad);
+
+/* Tests: make the limit of node identities (hosts plus fresh-identity rejoins; 2^28 - 1 in a
+ * run) `max`, to see a run reach it: sim_run() then stops with SIM_STOP_FAILED. */
+void kad_limit_identities(Kad *kad, uint32_t max);
 guint kad_id_bits(const Kad *kad);
 
 /* ID of the node now on `host`, or NULL if the host never came up. */

@@ -158,7 +158,7 @@ uint32_t kad_lookup_start(Kad *kad, uint32_t origin, const KadId *target, KadPur
             return li;
         }
     }
-    uint32_t seed[256];
+    uint32_t seed[KAD_K_MAX];
     guint got = kad_rtable_closest_set(&n->rt, &kad->rp, kad->ids, id_of(kad, origin), target,
                                        origin, seed, kad->k);
     for (guint i = 0; i < got; i++)
@@ -319,7 +319,7 @@ void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *q)
             return;
         }
     }
-    uint32_t got[256];
+    uint32_t got[KAD_K_MAX];
     guint n = kad_rtable_closest_set(&kad->nodes[node].rt, &kad->rp, kad->ids, id_of(kad, node),
                                      &req.target, req.origin, got, kad->k);
     uint32_t next = KAD_NONE;
@@ -362,7 +362,7 @@ static int cmp_u32(const void *a, const void *b)
 /* Lookup of a random ID: did it find the true closest live node, and the true k closest? */
 static void finish_lookup(Kad *kad, KadLookup *L)
 {
-    uint32_t found[256], truth[256];
+    uint32_t found[KAD_K_MAX], truth[KAD_K_MAX];
     guint hops = 0;
     guint nf = answered(kad, L, found, &hops);
     guint nt = kad_oracle_closest(kad->oracle, kad->ids, &L->target, L->origin, truth, kad->k);
@@ -380,7 +380,7 @@ static void finish_get(Kad *kad, uint32_t li)
     KadLookup *L = kad_lookup_at(kad, li);
     guint hops = L->value_hop;
     if (!L->found) {
-        uint32_t found[256];
+        uint32_t found[KAD_K_MAX];
         answered(kad, L, found, &hops);
     } else if (L->value) {
         uint64_t *key = g_new(uint64_t, 1);
@@ -408,7 +408,7 @@ static void finish_get(Kad *kad, uint32_t li)
 static gboolean start_storing(Kad *kad, uint32_t li)
 {
     KadLookup *L = kad_lookup_at(kad, li);
-    uint32_t found[256];
+    uint32_t found[KAD_K_MAX];
     guint hops = 0;
     guint nf = answered(kad, L, found, &hops);
     L->value_hop = (uint8_t) MIN(hops, 255u);
@@ -452,7 +452,7 @@ static void join_done(Kad *kad, uint32_t li)
 static void start_join_refreshes(Kad *kad, uint32_t li)
 {
     KadLookup *L = kad_lookup_at(kad, li);
-    uint32_t found[256];
+    uint32_t found[KAD_K_MAX];
     guint hops = 0;
     guint nf = answered(kad, L, found, &hops);
     L->found = nf > 0;

@@ -6,6 +6,7 @@
 #include "kad_id.h"
 #include "kad_oracle.h"
 #include "sim_pool.h"
+#include "sim_timeouts.h"
 #include "kad_rtable.h"
 
 #define KAD_NONE UINT32_MAX
@@ -130,24 +131,6 @@ typedef struct {
     KadCand  cands[];                     /* closest first; capacity Kad.shortlist */
 } KadLookup;
 
-/* RPC timeouts of one fixed duration come due in the order they were set, so they wait in a
- * FIFO with one engine event for the earliest, instead of one heap entry each (most would be
- * cancelled anyway). An RPC answered in time stays in the FIFO and is skipped when it comes due:
- * its pool generation has changed. */
-typedef struct {
-    SimTime  due;
-    uint32_t rpc, gen;
-} KadDue;
-
-typedef struct {
-    SimTime  delay;
-    KadDue  *buf;              /* ring buffer */
-    guint    head, len, cap;
-    gboolean scheduled;        /* an engine event waits for the head */
-    gboolean busy;             /* timeouts being handled: schedule once at the end */
-} KadLane;
-
-#define KAD_LANES 2            /* rpc_timeout, recursive_timeout */
 
 struct Kad {
     Sim *sim;
@@ -157,12 +140,13 @@ struct Kad {
     SimTime rpc_timeout, recursive_timeout, refresh, replicate, republish, expire;
     gboolean recursive, oracle_bootstrap, cache_on_get, join_refresh, eviction_ping;
     uint16_t msg_type[KAD_MSG_TYPES];
-    uint16_t ev_timeout, ev_lane, ev_refresh, ev_replicate, ev_republish;
-    KadLane lanes[KAD_LANES];
+    uint16_t ev_refresh, ev_replicate, ev_republish;
+    SimTimeouts *timeouts;                /* RPC timeouts (sim_timeouts.h) */
 
     KadNode *nodes;
     KadId   *ids;
     uint32_t n_nodes, cap_nodes;
+    uint32_t max_nodes;                   /* identities at most: KAD_MAX_NODES (tests: fewer) */
     uint32_t *host_node;                  /* host -> current node number, or KAD_NONE */
     uint32_t *node_host;                  /* node number -> host: 4 bytes a node, so that
                                              sending touches no node record */
@@ -190,7 +174,16 @@ static inline KadLookup *kad_lookup_at(Kad *kad, uint32_t i)
 static inline KadRpc *kad_rpc_at(Kad *kad, uint32_t i) { return sim_pool_at(&kad->rpcs, i); }
 static inline KadMsg *kad_msg_at(Kad *kad, uint32_t i) { return sim_pool_at(&kad->msgs, i); }
 
-/* kad_proto.c */
+static inline gboolean kad_node_is(const Kad *kad, uint32_t node, uint16_t epoch)
+{
+    return kad->nodes[node].state != NODE_DOWN && kad->nodes[node].epoch == epoch;
+}
+
+/* kad_rpc.c: messages and RPCs */
+void kad_rpc_init(Kad *kad);
+void kad_rpc_free(Kad *kad);
+/* A reply arrived at its RPC's sender: stop the timer, hand it to whoever asked. */
+void kad_rpc_reply(Kad *kad, const KadMsg *m);
 uint32_t kad_msg_new(Kad *kad, KadMsgType type, uint32_t from, uint32_t to);
 /* A message that answers or forwards req: it carries req's RPC, operation, key and target. */
 uint32_t kad_msg_answer(Kad *kad, KadMsgType type, uint32_t from, uint32_t to,
@@ -201,10 +194,22 @@ void kad_msg_send(Kad *kad, uint32_t msg);
 void kad_msg_count(Kad *kad, uint32_t msg);
 uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, uint8_t hop,
                       SimTime timeout);
+void kad_note_seen(Kad *kad, uint32_t node, uint32_t contact);
+
+/* kad_store.c: stored pairs, replication, republish */
+void kad_store_init(Kad *kad);
+void kad_store_free(Kad *kad);
 void kad_store_local(Kad *kad, uint32_t node, const KadId *key, uint32_t value);
 const KadItem *kad_store_find(Kad *kad, uint32_t node, const KadId *key);
+/* The node published key: it republishes it every `republish` while it lives. */
+void kad_remember_publication(Kad *kad, uint32_t node, const KadId *key, uint32_t value);
+
+/* kad_node.c: nodes, joins, leaves, bucket refresh */
+void kad_nodes_init(Kad *kad);
+void kad_nodes_free(Kad *kad);
+void kad_host_up(void *self, SimHost host, SimHost bootstrap, gboolean fresh);
+void kad_host_down(void *self, SimHost host, gboolean graceful);
 void kad_fill_from_oracle(Kad *kad, uint32_t node);
-void kad_note_seen(Kad *kad, uint32_t node, uint32_t contact);
 void kad_join_complete(Kad *kad, uint32_t node);
 
 /* kad_lookup.c */

@@ -20,7 +20,7 @@ static inline uint32_t fails_of(uint32_t entry) { return entry >> KAD_CONTACT_BI
 
 void kad_rtable_params_init(KadRtableParams *p)
 {
-    g_assert(p->b >= 1 && p->b <= 8 && p->k >= 1 && p->k <= 255 && p->repl <= 255);
+    g_assert(p->b >= 1 && p->b <= 8 && p->k >= 1 && p->k <= KAD_K_MAX && p->repl <= KAD_REPL_MAX);
     p->per_level = (1u << p->b) - 1;
     p->max_depth = p->id_bits / p->b;
     p->bucket_size = sizeof(Bucket) + sizeof(uint32_t) * (p->k + p->repl);
@@ -52,12 +52,6 @@ void kad_rtable_free(KadRtable *rt)
     g_free(rt->block);
     rt->block = NULL;
     rt->depth = 0;
-}
-
-void kad_rtable_clear(KadRtable *rt, const KadRtableParams *p)
-{
-    kad_rtable_free(rt);
-    kad_rtable_init(rt, p);
 }
 
 /* The b-bit digit of id at `level`. */

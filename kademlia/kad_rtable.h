@@ -21,6 +21,12 @@
 #define KAD_CONTACT_MASK ((1u << KAD_CONTACT_BITS) - 1)
 #define KAD_MAX_NODES    KAD_CONTACT_MASK
 #define KAD_MAX_FAILS    15u
+/* Largest bucket size k and replacement cache: a bucket counts its entries in 8 bits. Every
+ * list of contacts (a reply's, a lookup's seeds, an oracle fill's picks) is sized by these,
+ * and the scenario keys' ranges are these, so no list can overflow. */
+#define KAD_K_MAX        255u
+#define KAD_REPL_MAX     255u
+G_STATIC_ASSERT(KAD_K_MAX <= UINT8_MAX && KAD_REPL_MAX <= UINT8_MAX);
 
 /* Parameters shared by every table of a network. */
 typedef struct {
@@ -58,7 +64,6 @@ void kad_rtable_prefetch_closest(const KadRtable *rt, const KadRtableParams *p,
 
 void kad_rtable_init(KadRtable *rt, const KadRtableParams *p);
 void kad_rtable_free(KadRtable *rt);
-void kad_rtable_clear(KadRtable *rt, const KadRtableParams *p);
 
 /* Buckets in the table now (levels * per_level + 1). */
 guint kad_rtable_buckets(const KadRtable *rt, const KadRtableParams *p);

@@ -12,7 +12,8 @@ if (!exists("out_suffix")) out_suffix = ""
 load dir."/labels.gp"
 
 set datafile separator comma
-# Titles and names (FIND_NODE, my_scenario) are plain text, not enhanced markup.
+# Titles and names (FIND_NODE, my_scenario, a title ending in a backslash) are plain text, not
+# enhanced markup: here and in term_png and term_svg, which set the terminal anew.
 set termoption noenhanced
 set key noenhanced box opaque
 set grid lc rgb "#dddddd"
@@ -35,8 +36,8 @@ time_div = end_s > 2 * 86400 ? 86400 : end_s > 3 * 3600 ? 3600 : end_s > 180 ? 6
 time_unit = time_div == 86400 ? "d" : time_div == 3600 ? "h" : time_div == 60 ? "min" : "s"
 
 # Set the terminal and output file for one format; call before each plot command.
-term_png = "set terminal pngcairo size 1000,640 font 'sans,11' linewidth 1.5"
-term_svg = "set terminal svg size 1000,640 font 'sans,11' dynamic background rgb 'white'"
+term_png = "set terminal pngcairo noenhanced size 1000,640 font 'sans,11' linewidth 1.5"
+term_svg = "set terminal svg noenhanced size 1000,640 font 'sans,11' dynamic background rgb 'white'"
 image(name, fmt) = sprintf("%s/%s.%s%s", outdir, name, fmt, out_suffix)
 
 # The warm-up, excluded from the statistics, shaded on time axes and named above the frame.

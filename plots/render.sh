@@ -14,14 +14,21 @@ if [ "$1" = "--compare" ]; then
     shift
     exec "$gnuplot" -e "dirs='$*'" "$here/compare.gp"
 fi
+. "$here/adopt.sh"
+# The plots of a results folder: this list is the only one (kadsim runs this script).
+plots="hops latency_cdf timeseries bandwidth"
 for dir in "$@"; do
     if [ ! -f "$dir/labels.gp" ]; then
         echo "$0: $dir is not a kadsim results folder (no labels.gp)" >&2
         exit 1
     fi
     quoted=$(printf "%s" "$dir" | sed "s/'/''/g")
-    for plot in hops latency_cdf timeseries bandwidth; do
-        "$gnuplot" -e "dir='$quoted'" "$here/$plot.gp"
+    for plot in $plots; do
+        # Written as NAME.tmp, then adopted; gnuplot's own errors go to stderr.
+        "$gnuplot" -e "dir='$quoted'; out_suffix='.tmp'" "$here/$plot.gp"
+        ok=1
+        for fmt in png svg; do adopt "$dir/$plot.$fmt" || ok=0; done
+        [ $ok = 1 ] || exit 1
     done
-    echo "$dir: hops, latency_cdf, timeseries, bandwidth (.png, .svg)"
+    echo "$dir: $(echo $plots | sed 's/ /, /g') (.png, .svg)"
 done

@@ -12,6 +12,7 @@
 # then only the .md files). Folder names with a single quote are not supported.
 set -e
 here=$(dirname "$0")
+. "$here/adopt.sh"
 gnuplot=${GNUPLOT-gnuplot}
 MAX_DIAGRAMS=20
 
@@ -85,7 +86,9 @@ for op in $ops; do
     mv "$dir/$name.md.tmp" "$dir/$name.md"
     if [ -n "$gnuplot" ]; then
         "$gnuplot" -e "dir='$dir'; op=$op; name='$name'; out_suffix='.tmp'" "$here/sequence.gp"
-        for fmt in png svg; do mv "$dir/$name.$fmt.tmp" "$dir/$name.$fmt"; done
+        ok=1
+        for fmt in png svg; do adopt "$dir/$name.$fmt" || ok=0; done
+        [ $ok = 1 ] || exit 1
     fi
     drawn="$drawn $name"
 done

@@ -255,9 +255,9 @@ static gboolean trace_init(SimChurn *c, const SimConfig *cfg, GError **error)
     if (!*path)
         return sim_config_fail(cfg, error, "churn", "trace",
                                "model = trace needs the file to replay: set trace");
-    g_autofree char *text = NULL;
     GError *ferr = NULL;
-    if (!g_file_get_contents(path, &text, NULL, &ferr)) {
+    g_autofree char *text = sim_text_file_read(path, "churn trace", SIM_DATA_FILE_MAX_BYTES, &ferr);
+    if (!text) {
         sim_config_fail(cfg, error, "churn", "trace", "%s", ferr->message);
         g_error_free(ferr);
         return FALSE;

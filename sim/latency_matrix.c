@@ -23,6 +23,10 @@ enum { UNIT_MS, UNIT_US };
 /* Values kept per matrix host pair: one-way delay in ns as a float (24-bit mantissa: 8 ns of
  * rounding on a 100 ms delay, 4 bytes instead of 8; the King matrix is 1740^2 of them). */
 #define MISSING (-1.0f)
+/* The largest RTT a matrix may hold: a one-way delay of an hour, the cap of every other latency
+ * model's keys. Larger is a mistake in the data (a wrong unit, a sentinel such as 1e30), and
+ * would overflow the nanosecond clock. */
+#define MAX_RTT_NS (2.0 * 3600 * SIM_S)
 
 static const SimCfgKey matrix_keys[] = {
     { "network", "latency_matrix", SIM_CFG_PATH, "", 0, 0, NULL, "latency=matrix",
@@ -71,9 +75,9 @@ static gboolean parse_row(char *line, GArray *row, char **bad)
 static gboolean read_rows(const SimConfig *cfg, const char *path, double unit_ns, GArray *values,
                           guint *m, GError **error)
 {
-    char *text = NULL;
     GError *ferr = NULL;
-    if (!g_file_get_contents(path, &text, NULL, &ferr)) {
+    char *text = sim_text_file_read(path, "latency matrix", SIM_DATA_FILE_MAX_BYTES, &ferr);
+    if (!text) {
         sim_config_fail(cfg, error, "network", "latency_matrix", "%s", ferr->message);
         g_error_free(ferr);
         return FALSE;
@@ -104,8 +108,14 @@ static gboolean read_rows(const SimConfig *cfg, const char *path, double unit_ns
                                  path, ln + 1, row->len);
         } else {
             *m = row->len;
-            for (guint j = 0; j < row->len; j++) {
+            for (guint j = 0; j < row->len && ok; j++) {
                 double v = g_array_index(row, double, j);
+                if (v * unit_ns > MAX_RTT_NS)
+                    ok = sim_config_fail(cfg, error, "network", "latency_matrix",
+                                         "%s:%u: value %u, %.15g, is out of range: an RTT is at "
+                                         "most %.0f %s (a one-way delay of an hour)", path, ln + 1,
+                                         j + 1, v, MAX_RTT_NS / unit_ns, unit_ns == SIM_MS
+                                         ? "ms" : "us");
                 float f = v < 0 ? MISSING : (float) (v * unit_ns / 2);
                 g_array_append_val(values, f);
             }

@@ -17,6 +17,9 @@
  * table (Kademlia: about 800 bytes at k = 20, docs/kademlia.md). A network that needs more than
  * the machine has is refused with a message, rather than aborting in an allocation part-way. */
 #define SIM_MIN_BYTES_PER_HOST 512
+/* What an operation in flight costs at the least: its record in the protocol (a Kademlia
+ * lookup with its shortlist is about 1 KB at k = 20) and the messages it has out. */
+#define SIM_MIN_BYTES_PER_OP 256
 
 G_DEFINE_QUARK(sim-error-quark, sim_error)
 
@@ -56,6 +59,7 @@ struct Sim {
     uint32_t timer_free;     /* head of the free list, UINT32_MAX when empty */
     uint64_t events;
     volatile gint stop_requested;
+    GError *failure;          /* why the run cannot go on (sim_fail), or NULL */
 
     SimProgressFn progress_fn;
     void *progress_ctx;
@@ -136,6 +140,41 @@ static gboolean hosts_fit_in_memory(const SimConfig *cfg, gint64 hosts, GError *
                            need / (1 << 30), SIM_MIN_BYTES_PER_HOST, have / (1 << 30));
 }
 
+/* A workload faster than memory: operations start faster than they can end. Each lasts at
+ * least a round trip (twice the latency model's mean one-way delay), and none starts before
+ * [workload] start, so about rate × min(round trip, run after start) are in flight at once.
+ * Refused like hosts, before anything is allocated: lookup_rate = 1e12 network-wide (in its
+ * range) aborted in the protocol's pool allocator a fraction of a simulated second in. */
+static gboolean ops_fit_in_memory(const Sim *sim, const SimConfig *cfg, GError **error)
+{
+    static const char *const rate_keys[] = { "lookup_rate", "store_rate", "get_rate" };
+    double rate = 0, top = 0;
+    const char *blame = rate_keys[0];
+    for (gsize i = 0; i < G_N_ELEMENTS(rate_keys); i++) {
+        double r = sim_config_get_double(cfg, "workload", rate_keys[i]);
+        rate += r;
+        if (r > top)
+            top = r, blame = rate_keys[i];
+    }
+    gboolean per_node = strcmp(sim_config_get_string(cfg, "workload", "rate_unit"), "network");
+    if (per_node)
+        rate *= sim->n_hosts;
+    SimTime duration = sim_config_get_duration(cfg, "simulation", "duration");
+    SimTime start = sim_config_get_duration(cfg, "workload", "start");
+    double run_s = duration > start ? sim_time_to_s(duration - start) : 0;
+    double rtt_s = 2 * sim_latency_mean(sim->latency) / (double) SIM_S;
+    double in_flight = rate * MIN(rtt_s, run_s);
+    double need = in_flight * SIM_MIN_BYTES_PER_OP, have = memory_available();
+    if (have <= 0 || need <= have)
+        return TRUE;
+    return sim_config_fail(cfg, error, "workload", blame,
+                           "%g operations per second%s keep about %.3g in flight (each lasts at "
+                           "least a round trip, %.3g s here), which need at least %.1f GiB of "
+                           "memory (%d bytes each), more than the %.1f GiB available; lower the "
+                           "rates", rate, per_node ? " (per-node rates × nodes)" : "", in_flight,
+                           rtt_s, need / (1 << 30), SIM_MIN_BYTES_PER_OP, have / (1 << 30));
+}
+
 Sim *sim_new(const SimConfig *cfg, const SimProtocolClass *protocol, GError **error)
 {
     SimTime duration = sim_config_get_duration(cfg, "simulation", "duration");
@@ -167,7 +206,7 @@ Sim *sim_new(const SimConfig *cfg, const SimProtocolClass *protocol, GError **er
     sim->msg_kind = sim_register_handler(sim, "message", deliver_message, NULL);
 
     sim->latency = sim_latency_new(cfg, sim->seed, sim->n_hosts, error);
-    if (!sim->latency)
+    if (!sim->latency || !ops_fit_in_memory(sim, cfg, error))
         goto fail;
     sim->loss = sim_loss_new(cfg, sim->seed, sim->n_hosts, error);
     if (!sim->loss)
@@ -209,6 +248,7 @@ void sim_free(Sim *sim)
     g_ptr_array_free(sim->msg_names, TRUE);
     g_array_free(sim->msg_counters, TRUE);
     g_array_free(sim->observers, TRUE);
+    g_clear_error(&sim->failure);
     g_free(sim);
 }
 
@@ -364,7 +404,7 @@ SimStopReason sim_run(Sim *sim, SimTime until)
         /* Before every event (one load): checked only every RUN_CHECK_EVERY events, a stop asked
          * for by a handler let up to 4095 more events run, or the whole rest of a short run. */
         if (g_atomic_int_get(&sim->stop_requested))
-            return SIM_STOP_REQUESTED;
+            return sim->failure ? SIM_STOP_FAILED : SIM_STOP_REQUESTED;
         if ((sim->events % RUN_CHECK_EVERY) == 0)
             run_check(sim);
         const SimEvent *next = sim_queue_peek(sim->queue);
@@ -510,7 +550,13 @@ void sim_send(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t bytes,
         return;
     }
     c->fate[SIM_FATE_IN_FLIGHT]++;
-    SimTime at = sim->now + sim_latency_delay(sim->latency, src, dst);
+    SimTime delay = sim_latency_delay(sim->latency, src, dst);
+    /* A heavy-tailed model (lognormal, sigma 5) can draw a delay past the last representable
+     * time: the message never arrives. It stays in flight (conservation holds, and the run's
+     * end reports it so), and is not queued: nothing would ever take it out. */
+    if (delay > SIM_TIME_NEVER - sim->now)
+        return;
+    SimTime at = sim->now + delay;
     /* The event carries everything: type in tag, (src, payload) in data. No allocation. */
     SimEvent ev = {
         .time = at, .tie = next_tie(sim, src), .target = dst, .kind = sim->msg_kind,
@@ -547,7 +593,7 @@ gboolean sim_check_conservation(const Sim *sim, GError **error)
         if (accounted != c->sent) {
             g_set_error(error, SIM_ERROR, 0,
                         "message conservation broken for %s: %" G_GUINT64_FORMAT " sent, %"
-                        G_GUINT64_FORMAT " delivered + lost + dropped + in flight",
+                        G_GUINT64_FORMAT " delivered + lost + dead + in flight",
                         sim_msg_type_name(sim, (uint16_t) t), c->sent, accounted);
             return FALSE;
         }
@@ -581,4 +627,18 @@ void sim_start_op(Sim *sim, SimOpKind kind, SimHost origin, uint64_t key)
 {
     g_assert(sim_host_is_up(sim, origin));
     sim->protocol_class->start_op(sim->protocol, kind, origin, key);
+}
+
+void sim_fail(Sim *sim, GError *error)
+{
+    if (sim->failure)
+        g_error_free(error);
+    else
+        sim->failure = error;
+    sim_request_stop(sim);
+}
+
+const GError *sim_failure(const Sim *sim)
+{
+    return sim->failure;
 }

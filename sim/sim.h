@@ -1,7 +1,7 @@
 /* sim — one simulation: the clock, the event queue and run loop, random streams, the hosts and
  * the network between them, and the operations whose results it reports.
  *
- * The engine knows nothing of Kademlia. A protocol is a table of functions (SimProtocolClass)
+ * The engine knows no protocol. A protocol is a table of functions (SimProtocolClass)
  * that the engine calls when a host comes up or goes down, a message arrives, or the workload
  * starts an operation; the protocol answers through sim_send(), sim_schedule() and
  * sim_op_end(). Models of the world (latency, loss, churn, workload) live beside the engine in
@@ -50,8 +50,9 @@ typedef struct {
     uint32_t  messages;  /* messages sent for it, requests and replies */
     uint32_t  timeouts;  /* RPC timeouts it met */
     gboolean  success;
-    int8_t    correct;   /* lookups: 1 when it found the true k closest alive, 0 when not;
-                            -1 when the question does not apply */
+    int8_t    correct;   /* lookups: 1 when the answer is exact as the protocol defines it
+                            (Kademlia: the true k closest alive; Chord: the live true successor),
+                            0 when not; -1 when the question does not apply */
 } SimOp;
 
 /* ---- the protocol interface ------------------------------------------------------------ */
@@ -74,7 +75,8 @@ typedef struct {
     SimHost  from, to;
     uint16_t type;
     uint32_t hop;             /* hop of the referral chain it serves */
-    int32_t  bits_to_target;  /* common-prefix length of the receiver with the target, or -1 */
+    int32_t  bits_to_target;  /* how close the receiver is to the target, in bits, as the
+                                 protocol defines it (Kademlia: common-prefix length), or -1 */
     SimFate  fate;            /* delivered, lost, dead */
     gboolean late;            /* a reply that came after its request had timed out */
 } SimTraceRow;
@@ -148,9 +150,11 @@ uint16_t sim_register_handler(Sim *sim, const char *name, SimHandler fn, void *c
 /* Origins for tie-breaking: a host number, or one of these for the world's own generators. */
 #define SIM_ORIGIN_WORKLOAD (UINT32_MAX - 1)
 #define SIM_ORIGIN_CHURN    (UINT32_MAX - 2)
-#define SIM_ORIGIN_ENGINE   (UINT32_MAX - 3)
+#define SIM_ORIGIN_ENGINE   (UINT32_MAX - 3)   /* the engine's own and the results sampler */
+#define SIM_ORIGIN_PROTOCOL (UINT32_MAX - 4)   /* a protocol's events of no one host (timeouts) */
 
-/* Schedule an event of `kind` for `target` at absolute time `at` (>= now). Events at the same
+/* Schedule an event of `kind` for `target` (a host, or SIM_HOST_NONE for an event of no host:
+ * the engine prefetches a target host's memory) at absolute time `at` (>= now). Events at the same
  * time run in order of (origin, the origin's schedule count): deterministic, and independent of
  * how many events other origins schedule. */
 void sim_schedule(Sim *sim, SimTime at, uint16_t kind, uint32_t target, uint64_t data,
@@ -166,12 +170,22 @@ void sim_cancel(Sim *sim, SimTimerId id);
 
 /* Run until the queue is empty, simulated time passes `until`, or sim_request_stop().
  * Returns the reason. */
-typedef enum { SIM_STOP_END_TIME, SIM_STOP_EMPTY, SIM_STOP_REQUESTED } SimStopReason;
+typedef enum {
+    SIM_STOP_END_TIME, SIM_STOP_EMPTY, SIM_STOP_REQUESTED,
+    SIM_STOP_FAILED,   /* a protocol or model could not go on: sim_failure() says why */
+} SimStopReason;
 SimStopReason sim_run(Sim *sim, SimTime until);
 
 /* Ask a running sim_run() to return soon (safe from a signal handler or another thread). The
  * request stays: every later sim_run() of this simulation returns SIM_STOP_REQUESTED at once. */
 void sim_request_stop(Sim *sim);
+
+/* A protocol or model that cannot go on (a limit of its own reached, in the middle of a run)
+ * stops the run with an error instead of aborting the program: sim_run() returns
+ * SIM_STOP_FAILED before the next event, and sim_failure() says why. Takes ownership of
+ * error; the first failure is the one kept. */
+void sim_fail(Sim *sim, GError *error);
+const GError *sim_failure(const Sim *sim);
 
 /* Called about every `every` of wall time while sim_run() works (for progress lines). */
 typedef void (*SimProgressFn)(Sim *sim, void *ctx);

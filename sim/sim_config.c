@@ -13,6 +13,7 @@ typedef struct {
     char      *name;
     char      *help;
     gboolean   free_form;  /* keys checked by another module */
+    gboolean   hidden;     /* left out of listings: it does not apply (sim_config_hide_section) */
     GPtrArray *keys;       /* const SimCfgKey*, declaration order */
 } Section;
 
@@ -221,6 +222,30 @@ static char *range_text(const SimCfgKey *k)
     return g_strdup_printf("a number from %g to %g", k->min, k->max);
 }
 
+/* What a key accepts, as refusals and the listing say it. Caller frees. */
+static char *allowed_text(const SimCfgKey *k)
+{
+    switch (k->type) {
+    case SIM_CFG_INT:
+        return has_range(k) ? range_text(k) : g_strdup("a whole number");
+    case SIM_CFG_DOUBLE:
+        return has_range(k) ? range_text(k) : g_strdup("a number");
+    case SIM_CFG_DURATION:
+        return has_range(k) ? range_text(k) : g_strdup("a duration");
+    case SIM_CFG_BOOL:
+        return g_strdup("true, false (or yes/no, on/off, 1/0)");
+    case SIM_CFG_CHOICE: {
+        g_auto(GStrv) words = g_strsplit(k->choices, "|", -1);
+        return g_strjoinv(", ", words);
+    }
+    case SIM_CFG_STRING:
+        return g_strdup("any text on one line");
+    case SIM_CFG_PATH:
+        return g_strdup("a file (relative paths start at the scenario file's folder), or empty");
+    }
+    g_assert_not_reached();
+}
+
 static gboolean parse_int(const char *text, gint64 *out)
 {
     char *end;
@@ -325,21 +350,18 @@ static gboolean check_value(const SimConfig *cfg, const SimCfgKey *k, const char
     }
     case SIM_CFG_BOOL: {
         gboolean b;
-        if (!parse_bool(text, &b))
+        if (!parse_bool(text, &b)) {
+            g_autofree char *allowed = allowed_text(k);
             return fail_at(cfg, error, origin, k->section, k->key,
-                           "'%s' is not a yes/no value; allowed: true, false (or yes/no, on/off, "
-                           "1/0)%s", text, hint);
+                           "'%s' is not a yes/no value; allowed: %s%s", text, allowed, hint);
+        }
         return TRUE;
     }
     case SIM_CFG_CHOICE:
         if (choice_index(k->choices, text) < 0) {
-            char **words = g_strsplit(k->choices, "|", -1);
-            char *list = g_strjoinv(", ", words);
-            g_strfreev(words);
-            fail_at(cfg, error, origin, k->section, k->key, "'%s' is not known; allowed: %s%s",
-                    text, list, hint);
-            g_free(list);
-            return FALSE;
+            g_autofree char *allowed = allowed_text(k);
+            return fail_at(cfg, error, origin, k->section, k->key,
+                           "'%s' is not known; allowed: %s%s", text, allowed, hint);
         }
         return TRUE;
     case SIM_CFG_STRING:
@@ -400,8 +422,11 @@ gboolean sim_config_set(SimConfig *cfg, const char *section, const char *key, co
         return FALSE;
     }
     /* Only --set can bring a line break; the listing and run.ini would write what follows it
-     * as a line of its own, and then not load (fuzz/fuzz_cmdline.c checks that round trip). */
+     * as a line of its own, and then not load (fuzz/fuzz_cmdline.c checks that round trip).
+     * The key too: a free section ([sweep]) takes any key name. */
     g_autofree char *text = g_strstrip(g_strdup(value));
+    if (strpbrk(key, "\r\n"))
+        return fail_at(cfg, error, origin, section, NULL, "a key must be on one line");
     if (strpbrk(text, "\r\n"))
         return fail_at(cfg, error, origin, section, key, "a value must be on one line");
     if (s->free_form) {
@@ -450,6 +475,115 @@ static gboolean check_conditions(const SimConfig *cfg, GKeyFile *given, const ch
     return TRUE;
 }
 
+/* ---- reading text files --------------------------------------------------------------- */
+
+/* Line ends: LF, CRLF, or CR alone (classic Mac OS, still written by some tools). A file of CR
+ * ends has no LF at all, so reading each CR as a line end is what every editor shows; a CR
+ * alone in a file that also has LFs is refused instead: editors disagree on whether it breaks
+ * the line (vim shows ^M, `cat` overwrites the line), so no reading is the one the user saw.
+ * Turns the text into LF line ends in place (it can only shrink: CRLF becomes LF); returns
+ * the 1-based line of a stray CR, or 0. */
+static guint normalise_line_ends(char *text)
+{
+    gboolean has_lf = strchr(text, '\n') != NULL;
+    guint line = 1;
+    char *w = text;
+    for (const char *r = text; *r; r++) {
+        if (*r == '\r' && r[1] == '\n')
+            continue;  /* the LF that follows ends the line */
+        if (*r == '\r' && has_lf)
+            return line;
+        char c = *r == '\r' ? '\n' : *r;
+        line += c == '\n';
+        *w++ = c;
+    }
+    *w = '\0';
+    return 0;
+}
+
+/* NULL when `text` (len bytes) can be read as lines of text; else why not, with the line. */
+static char *text_problem(char *text, gsize len)
+{
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        guint line = 1;
+        for (const char *p = text; p < nul; p++)
+            line += *p == '\n';
+        return g_strdup_printf("line %u holds a NUL byte: not a text file", line);
+    }
+    guint stray = normalise_line_ends(text);
+    if (stray)
+        return g_strdup_printf("line %u holds a carriage return (CR) that does not end it, "
+                               "while other lines end with LF: convert the line ends "
+                               "(e.g. dos2unix, mac2unix)", stray);
+    return NULL;
+}
+
+char *sim_text_file_read(const char *path, const char *what, gsize max_bytes, GError **error)
+{
+    const char *why = g_file_test(path, G_FILE_TEST_IS_DIR) ? "it is a folder" : NULL;
+    FILE *f = why ? NULL : fopen(path, "rb");
+    if (!f) {
+        g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: cannot read the %s: %s", path, what,
+                    why ? why : g_strerror(errno));
+        return NULL;
+    }
+    GString *data = g_string_sized_new(4096);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && data->len <= max_bytes)
+        g_string_append_len(data, buf, (gssize) n);
+    int err = ferror(f) ? errno : 0;
+    fclose(f);
+    g_autofree char *problem = err ? g_strdup(g_strerror(err))
+                               : data->len > max_bytes
+                                   ? g_strdup_printf("larger than %" G_GSIZE_FORMAT " MiB: not a "
+                                                     "%s", max_bytes >> 20, what)
+                                   : text_problem(data->str, data->len);
+    if (problem) {
+        g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: cannot read the %s: %s", path, what,
+                    problem);
+        g_string_free(data, TRUE);
+        return NULL;
+    }
+    return g_string_free(data, FALSE);
+}
+
+/* GKeyFile keeps the last of two values of a key, so `nodes = abc` followed by `nodes = 50`
+ * would pass unseen: a key given twice in a section is refused, with both lines (the user
+ * meant one of them, and kadsim cannot know which; --set is the way to override). A section
+ * written twice is accepted: GKeyFile merges it, and since each key is still given once (the
+ * check spans both parts), nothing is lost; scenarios put together by concatenating files
+ * rely on it. Lines as GKeyFile reads them: blank or '#' lines are comments, "[name]" opens a
+ * section, anything else is "key = value" (GKeyFile itself refuses what is none of these). */
+static gboolean no_duplicate_keys(const SimConfig *cfg, const char *text, GError **error)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_autofree char *section = NULL;
+    for (guint i = 0; lines[i]; i++) {
+        const char *line = g_strchug(lines[i]);
+        const char *end = strchr(line, line[0] == '[' ? ']' : '=');
+        if (!*line || *line == '#' || !end)
+            continue;
+        if (line[0] == '[') {
+            g_free(section);
+            section = g_strndup(line + 1, (gsize) (end - line - 1));
+            continue;
+        }
+        g_autofree char *key = g_strchomp(g_strndup(line, (gsize) (end - line)));
+        char *id = g_strdup_printf("%s\n%s", section ? section : "", key);
+        guint first = GPOINTER_TO_UINT(g_hash_table_lookup(seen, id));
+        if (first) {
+            g_free(id);
+            return fail_at(cfg, error, NULL, section ? section : "", key, "given twice, on "
+                           "lines %u and %u; keep one", first, i + 1);
+        }
+        g_hash_table_insert(seen, id, GUINT_TO_POINTER(i + 1));
+    }
+    return TRUE;
+}
+
 gboolean sim_config_load_data(SimConfig *cfg, const char *name, const char *data, GError **error)
 {
     g_return_val_if_fail(!cfg->loaded, FALSE);
@@ -459,7 +593,15 @@ gboolean sim_config_load_data(SimConfig *cfg, const char *name, const char *data
     GError *kerr = NULL;
     if (g_str_has_prefix(data, "\xef\xbb\xbf"))
         data += 3;  /* a UTF-8 byte-order mark (Windows editors): GKeyFile would refuse line 1 */
-    if (!g_key_file_load_from_data(given, data, (gsize) -1, G_KEY_FILE_NONE, &kerr)) {
+    g_autofree char *text = g_strdup(data);
+    guint stray = normalise_line_ends(text);
+    if (stray)
+        return fail_at(cfg, error, NULL, NULL, NULL, "line %u holds a carriage return (CR) that "
+                       "does not end it, while other lines end with LF: convert the line ends "
+                       "(e.g. dos2unix, mac2unix)", stray);
+    if (!no_duplicate_keys(cfg, text, error))
+        return FALSE;
+    if (!g_key_file_load_from_data(given, text, (gsize) -1, G_KEY_FILE_NONE, &kerr)) {
         g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: not a valid INI file: %s", name,
                     kerr->message);
         g_error_free(kerr);
@@ -489,46 +631,9 @@ gboolean sim_config_load_data(SimConfig *cfg, const char *name, const char *data
     return TRUE;
 }
 
-/* A scenario is a few kilobytes; a read stops here, so that `kadsim /dev/zero` or an endless
- * pipe ends with an error instead of filling memory. */
-#define SCENARIO_MAX_BYTES (16 * 1024 * 1024)
-
-/* The whole file as a NUL-terminated string, or NULL with *error set. */
-static char *read_scenario(const char *path, GError **error)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: cannot read the scenario: %s", path,
-                    g_strerror(errno));
-        return NULL;
-    }
-    GString *data = g_string_sized_new(4096);
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && data->len <= SCENARIO_MAX_BYTES)
-        g_string_append_len(data, buf, (gssize) n);
-    int err = ferror(f) ? errno : 0;
-    fclose(f);
-    const char *why = err ? g_strerror(err)
-                      : data->len > SCENARIO_MAX_BYTES ? "larger than 16 MiB: not a scenario file"
-                      : memchr(data->str, '\0', data->len) ? "it holds a NUL byte: not a text file"
-                                                            : NULL;
-    if (why) {
-        g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: cannot read the scenario: %s", path, why);
-        g_string_free(data, TRUE);
-        return NULL;
-    }
-    return g_string_free(data, FALSE);
-}
-
 gboolean sim_config_load_file(SimConfig *cfg, const char *path, GError **error)
 {
-    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-        g_set_error(error, SIM_CONFIG_ERROR, 0, "%s: cannot read the scenario: it is a folder",
-                    path);
-        return FALSE;
-    }
-    char *data = read_scenario(path, error);
+    char *data = sim_text_file_read(path, "scenario", SIM_SCENARIO_MAX_BYTES, error);
     if (!data)
         return FALSE;
     g_free(cfg->base_dir);
@@ -591,11 +696,19 @@ static char *raw(const SimConfig *cfg, const char *section, const char *key, Sim
     return g_key_file_get_value(cfg->values, section, key, NULL);
 }
 
+/* A stored value was validated when it was set, so parsing it again cannot fail. Not a
+ * g_assert(): the parse is the getter's work, and builds with G_DISABLE_ASSERT drop asserts. */
+static void parsed_or_die(gboolean parsed, const char *section, const char *key)
+{
+    if (!parsed)
+        g_error("config key [%s] %s holds a value that was never validated", section, key);
+}
+
 gint64 sim_config_get_int(const SimConfig *cfg, const char *section, const char *key)
 {
     g_autofree char *t = raw(cfg, section, key, SIM_CFG_INT);
     gint64 v = 0;
-    g_assert(parse_int(t, &v));
+    parsed_or_die(parse_int(t, &v), section, key);
     return v;
 }
 
@@ -603,7 +716,7 @@ double sim_config_get_double(const SimConfig *cfg, const char *section, const ch
 {
     g_autofree char *t = raw(cfg, section, key, SIM_CFG_DOUBLE);
     double v = 0;
-    g_assert(parse_double(t, &v));
+    parsed_or_die(parse_double(t, &v), section, key);
     return v;
 }
 
@@ -611,7 +724,7 @@ SimTime sim_config_get_duration(const SimConfig *cfg, const char *section, const
 {
     g_autofree char *t = raw(cfg, section, key, SIM_CFG_DURATION);
     SimTime v = 0;
-    g_assert(sim_time_parse(t, &v, NULL));
+    parsed_or_die(sim_time_parse(t, &v, NULL), section, key);
     return v;
 }
 
@@ -619,7 +732,7 @@ gboolean sim_config_get_bool(const SimConfig *cfg, const char *section, const ch
 {
     g_autofree char *t = raw(cfg, section, key, SIM_CFG_BOOL);
     gboolean v = FALSE;
-    g_assert(parse_bool(t, &v));
+    parsed_or_die(parse_bool(t, &v), section, key);
     return v;
 }
 
@@ -639,7 +752,7 @@ guint sim_config_get_choice(const SimConfig *cfg, const char *section, const cha
     const SimCfgKey *k = declared(cfg, section, key, SIM_CFG_CHOICE);
     g_autofree char *t = g_key_file_get_value(cfg->values, section, key, NULL);
     int i = choice_index(k->choices, t);
-    g_assert(i >= 0);
+    parsed_or_die(i >= 0, section, key);
     return (guint) i;
 }
 
@@ -692,6 +805,8 @@ char *sim_config_to_data(const SimConfig *cfg, const char *header)
         append_comment(out, header);
     for (guint i = 0; i < cfg->sections->len; i++) {
         const Section *s = g_ptr_array_index(cfg->sections, i);
+        if (s->hidden)
+            continue;
         gsize n = 0;
         g_auto(GStrv) free_keys = s->free_form ? sim_config_free_section_keys(cfg, s->name) : NULL;
         if (s->free_form && !free_keys[0])
@@ -713,8 +828,22 @@ char *sim_config_to_data(const SimConfig *cfg, const char *header)
             if (!condition_met(cfg, k))
                 continue;  /* listing a key that does not apply would make the file invalid */
             append_comment(out, k->help);
-            g_string_append_printf(out, "%s = %s\n", k->key, v);
+            g_autofree char *allowed = allowed_text(k);
+            g_string_append_printf(out, "# allowed: %s; default: %s\n%s = %s\n", allowed,
+                                   *k->default_value ? k->default_value : "empty", k->key, v);
         }
     }
     return g_string_free(out, FALSE);
+}
+
+gboolean sim_config_hide_section(SimConfig *cfg, const char *section, const char *why,
+                                 GError **error)
+{
+    Section *s = find_section(cfg, section);
+    g_return_val_if_fail(s != NULL, FALSE);
+    g_auto(GStrv) given = why ? g_key_file_get_keys(cfg->given, section, NULL, NULL) : NULL;
+    if (given && given[0])
+        return sim_config_fail(cfg, error, section, given[0], "%s", why);
+    s->hidden = TRUE;
+    return TRUE;
 }

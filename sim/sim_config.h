@@ -55,6 +55,19 @@ void sim_config_declare_free_section(SimConfig *cfg, const char *section, const 
 gboolean sim_config_load_file(SimConfig *cfg, const char *path, GError **error);
 gboolean sim_config_load_data(SimConfig *cfg, const char *name, const char *data, GError **error);
 
+/* A scenario is a few kilobytes; a read stops here, so that `kadsim /dev/zero` or an endless
+ * pipe ends with an error instead of filling memory. */
+#define SIM_SCENARIO_MAX_BYTES ((gsize) 16 << 20)
+/* Data files a scenario names (latency matrix, churn trace): the largest public RTT matrix
+ * (Meridian, 2,500 hosts) is about 60 MB of text; a file past this is a mistake. */
+#define SIM_DATA_FILE_MAX_BYTES ((gsize) 1 << 30)
+
+/* Read a text file a run depends on (the scenario, a latency matrix, a churn trace): at most
+ * max_bytes, no NUL byte, line ends LF, CRLF or CR alone (not a CR alone among LF ends).
+ * Returns the text with LF line ends (caller frees), or NULL with *error
+ * "PATH: cannot read the WHAT: why" (with the line when one is to blame). */
+char *sim_text_file_read(const char *path, const char *what, gsize max_bytes, GError **error);
+
 /* Apply one "SECTION.KEY=VALUE" override with the same validation as a file. */
 gboolean sim_config_set_override(SimConfig *cfg, const char *assignment, GError **error);
 
@@ -87,6 +100,12 @@ char *sim_config_name(const SimConfig *cfg);
  * loading it back gives the same configuration. `header` (may be NULL) is put on top as
  * comment lines. Caller frees. */
 char *sim_config_to_data(const SimConfig *cfg, const char *header);
+
+/* Leave `section` out of listings (sim_config_to_data): its keys do not apply (e.g. another
+ * protocol's). With `why`, a key given in it (file or --set) is an error that says why;
+ * with NULL, given keys are ignored (a sweep's point that does not use them). */
+gboolean sim_config_hide_section(SimConfig *cfg, const char *section, const char *why,
+                                 GError **error);
 
 /* Set *error to a message that names the source, section and key: for checks across keys
  * that a module makes after reading (e.g. warmup shorter than duration). Returns FALSE. */

@@ -125,8 +125,10 @@ SimLatency *sim_latency_new(const SimConfig *cfg, uint64_t seed, guint hosts, GE
 SimTime sim_latency_delay(SimLatency *lat, SimHost src, SimHost dst)
 {
     SimTime d = lat->cls->delay(lat->model, src, dst, &lat->rng);
-    if (lat->jitter > 0)
-        d += (SimTime) sim_rng_state_below(&lat->jitter_rng, (uint64_t) lat->jitter + 1);
+    if (lat->jitter > 0) {
+        SimTime j = (SimTime) sim_rng_state_below(&lat->jitter_rng, (uint64_t) lat->jitter + 1);
+        d = d > SIM_TIME_NEVER - j ? SIM_TIME_NEVER : d + j;  /* saturates: see sim_send() */
+    }
     return MAX(d, 1);
 }
 
@@ -134,7 +136,6 @@ double sim_latency_mean(const SimLatency *lat)
 {
     return lat->cls->mean(lat->model) + (double) lat->jitter / 2;
 }
-const char *sim_latency_name(const SimLatency *lat) { return lat->cls->name; }
 
 void sim_latency_free(SimLatency *lat)
 {
@@ -182,7 +183,6 @@ gboolean sim_loss_drops(SimLoss *loss, SimHost src, SimHost dst)
 }
 
 double sim_loss_rate(const SimLoss *loss) { return loss->cls->rate(loss->model); }
-const char *sim_loss_name(const SimLoss *loss) { return loss->cls->name; }
 
 void sim_loss_free(SimLoss *loss)
 {

@@ -29,11 +29,11 @@ typedef struct SimLatency SimLatency;
 
 void sim_latency_declare(SimConfig *cfg);
 SimLatency *sim_latency_new(const SimConfig *cfg, uint64_t seed, guint hosts, GError **error);
-/* One-way delay of one message from src to dst, jitter included; always >= 1 ns. */
+/* One-way delay of one message from src to dst, jitter included; always >= 1 ns, and
+ * SIM_TIME_NEVER when it is beyond the last representable time (the message never arrives). */
 SimTime sim_latency_delay(SimLatency *lat, SimHost src, SimHost dst);
 /* Mean one-way delay in ns, jitter included (jitter / 2 on average). */
 double sim_latency_mean(const SimLatency *lat);
-const char *sim_latency_name(const SimLatency *lat);
 void sim_latency_free(SimLatency *lat);
 
 /* For models whose delay is drawn from a distribution (in seconds): once per unordered host
@@ -73,5 +73,4 @@ void sim_loss_declare(SimConfig *cfg);
 SimLoss *sim_loss_new(const SimConfig *cfg, uint64_t seed, guint hosts, GError **error);
 gboolean sim_loss_drops(SimLoss *loss, SimHost src, SimHost dst);
 double sim_loss_rate(const SimLoss *loss);
-const char *sim_loss_name(const SimLoss *loss);
 void sim_loss_free(SimLoss *loss);

@@ -14,9 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim_atomic.h"
+#include "sim_csv.h"
 #include "sim_stats.h"
 
-G_DEFINE_QUARK(sim-results-error-quark, sim_results_error)
 
 /* stdio buffer of the streamed tables: large writes, few system calls. */
 #define STREAM_BUFFER (1 << 20)
@@ -24,7 +25,6 @@ G_DEFINE_QUARK(sim-results-error-quark, sim_results_error)
 #define CDF_POINTS 1000
 /* Hop counts are kept as unsigned short; a longer path is clamped (no lookup gets near). */
 #define HOPS_MAX 65535
-#define TMP_SUFFIX ".tmp"
 /* Event data of the sampler: an interval boundary, or the end of the warm-up. */
 enum { SAMPLE_INTERVAL, SAMPLE_WARMUP };
 
@@ -37,138 +37,10 @@ static const SimCfgKey output_keys[] = {
       "Title of the plots; empty: the scenario file's name" },
 };
 
-/* Every file a run may write, so that --force replaces exactly these and nothing else. */
-static const char *const data_files[] = {
-    "run.ini", "ops.csv", "timeseries.csv", "hops.csv", "latency_cdf.csv", "summary.csv",
-    "perf.csv", "labels.gp", NULL,
-};
-const char *const sim_results_plot_names[] = { "hops", "latency_cdf", "timeseries", "bandwidth",
-                                               NULL };
-static const char *const plot_formats[] = { "png", "svg", NULL };
-
-/* ---- files written under a temporary name ---------------------------------------------- */
-
-static gboolean io_fail(GError **error, const char *path, int err)
-{
-    g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_IO, "%s: %s", path, g_strerror(err));
-    return FALSE;
-}
-
-gboolean sim_atomic_open(SimAtomicFile *af, const char *dir, const char *name, gsize buffer,
-                         GError **error)
-{
-    af->path = g_build_filename(dir, name, NULL);
-    af->tmp = g_strconcat(af->path, TMP_SUFFIX, NULL);
-    af->f = fopen(af->tmp, "w");
-    if (!af->f)
-        return io_fail(error, af->tmp, errno);
-    setvbuf(af->f, NULL, _IOFBF, buffer);
-    return TRUE;
-}
-
-static void atomic_clear(SimAtomicFile *af)
-{
-    g_clear_pointer(&af->path, g_free);
-    g_clear_pointer(&af->tmp, g_free);
-}
-
-gboolean sim_atomic_commit(SimAtomicFile *af, GError **error)
-{
-    if (!af->f)
-        return TRUE;
-    int err = 0;
-    if (fflush(af->f) != 0 || ferror(af->f) || fsync(fileno(af->f)) != 0)
-        err = errno ? errno : EIO;
-    if (fclose(af->f) != 0 && !err)
-        err = errno;
-    af->f = NULL;
-    if (!err && g_rename(af->tmp, af->path) != 0)
-        err = errno;
-    gboolean ok = err ? io_fail(error, af->tmp, err) : TRUE;
-    if (!ok)
-        g_unlink(af->tmp);
-    atomic_clear(af);
-    return ok;
-}
-
-void sim_atomic_abandon(SimAtomicFile *af)
-{
-    if (af->f) {
-        fclose(af->f);
-        af->f = NULL;
-        g_unlink(af->tmp);
-    }
-    atomic_clear(af);
-}
-
-static gboolean write_whole_file(const char *dir, const char *name, const char *text,
-                                 GError **error)
-{
-    SimAtomicFile af = { 0 };
-    if (!sim_atomic_open(&af, dir, name, STREAM_BUFFER, error)) {
-        atomic_clear(&af);
-        return FALSE;
-    }
-    fputs(text, af.f);
-    return sim_atomic_commit(&af, error);
-}
-
-/* ---- number formatting (locale-independent: the program runs under setlocale) ---------- */
-
-/* t nanoseconds in `unit`, exactly, without trailing zeros: 1.5 s -> "1.5", 60 s -> "60". */
-static void append_time(GString *out, SimTime t, SimTime unit)
-{
-    g_assert(t >= 0);
-    g_string_append_printf(out, "%" PRId64, t / unit);
-    SimTime frac = t % unit;
-    if (frac == 0)
-        return;
-    int digits = 0;
-    for (SimTime u = unit; u > 1; u /= 10)
-        digits++;
-    while (frac % 10 == 0) {
-        frac /= 10;
-        digits--;
-    }
-    g_string_append_printf(out, ".%0*" PRId64, digits, frac);
-}
-
-/* A real number with 9 significant digits; NaN is an empty field. */
-static void append_real(GString *out, double v)
-{
-    if (isnan(v))
-        return;
-    char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append(out, g_ascii_formatd(buf, sizeof buf, "%.9g", v == 0 ? 0.0 : v));
-}
-
-static void append_count(GString *out, uint64_t n)
-{
-    g_string_append_printf(out, "%" PRIu64, n);
-}
-
-/* A CSV header or a name inside one: message type names as the protocol gave them, with
- * anything but letters, digits and '_' replaced so gnuplot's column("bytes_X") finds them. */
-static char *column_safe(const char *name)
-{
-    char *s = g_strdup(name);
-    for (char *p = s; *p; p++)
-        if (!g_ascii_isalnum(*p) && *p != '_')
-            *p = '_';
-    return s;
-}
 
 /* ---- state ---------------------------------------------------------------------------- */
 
 /* Samples of successful operations: what the quantiles need, nothing more. */
-/* This thread's CPU seconds: what a run cost, whatever else shares the machine (a sweep runs
- * each simulation on one thread of its pool). */
-static double thread_cpu_s(void)
-{
-    struct timespec ts;
-    return clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0 ? ts.tv_sec + ts.tv_nsec / 1e9 : NAN;
-}
-
 typedef struct {
     GArray *latency_ms;  /* float */
     GArray *hops;        /* unsigned short */
@@ -205,7 +77,6 @@ typedef struct {
 struct SimResults {
     Sim *sim;
     char *dir;
-    char *subtitle;
     SimTime interval, warmup, duration;
     guint n_types;            /* message types known when the run started */
     gboolean write_ops, finished, partial;
@@ -303,96 +174,26 @@ void sim_results_declare(SimConfig *cfg)
                        output_keys, G_N_ELEMENTS(output_keys));
 }
 
-static gboolean is_known_file(const char *name)
-{
-    g_autofree char *base = g_str_has_suffix(name, TMP_SUFFIX)
-        ? g_strndup(name, strlen(name) - strlen(TMP_SUFFIX)) : g_strdup(name);
-    if (strcmp(base, SIM_RESULTS_PARTIAL) == 0)
-        return TRUE;
-    for (int i = 0; data_files[i]; i++)
-        if (strcmp(base, data_files[i]) == 0)
-            return TRUE;
-    for (int i = 0; sim_results_plot_names[i]; i++)
-        for (int f = 0; plot_formats[f]; f++) {
-            g_autofree char *plot = g_strdup_printf("%s.%s", sim_results_plot_names[i],
-                                                    plot_formats[f]);
-            if (strcmp(base, plot) == 0)
-                return TRUE;
-        }
-    return FALSE;
-}
-
-/* What is in an existing folder: any entry at all, and whether it is a results folder. */
-static gboolean scan_dir(const char *dir, gboolean *empty, gboolean *ours, GError **error)
-{
-    GError *derr = NULL;
-    GDir *d = g_dir_open(dir, 0, &derr);
-    if (!d) {
-        g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_IO, "%s", derr->message);
-        g_error_free(derr);
-        return FALSE;
-    }
-    *empty = TRUE;
-    *ours = FALSE;
-    for (const char *name; (name = g_dir_read_name(d));) {
-        *empty = FALSE;
-        *ours |= strcmp(name, "run.ini") == 0 || strcmp(name, SIM_RESULTS_PARTIAL) == 0;
-    }
-    g_dir_close(d);
-    return TRUE;
-}
-
-gboolean sim_results_check_dir(const char *dir, gboolean force, GError **error)
-{
-    if (!g_file_test(dir, G_FILE_TEST_EXISTS))
-        return TRUE;
-    if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
-        g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_IO,
-                    "%s exists and is not a folder; choose another results folder with -o", dir);
-        return FALSE;
-    }
-    gboolean empty, ours;
-    if (!scan_dir(dir, &empty, &ours, error))
-        return FALSE;
-    if (empty)
-        return TRUE;
-    if (!force) {
-        g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_EXISTS,
-                    "results folder %s already exists; use --force to replace its results, or "
-                    "-o DIR to write elsewhere", dir);
-        return FALSE;
-    }
-    if (!ours) {
-        g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_EXISTS,
-                    "%s is not empty and holds no kadsim results (no run.ini or PARTIAL); "
-                    "refusing to write into it even with --force", dir);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-/* --force: remove the files an earlier run wrote (and only those). */
-static gboolean remove_known_files(const char *dir, GError **error)
-{
-    GDir *d = g_dir_open(dir, 0, NULL);
-    if (!d)
-        return TRUE;
-    gboolean ok = TRUE;
-    for (const char *name; ok && (name = g_dir_read_name(d));) {
-        if (!is_known_file(name))
-            continue;
-        g_autofree char *path = g_build_filename(dir, name, NULL);
-        if (g_unlink(path) != 0)
-            ok = io_fail(error, path, errno);
-    }
-    g_dir_close(d);
-    return ok;
-}
-
 static const char partial_running_text[] =
     "This results folder is incomplete: kadsim started writing it and did not finish.\n"
     "If no kadsim is running on it, the run failed or was killed; files ending in .tmp are\n"
     "unfinished. Run the scenario again (run.ini reproduces it) with --force.\n";
+
+/* Every file a run may write (tracing's trace.csv included), so that --force replaces exactly
+ * these and nothing else; the program adds its plots (SimResultsOptions.owned_extra). */
+static const char *const results_signature[] = { "run.ini", NULL };
+static const char *const results_owned[] = {
+    "run.ini", "ops.csv", "timeseries.csv", "hops.csv", "latency_cdf.csv", "summary.csv",
+    "perf.csv", "trace.csv", NULL,
+};
+const SimFolderKind sim_results_folder = {
+    "results", results_signature, results_owned, partial_running_text,
+};
+
+gboolean sim_results_check_dir(const char *dir, gboolean force, GError **error)
+{
+    return sim_folder_check(dir, &sim_results_folder, force, error);
+}
 
 /* ---- the header of timeseries.csv and its rows ---------------------------------------- */
 
@@ -407,7 +208,7 @@ static void write_timeseries_header(SimResults *res)
 {
     GString *h = g_string_new(timeseries_columns);
     for (guint t = 0; t < res->n_types; t++) {
-        g_autofree char *name = column_safe(sim_msg_type_name(res->sim, (uint16_t) t));
+        g_autofree char *name = sim_csv_column_name(sim_msg_type_name(res->sim, (uint16_t) t));
         g_string_append_printf(h, ",messages_%s,bytes_%s", name, name);
     }
     g_string_append_c(h, '\n');
@@ -477,11 +278,11 @@ static void append_distribution(GString *l, Samples *s)
     distribution(s, hops, lat);
     for (gsize i = 0; i < N_STATS; i++) {
         g_string_append_c(l, ',');
-        append_real(l, hops[i].value);
+        sim_csv_append_real(l, hops[i].value);
     }
     for (gsize i = 0; i < N_STATS; i++) {
         g_string_append_c(l, ',');
-        append_real(l, lat[i].value);
+        sim_csv_append_real(l, lat[i].value);
     }
 }
 
@@ -493,17 +294,17 @@ static void flush_interval(SimResults *res, SimTime end)
     SimTime length = end - c->start;
     GString *l = res->line;
     g_string_truncate(l, 0);
-    append_time(l, c->start, SIM_S);
+    sim_csv_append_time(l, c->start, SIM_S);
     g_string_append_c(l, ',');
-    append_time(l, length, SIM_S);
+    sim_csv_append_time(l, length, SIM_S);
     g_string_append_printf(l, ",%u,", res->up);
-    append_real(l, length > 0 ? c->node_ns / (double) length : NAN);
+    sim_csv_append_real(l, length > 0 ? c->node_ns / (double) length : NAN);
     g_string_append_printf(l, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, c->joins, c->leaves,
                            c->crashes);
     for (int k = 0; k < SIM_OP_KINDS; k++)
         g_string_append_printf(l, ",%" PRIu64 ",%" PRIu64, c->done[k], c->ok[k]);
     g_string_append_c(l, ',');
-    append_real(l, c->done[SIM_OP_LOOKUP]
+    sim_csv_append_real(l, c->done[SIM_OP_LOOKUP]
                        ? (double) c->ok[SIM_OP_LOOKUP] / (double) c->done[SIM_OP_LOOKUP] : NAN);
     append_distribution(l, &c->lookups);
 
@@ -517,7 +318,7 @@ static void flush_interval(SimResults *res, SimTime end)
         lost += now.lost[t] - c->at_start.lost[t];
     }
     g_string_append_printf(l, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", msgs, bytes, lost);
-    append_real(l, c->node_ns > 0 ? (double) bytes / (c->node_ns / SIM_S) : NAN);
+    sim_csv_append_real(l, c->node_ns > 0 ? (double) bytes / (c->node_ns / SIM_S) : NAN);
     for (guint t = 0; t < res->n_types; t++)
         g_string_append_printf(l, ",%" PRIu64 ",%" PRIu64, now.sent[t] - c->at_start.sent[t],
                                now.bytes[t] - c->at_start.bytes[t]);
@@ -535,10 +336,10 @@ static void write_op_row(SimResults *res, const SimOp *op)
     GString *l = res->line;
     g_string_truncate(l, 0);
     g_string_append_printf(l, "%" PRIu64 ",", op->id);
-    append_time(l, op->start, SIM_S);
+    sim_csv_append_time(l, op->start, SIM_S);
     g_string_append_printf(l, ",%s,%u,%" PRIu64 ",%u,", sim_op_kind_name(op->kind), op->origin,
                            op->key, op->hops);
-    append_time(l, op->end - op->start, SIM_MS);
+    sim_csv_append_time(l, op->end - op->start, SIM_MS);
     g_string_append_printf(l, ",%u,%u,%d,", op->messages, op->timeouts, op->success ? 1 : 0);
     if (op->correct >= 0)
         g_string_append_c(l, op->correct ? '1' : '0');
@@ -641,17 +442,6 @@ static void cut_section(char *ini, const char *name)
     memmove(start, rest, strlen(rest) + 1);
 }
 
-static gboolean open_folder(const char *dir, gboolean force, GError **error)
-{
-    if (!sim_results_check_dir(dir, force, error))
-        return FALSE;
-    if (g_mkdir_with_parents(dir, 0777) != 0)
-        return io_fail(error, dir, errno);
-    if (force && !remove_known_files(dir, error))
-        return FALSE;
-    return write_whole_file(dir, SIM_RESULTS_PARTIAL, partial_running_text, error);
-}
-
 SimResults *sim_results_new(Sim *sim, const char *dir, const SimResultsOptions *opt,
                             GError **error)
 {
@@ -659,20 +449,19 @@ SimResults *sim_results_new(Sim *sim, const char *dir, const SimResultsOptions *
     static const SimResultsOptions defaults = { 0 };
     opt = opt ? opt : &defaults;
     const SimConfig *cfg = sim_config(sim);
-    if (!open_folder(dir, opt->force, error))
+    if (!sim_folder_open(dir, &sim_results_folder, opt->owned_extra, opt->force, error))
         return NULL;
 
     SimResults *res = g_new0(SimResults, 1);
     res->sim = sim;
     res->dir = g_strdup(dir);
-    res->subtitle = g_strdup(opt->subtitle ? opt->subtitle : "");
     res->interval = sim_config_get_duration(cfg, "output", "interval");
     res->warmup = sim_config_get_duration(cfg, "simulation", "warmup");
     res->duration = sim_config_get_duration(cfg, "simulation", "duration");
     res->write_ops = sim_config_get_bool(cfg, "output", "ops");
     res->n_types = sim_msg_types(sim);
     res->wall_start_us = g_get_monotonic_time();
-    res->cpu_start_s = thread_cpu_s();
+    res->cpu_start_s = sim_thread_cpu_s();
     res->line = g_string_sized_new(256);
     res->metrics = g_array_new(FALSE, TRUE, sizeof(Metric));
     for (int k = 0; k < SIM_OP_KINDS; k++)
@@ -687,7 +476,7 @@ SimResults *sim_results_new(Sim *sim, const char *dir, const SimResultsOptions *
     g_autofree char *ini = sim_config_to_data(cfg, header);
     if (opt->omit_section)
         cut_section(ini, opt->omit_section);
-    if (!write_whole_file(dir, "run.ini", ini, error)
+    if (!sim_atomic_write(dir, "run.ini", ini, error)
         || !sim_atomic_open(&res->timeseries, dir, "timeseries.csv", STREAM_BUFFER, error)
         || (res->write_ops && !sim_atomic_open(&res->ops, dir, "ops.csv", STREAM_BUFFER, error))) {
         sim_results_free(res);
@@ -809,7 +598,7 @@ static void compute_summary(SimResults *res)
     add_count(res, "messages_lost", (double) lost);
     add_value(res, "bytes_per_node_per_s", node_s > 0 ? bytes / node_s : NAN);
     for (guint t = 0; t < res->n_types; t++) {
-        g_autofree char *type = column_safe(sim_msg_type_name(res->sim, (uint16_t) t));
+        g_autofree char *type = sim_csv_column_name(sim_msg_type_name(res->sim, (uint16_t) t));
         g_string_printf(name, "bytes_per_node_per_s_%s", type);
         add_value(res, name->str,
                   node_s > 0 ? (now.bytes[t] - res->at_warmup.bytes[t]) / node_s : NAN);
@@ -824,7 +613,7 @@ static void compute_summary(SimResults *res)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     add_value(res, "wall_s", wall_s);
-    add_value(res, "cpu_s", thread_cpu_s() - res->cpu_start_s);
+    add_value(res, "cpu_s", sim_thread_cpu_s() - res->cpu_start_s);
     add_value(res, "events_per_s", wall_s > 0 ? sim_events_processed(res->sim) / wall_s : NAN);
     add_value(res, "sim_s_per_wall_s", wall_s > 0 ? sim_time_to_s(res->end) / wall_s : NAN);
     add_value(res, "peak_rss_mb", (double) ru.ru_maxrss / 1024.0);  /* Linux: KiB */
@@ -845,13 +634,13 @@ static char *metrics_csv(const SimResults *res, guint from, guint to)
         const Metric *m = &g_array_index(res->metrics, Metric, i);
         g_string_append_printf(out, "%s,", m->name);
         if (m->count)
-            append_count(out, (uint64_t) m->e.value);
+            sim_csv_append_count(out, (uint64_t) m->e.value);
         else
-            append_real(out, m->e.value);
+            sim_csv_append_real(out, m->e.value);
         g_string_append_c(out, ',');
-        append_real(out, m->e.low);
+        sim_csv_append_real(out, m->e.low);
         g_string_append_c(out, ',');
-        append_real(out, m->e.high);
+        sim_csv_append_real(out, m->e.high);
         g_string_append_c(out, '\n');
     }
     return g_string_free(out, FALSE);
@@ -871,7 +660,7 @@ static char *hops_csv(SimResults *res)
                 j++;
             g_string_append_printf(out, "%s,%u,%" G_GSIZE_FORMAT ",", sim_op_kind_name(k), h[i],
                                    j - i);
-            append_real(out, (double) (j - i) / (double) n);
+            sim_csv_append_real(out, (double) (j - i) / (double) n);
             g_string_append_c(out, '\n');
             i = j;
         }
@@ -894,9 +683,9 @@ static char *latency_cdf_csv(SimResults *res)
                 if (i + 1 < n && x[i + 1] == x[i])
                     continue;
                 g_string_append_printf(out, "%s,", kind);
-                append_real(out, x[i]);
+                sim_csv_append_real(out, x[i]);
                 g_string_append_c(out, ',');
-                append_real(out, (double) (i + 1) / (double) n);
+                sim_csv_append_real(out, (double) (i + 1) / (double) n);
                 g_string_append_c(out, '\n');
             }
             continue;
@@ -904,66 +693,19 @@ static char *latency_cdf_csv(SimResults *res)
         for (int i = 0; i <= CDF_POINTS; i++) {
             double p = (double) i / CDF_POINTS;
             g_string_append_printf(out, "%s,", kind);
-            append_real(out, gsl_stats_float_quantile_from_sorted_data(x, 1, n, p));
+            sim_csv_append_real(out, gsl_stats_float_quantile_from_sorted_data(x, 1, n, p));
             g_string_append_c(out, ',');
-            append_real(out, p);
+            sim_csv_append_real(out, p);
             g_string_append_c(out, '\n');
         }
     }
     return g_string_free(out, FALSE);
 }
 
-/* A double-quoted gnuplot string. */
-static void append_gp_string(GString *out, const char *var, const char *text)
-{
-    g_string_append_printf(out, "%s = \"", var);
-    for (const char *p = text; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            g_string_append_c(out, '\\');
-        g_string_append_c(out, *p == '\n' ? ' ' : *p);
-    }
-    g_string_append(out, "\"\n");
-}
-
-void sim_results_gp_string(GString *out, const char *var, const char *text)
-{
-    append_gp_string(out, var, text);
-}
-
-/* labels.gp: what the plot scripts cannot read from the tables. */
-static char *labels_gp(SimResults *res)
-{
-    const SimConfig *cfg = sim_config(res->sim);
-    GString *out = g_string_new("# Labels of this results folder, loaded by kadsim's "
-                                "plots/*.gp (gnuplot syntax).\n");
-    const char *title = sim_config_get_string(cfg, "output", "title");
-    g_autofree char *name = sim_config_name(cfg);
-    append_gp_string(out, "title", *title ? title : name);
-    append_gp_string(out, "subtitle", res->subtitle);
-    GString *types = g_string_new(NULL);
-    for (guint t = 0; t < res->n_types; t++) {
-        g_autofree char *type = column_safe(sim_msg_type_name(res->sim, (uint16_t) t));
-        g_string_append_printf(types, "%s%s", t ? " " : "", type);
-    }
-    append_gp_string(out, "msg_types", types->str);
-    g_string_free(types, TRUE);
-    g_string_append(out, "warmup_s = ");
-    append_real(out, sim_time_to_s(res->warmup));
-    g_string_append(out, "\nend_s = ");
-    append_real(out, sim_time_to_s(res->end));
-    g_string_append_printf(out, "\npartial = %d\nintervals = %u\n", res->partial ? 1 : 0,
-                           res->rows);
-    for (int k = 0; k < SIM_OP_KINDS; k++)  /* successful in the window; all in the run */
-        g_string_append_printf(out, "%s_ok = %" PRIu64 "\n%s_total = %" PRIu64 "\n",
-                               sim_op_kind_name(k), res->kinds[k].ok, sim_op_kind_name(k),
-                               res->total[k]);
-    return g_string_free(out, FALSE);
-}
-
 static char *partial_text(const SimResults *res)
 {
     GString *at = g_string_new(NULL);
-    append_time(at, res->end, SIM_S);
+    sim_csv_append_time(at, res->end, SIM_S);
     g_autofree char *of = sim_time_format(res->duration);
     char *text = g_strdup_printf("This run was interrupted at simulated time %s s of %s.\n"
                                  "The files hold what was measured until then (summary.csv: "
@@ -976,7 +718,7 @@ gboolean sim_results_finish(SimResults *res, SimStopReason why, GError **error)
 {
     g_return_val_if_fail(!res->finished, FALSE);
     res->finished = TRUE;
-    res->partial = why == SIM_STOP_REQUESTED;
+    res->partial = why == SIM_STOP_REQUESTED || why == SIM_STOP_FAILED;
     /* A run whose queue ran dry before the end stays in that state until the end. */
     res->end = res->partial ? sim_now(res->sim) : MAX(sim_now(res->sim), res->duration);
     if (!res->warmup_seen)  /* stopped before the window opened: nothing was measured */
@@ -989,22 +731,17 @@ gboolean sim_results_finish(SimResults *res, SimStopReason why, GError **error)
     g_autofree char *perf = metrics_csv(res, res->n_summary, res->metrics->len);
     g_autofree char *hops = hops_csv(res);
     g_autofree char *cdf = latency_cdf_csv(res);
-    g_autofree char *labels = labels_gp(res);
     if (!sim_atomic_commit(&res->timeseries, error) || !sim_atomic_commit(&res->ops, error)
-        || !write_whole_file(res->dir, "hops.csv", hops, error)
-        || !write_whole_file(res->dir, "latency_cdf.csv", cdf, error)
-        || !write_whole_file(res->dir, "labels.gp", labels, error)
-        || !write_whole_file(res->dir, "perf.csv", perf, error)
-        || !write_whole_file(res->dir, "summary.csv", summary, error))
+        || !sim_atomic_write(res->dir, "hops.csv", hops, error)
+        || !sim_atomic_write(res->dir, "latency_cdf.csv", cdf, error)
+        || !sim_atomic_write(res->dir, "perf.csv", perf, error)
+        || !sim_atomic_write(res->dir, "summary.csv", summary, error))
         return FALSE;
     if (res->partial) {
         g_autofree char *text = partial_text(res);
-        return write_whole_file(res->dir, SIM_RESULTS_PARTIAL, text, error);
+        return sim_atomic_write(res->dir, SIM_PARTIAL, text, error);
     }
-    g_autofree char *marker = g_build_filename(res->dir, SIM_RESULTS_PARTIAL, NULL);
-    if (g_unlink(marker) != 0)
-        return io_fail(error, marker, errno);
-    return TRUE;
+    return TRUE;  /* PARTIAL stays until the caller has written its own files too */
 }
 
 void sim_results_free(SimResults *res)
@@ -1023,7 +760,6 @@ void sim_results_free(SimResults *res)
     g_array_free(res->metrics, TRUE);
     g_string_free(res->line, TRUE);
     g_free(res->dir);
-    g_free(res->subtitle);
     g_free(res);
 }
 
@@ -1042,63 +778,14 @@ gboolean sim_results_metric(const SimResults *res, const char *name, double *val
     return FALSE;
 }
 
-/* ---- plots ---------------------------------------------------------------------------- */
-
-/* A single-quoted gnuplot string ('' stands for one quote). */
-static char *gp_quote(const char *text)
+uint64_t sim_results_ops(const SimResults *res, SimOpKind kind, uint64_t *ok_in_window)
 {
-    GString *out = g_string_new("'");
-    for (const char *p = text; *p; p++) {
-        if (*p == '\'')
-            g_string_append_c(out, '\'');
-        g_string_append_c(out, *p);
-    }
-    g_string_append_c(out, '\'');
-    return g_string_free(out, FALSE);
+    if (ok_in_window)
+        *ok_in_window = res->kinds[kind].ok;
+    return res->total[kind];
 }
 
-gboolean sim_results_render_script(const char *dir, const char *gnuplot, const char *script,
-                                   const char *vars, const char *image, GError **error)
-{
-    g_autofree char *qdir = gp_quote(dir);
-    g_autofree char *all_vars = g_strdup_printf("dir=%s; out_suffix='" TMP_SUFFIX "'%s%s", qdir,
-                                                vars ? "; " : "", vars ? vars : "");
-    char *argv[] = { (char *) gnuplot, "-e", all_vars, (char *) script, NULL };
-    g_autofree char *err_text = NULL;
-    int status;
-    GError *serr = NULL;
-    if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err_text,
-                      &status, &serr)) {
-        g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_IO, "%s", serr->message);
-        g_error_free(serr);
-        return FALSE;
-    }
-    gboolean ok = g_spawn_check_wait_status(status, NULL) && !*g_strstrip(err_text);
-    for (int f = 0; plot_formats[f]; f++) {
-        g_autofree char *path = g_strdup_printf("%s/%s.%s", dir, image, plot_formats[f]);
-        g_autofree char *tmp = g_strconcat(path, TMP_SUFFIX, NULL);
-        if (ok && g_rename(tmp, path) != 0)
-            ok = FALSE;
-        g_unlink(tmp);
-    }
-    if (!ok)
-        g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_IO, "%s: %s", script,
-                    *err_text ? err_text : "gnuplot failed");
-    return ok;
-}
-
-static gboolean render_one(const char *dir, const char *gnuplot, const char *scripts_dir,
-                           const char *name, GError **error)
-{
-    g_autofree char *script = g_strdup_printf("%s/%s.gp", scripts_dir, name);
-    return sim_results_render_script(dir, gnuplot, script, NULL, name, error);
-}
-
-gboolean sim_results_render_plots(const char *dir, const char *gnuplot, const char *scripts_dir,
-                                  GError **error)
-{
-    for (int i = 0; sim_results_plot_names[i]; i++)
-        if (!render_one(dir, gnuplot, scripts_dir, sim_results_plot_names[i], error))
-            return FALSE;
-    return TRUE;
-}
+SimTime sim_results_end(const SimResults *res) { return res->end; }
+guint sim_results_intervals(const SimResults *res) { return res->rows; }
+const Sim *sim_results_sim(const SimResults *res) { return res->sim; }
+guint sim_results_msg_types(const SimResults *res) { return res->n_types; }

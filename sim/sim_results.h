@@ -7,53 +7,36 @@
  * 16-bit hop count (6 bytes; 6 MB at a million operations). ops.csv and timeseries.csv are
  * streamed to disk as the run goes.
  *
- * Atomicity: the folder holds a PARTIAL file from the moment it is opened; every file is
- * written under NAME.tmp and renamed when complete; PARTIAL is removed last, and only when the
- * run reached its end. A run that is interrupted keeps PARTIAL (saying where it stopped), one
- * that dies leaves PARTIAL and *.tmp files: no folder without PARTIAL is ever incomplete. */
+ * Atomicity: the folder follows sim_folder's policy (PARTIAL from the moment it is opened,
+ * removed last and only when the run reached its end) and every file goes through sim_atomic
+ * (written under NAME.tmp, renamed when complete). A run that is interrupted keeps PARTIAL
+ * (saying where it stopped); one that dies leaves PARTIAL and *.tmp files.
+ *
+ * Tables only: drawing them is the program's business (src/plots.c, plots/). */
 #pragma once
 
 #include "sim.h"
 
-/* The folder marker of an incomplete run, and the file every complete folder has. */
-#define SIM_RESULTS_PARTIAL "PARTIAL"
-
-#define SIM_RESULTS_ERROR (sim_results_error_quark())
-GQuark sim_results_error_quark(void);
-typedef enum {
-    SIM_RESULTS_ERROR_EXISTS,  /* the folder exists and holds results: pass force */
-    SIM_RESULTS_ERROR_IO,
-} SimResultsError;
-
-/* A results file written under NAME.tmp and renamed to NAME when complete and flushed to disk,
- * so that a file under its final name is always whole (shared with sim_trace.c). */
-typedef struct {
-    char *path, *tmp;
-    FILE *f;
-} SimAtomicFile;
-
-/* Open dir/name.tmp for writing with a `buffer`-byte stdio buffer. */
-gboolean sim_atomic_open(SimAtomicFile *af, const char *dir, const char *name, gsize buffer,
-                         GError **error);
-/* Flush to disk and rename into place: the file is complete or absent, never half-written. */
-gboolean sim_atomic_commit(SimAtomicFile *af, GError **error);
-/* Close and remove the temporary file. */
-void sim_atomic_abandon(SimAtomicFile *af);
+#include "sim_folder.h"
 
 typedef struct SimResults SimResults;
 
 /* Declare the [output] keys. */
 void sim_results_declare(SimConfig *cfg);
 
+/* The policy of a run's folder: run.ini marks it, --force replaces the tables it lists. */
+extern const SimFolderKind sim_results_folder;
+
 /* Can `dir` receive results? It may not exist, be empty, or (with force) hold results, whose
  * files will be replaced. Checked again by sim_results_new(); this lets a caller refuse before
- * building a large simulation. */
+ * building a large simulation. Errors: SIM_FOLDER_ERROR, G_FILE_ERROR. */
 gboolean sim_results_check_dir(const char *dir, gboolean force, GError **error);
 
 typedef struct {
     gboolean force;        /* replace the files of an earlier run in `dir` */
     const char *header;    /* comment lines on top of run.ini (e.g. "kadsim 0.1.0"); may be NULL */
-    const char *subtitle;  /* key parameters for plot titles ("1000 nodes, k = 20, seed 1") */
+    const char *const *owned_extra;  /* more files of ours that --force replaces (glob
+                                        patterns: the program's plots); may be NULL */
     const char *omit_section;  /* a free section left out of run.ini (the runs of a sweep omit
                                   [sweep], so that their run.ini reruns one run); may be NULL */
 } SimResultsOptions;
@@ -65,9 +48,9 @@ SimResults *sim_results_new(Sim *sim, const char *dir, const SimResultsOptions *
                             GError **error);
 
 /* After sim_run() returned `why`: close the last interval, write the tables and the statistics,
- * rename every file to its final name; remove PARTIAL when the run was complete, or rewrite it
- * with where the run stopped. On a write error, *error says which file; the folder keeps
- * PARTIAL. */
+ * rename every file to its final name. An interrupted run rewrites PARTIAL with where it
+ * stopped; a complete one leaves PARTIAL for the caller to remove (sim_folder_complete) once
+ * its own files (plots) are written too. On a write error, *error says which file. */
 gboolean sim_results_finish(SimResults *res, SimStopReason why, GError **error);
 
 /* Free; without sim_results_finish() the run is abandoned: temporary files are removed and
@@ -81,20 +64,12 @@ gboolean sim_results_partial(const SimResults *res);
  * is NaN where the file has an empty field. */
 gboolean sim_results_metric(const SimResults *res, const char *name, double *value);
 
-/* Render the plot scripts `scripts_dir`/{hops,latency_cdf,timeseries,bandwidth}.gp with
- * `gnuplot` into the folder (PNG and SVG, each renamed into place when complete). Fails with
- * gnuplot's own message. */
-gboolean sim_results_render_plots(const char *dir, const char *gnuplot, const char *scripts_dir,
-                                  GError **error);
-
-/* Run one plot script: `gnuplot` -e "dir='DIR'; out_suffix='.tmp'; VARS" SCRIPT, which writes
- * DIR/IMAGE.{png,svg}.tmp; each is renamed into place when gnuplot succeeded. `vars` (more
- * gnuplot assignments, e.g. "metric='hops_mean'") may be NULL. Fails with gnuplot's message. */
-gboolean sim_results_render_script(const char *dir, const char *gnuplot, const char *script,
-                                   const char *vars, const char *image, GError **error);
-
-/* Append `var = "text"` and a newline to out: a gnuplot string assignment (for label files). */
-void sim_results_gp_string(GString *out, const char *var, const char *text);
-
-/* The plot scripts that sim_results_render_plots() runs, NULL-terminated ("hops", ...). */
-extern const char *const sim_results_plot_names[];
+/* After finish: every operation of `kind` in the run (warm-up included), and in
+ * *ok_in_window (may be NULL) the successful ones of the measurement window. */
+uint64_t sim_results_ops(const SimResults *res, SimOpKind kind, uint64_t *ok_in_window);
+/* The simulation observed, and the message types it had when the results opened. */
+const Sim *sim_results_sim(const SimResults *res);
+guint sim_results_msg_types(const SimResults *res);
+/* After finish: where the run stopped, and the rows of timeseries.csv. */
+SimTime sim_results_end(const SimResults *res);
+guint sim_results_intervals(const SimResults *res);

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 G_DEFINE_QUARK(sim-time-error-quark, sim_time_error)
 
@@ -130,4 +131,10 @@ SimTime sim_time_from_s(double seconds)
         return 0;
     double ns = nearbyint(seconds * (double) SIM_S);
     return ns >= (double) INT64_MAX ? SIM_TIME_NEVER : (SimTime) ns;
+}
+
+double sim_thread_cpu_s(void)
+{
+    struct timespec ts;
+    return clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0 ? ts.tv_sec + ts.tv_nsec / 1e9 : NAN;
 }

@@ -37,3 +37,7 @@ static inline double sim_time_to_ms(SimTime t) { return (double) t / (double) SI
 
 /* Nearest time for a number of seconds (for values drawn from continuous distributions). */
 SimTime sim_time_from_s(double seconds);
+
+/* CPU seconds used so far by the calling thread (NaN if the system cannot tell): what a
+ * simulation cost, whatever else shares the machine (a sweep runs each on its own thread). */
+double sim_thread_cpu_s(void);

@@ -6,10 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim_results.h"
+#include "sim_atomic.h"
 
 #define TRACE_FILE "trace.csv"
-#define TMP_SUFFIX ".tmp"
 /* stdio buffer: tracing every operation of a long run writes hundreds of megabytes. */
 #define TRACE_BUFFER (1 << 20)
 /* Largest operation or key number the [trace] keys accept (ops.csv numbers are uint64). */
@@ -27,12 +26,6 @@ static const SimCfgKey trace_keys[] = {
       "Last operation traced, included" },
     { "trace", "key", SIM_CFG_INT, "0", 0, TRACE_NUMBER_MAX, NULL, "ops=key",
       "Trace the operations on this workload key (the key column of ops.csv)" },
-};
-
-/* Files of an earlier trace that a new run in the same folder removes (prefix, suffix). */
-static const char *const stale_files[][2] = {
-    { TRACE_FILE, "" }, { TRACE_FILE TMP_SUFFIX, "" },
-    { "sequence", ".png" }, { "sequence", ".svg" }, { "sequence", ".md" },
 };
 
 struct SimTrace {
@@ -188,28 +181,8 @@ static void on_row(void *ctx, const SimTraceRow *row)
         sim_trace_write(trace, row);
 }
 
-/* ---- the file ------------------------------------------------------------------------- */
-
-static void remove_stale_files(const char *dir)
-{
-    GDir *d = g_dir_open(dir, 0, NULL);
-    if (!d)
-        return;
-    for (const char *name; (name = g_dir_read_name(d));)
-        for (gsize i = 0; i < G_N_ELEMENTS(stale_files); i++)
-            if (g_str_has_prefix(name, stale_files[i][0])
-                && g_str_has_suffix(name, stale_files[i][1])
-                && (*stale_files[i][1] || strcmp(name, stale_files[i][0]) == 0)) {
-                g_autofree char *path = g_build_filename(dir, name, NULL);
-                g_unlink(path);
-                break;
-            }
-    g_dir_close(d);
-}
-
 SimTrace *sim_trace_new(Sim *sim, const char *dir)
 {
-    remove_stale_files(dir);
     SimTrace *trace = g_new0(SimTrace, 1);
     trace->sim = sim;
     trace->line = g_string_sized_new(128);
@@ -221,10 +194,8 @@ SimTrace *sim_trace_new(Sim *sim, const char *dir)
 SimTrace *sim_trace_open(Sim *sim, const char *dir)
 {
     SimTraceSelection sel = sim_trace_selection(sim_config(sim));
-    if (sel.mode == SIM_TRACE_NONE) {
-        remove_stale_files(dir);
+    if (sel.mode == SIM_TRACE_NONE)
         return NULL;
-    }
     SimTrace *trace = sim_trace_new(sim, dir);
     trace->sel = sel;
     sim_set_tracer(sim, on_row, trace);

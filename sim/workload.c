@@ -166,6 +166,10 @@ static void schedule_next(OpProcess *p)
 {
     Sim *sim = p->wl->sim;
     SimTime gap = sim_time_from_s(-log1p(-sim_rng_state_uniform(&p->rng)) / process_rate(p));
+    /* A tiny rate (1e-300 is legal) draws a gap past the last representable time: the
+     * process has no next operation. (now + gap overflowed, then the engine aborted.) */
+    if (gap > SIM_TIME_NEVER - sim_now(sim))
+        return;
     sim_schedule(sim, sim_now(sim) + gap, p->handler, 0, p->kind, SIM_ORIGIN_WORKLOAD);
 }
 
@@ -221,9 +225,13 @@ static SimTime join_time(SimWorkload *wl, guint h)
 {
     switch (wl->join_mode) {
     case JOIN_RATE:
-        if (h > 0)
-            wl->join_last += sim_time_from_s(-log1p(-sim_rng_state_uniform(&wl->join_rng))
-                                             / wl->join_rate);
+        if (h > 0) {
+            SimTime gap = sim_time_from_s(-log1p(-sim_rng_state_uniform(&wl->join_rng))
+                                          / wl->join_rate);
+            /* saturates: a slow stream's sum of gaps can pass the last representable time */
+            wl->join_last = gap > SIM_TIME_NEVER - wl->join_last ? SIM_TIME_NEVER
+                                                                 : wl->join_last + gap;
+        }
         return wl->join_last;
     case JOIN_RAMP:
         return (SimTime) ((double) wl->join_ramp * h / sim_hosts(wl->sim));

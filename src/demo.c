@@ -6,17 +6,21 @@
 #include "demo.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kad.h"
+#include "plots.h"
+#include "program.h"
 #include "sim.h"
+#include "sim_folder.h"
 #include "sim_results.h"
 #include "sim_trace.h"
 
-#define EXIT_NOT_BACK 1
-#define EXIT_USAGE    2
+/* The value did not come back (or the run failed). */
+#define EXIT_NOT_BACK EXIT_RUNTIME
 #define DEMO_NODES    64
 #define DEMO_ROOT     "results/demo"
 /* Quiet time after the joins before the store, and between the store and the get: long
@@ -522,41 +526,41 @@ static void print_story(const Demo *d, GBytes *key_bytes, GBytes *value, SimHost
 
 /* ---- the diagram ----------------------------------------------------------------------- */
 
-/* plots/sequence.sh: $KADSIM_PLOTS_DIR, the source tree (a build not installed), or the
- * installed copy. Caller frees; NULL when none is found. */
+/* plots/sequence.sh, where the plot scripts are (kadsim_plot_scripts). Caller frees; NULL when
+ * none is found. */
 static char *find_sequence_script(void)
 {
-    const char *dirs[] = { g_getenv("KADSIM_PLOTS_DIR"), KADSIM_SRCDIR "/plots",
-                           KADSIM_PKGDATADIR "/plots" };
-    for (gsize i = 0; i < G_N_ELEMENTS(dirs); i++) {
-        char *script = dirs[i] ? g_build_filename(dirs[i], "sequence.sh", NULL) : NULL;
-        if (script && g_file_test(script, G_FILE_TEST_IS_REGULAR))
-            return script;
-        g_free(script);
-    }
+    g_autofree char *dir = kadsim_plot_scripts();
+    char *script = dir ? g_build_filename(dir, "sequence.sh", NULL) : NULL;
+    if (script && g_file_test(script, G_FILE_TEST_IS_REGULAR))
+        return script;
+    g_free(script);
     return NULL;
 }
 
-/* Draw the diagram (sequence.png/.svg) and write sequence.md. Returns what to tell the user. */
-static char *draw(const char *dir, const DemoOptions *o)
+/* Draw the diagram (sequence.png/.svg) and write sequence.md. Returns what to tell the user;
+ * *failed when drawing was tried and failed (not when it was not asked for or not possible). */
+static char *draw(const char *dir, const DemoOptions *o, gboolean *failed)
 {
+    *failed = FALSE;
     if (o->no_plots)
         return g_strdup("not drawn (--no-plots)");
     g_autofree char *script = find_sequence_script();
     if (!script)
         return g_strdup("not drawn: plots/sequence.sh not found (set KADSIM_PLOTS_DIR)");
-    const char *gnuplot = g_getenv("KADSIM_GNUPLOT") ? g_getenv("KADSIM_GNUPLOT")
-                                                     : KADSIM_GNUPLOT;
+    const char *gnuplot = kadsim_gnuplot();
     char *argv[] = { "sh", script, (char *) dir, NULL };
     g_auto(GStrv) env = g_environ_setenv(g_get_environ(), "GNUPLOT", gnuplot, TRUE);
     g_autofree char *err_text = NULL;
     int status;
     g_autoptr(GError) error = NULL;
+    *failed = TRUE;
     if (!g_spawn_sync(NULL, argv, env, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
                       NULL, NULL, &err_text, &status, &error))
         return g_strdup_printf("not drawn: %s", error->message);
     if (!g_spawn_check_wait_status(status, NULL) || *g_strstrip(err_text))
         return g_strdup_printf("not drawn: %s", *err_text ? err_text : "sequence.sh failed");
+    *failed = FALSE;
     if (!*gnuplot)
         return g_strdup_printf("%s/sequence.md (Mermaid); no image: gnuplot not found", dir);
     return g_strdup_printf("%s/sequence.png (and .svg; Mermaid: sequence.md)", dir);
@@ -600,15 +604,24 @@ static int play(Demo *d, SimResults *res, const DemoOptions *o, const char *dir,
     SimTrace *trace = sim_trace_new(sim, dir);
     for (guint i = 0; i < d->rows->len; i++)
         sim_trace_write(trace, &g_array_index(d->rows, SimTraceRow, i));
+    const char *subtitle = o->recursive ? "recursive lookups" : "iterative lookups";
     if (!sim_check_conservation(sim, &error) || !sim_trace_close(trace, &error)
-        || !sim_results_finish(res, why, &error)) {
-        fprintf(stderr, "kadsim demo: %s\n", error->message);
-        return EXIT_NOT_BACK;
+        || !sim_results_finish(res, why, &error)
+        || !kadsim_plots_write_labels(res, subtitle, &error))
+        return kadsim_fail("kadsim demo", error);
+    if (why == SIM_STOP_REQUESTED) {
+        fprintf(stderr, "kadsim demo: stopped; %s/ holds what was measured (PARTIAL)\n", dir);
+        return EXIT_SIGNALLED(kadsim_interrupted() ? kadsim_interrupted() : SIGINT);
     }
     const SimOp *put = find_op(d, put_op), *get = find_op(d, get_op);
     GBytes *got = get ? kad_op_value(d->kad, get_op) : NULL;
     g_autofree char *why_not = why_not_back(d, put, get, value, got);
-    g_autofree char *diagram = get ? draw(dir, o) : g_strdup("not drawn: no get");
+    gboolean draw_failed = FALSE;
+    g_autofree char *diagram = get ? draw(dir, o, &draw_failed) : g_strdup("not drawn: no get");
+    if (draw_failed)
+        fprintf(stderr, "kadsim demo: diagram %s\n", diagram);
+    else if (!kadsim_interrupted() && !sim_folder_complete(dir, &error))
+        return kadsim_fail("kadsim demo", error);
     if (o->quiet && got) {
         fwrite(g_bytes_get_data(got, NULL), 1, g_bytes_get_size(got), stdout);
         putchar('\n');
@@ -617,31 +630,39 @@ static int play(Demo *d, SimResults *res, const DemoOptions *o, const char *dir,
         printf("\nresults %s/ (trace.csv: the get's messages; ops.csv, summary.csv, run.ini)\n"
                "diagram %s\n", dir, diagram);
     }
-    if (!why_not)
-        return EXIT_SUCCESS;
-    fprintf(stderr, "kadsim demo: the value did not come back: %s\n", why_not);
-    return EXIT_NOT_BACK;
+    if (kadsim_interrupted())
+        return EXIT_SIGNALLED(kadsim_interrupted());
+    if (why_not) {
+        fprintf(stderr, "kadsim demo: the value did not come back: %s\n", why_not);
+        return EXIT_NOT_BACK;
+    }
+    return draw_failed ? EXIT_RUNTIME : EXIT_SUCCESS;
+}
+
+/* Between batches of events: a signal stops the demo (its folder stays PARTIAL). */
+static void poll_interrupt(Sim *sim, void *ctx)
+{
+    if (kadsim_interrupted())
+        sim_request_stop(sim);
 }
 
 static int run_demo(SimConfig *cfg, const DemoOptions *o, const char *dir)
 {
     g_autoptr(GError) error = NULL;
     Sim *sim = sim_new(cfg, &kad_protocol_class, &error);
-    if (!sim) {
-        fprintf(stderr, "kadsim demo: %s\n", error->message);
-        return EXIT_USAGE;
-    }
+    if (!sim)
+        return kadsim_fail("kadsim demo", error);
     SimResultsOptions ropt = {
-        .force = TRUE, .subtitle = o->recursive ? "recursive lookups" : "iterative lookups",
+        .force = TRUE, .owned_extra = kadsim_plot_files,
         .header = "kadsim " PACKAGE_VERSION " demo: the network of `kadsim demo`, without its "
                   "store and get (rerun the demo command for those)",
     };
     SimResults *res = sim_results_new(sim, dir, &ropt, &error);
     if (!res) {
-        fprintf(stderr, "kadsim demo: %s\n", error->message);
         sim_free(sim);
-        return EXIT_USAGE;
+        return kadsim_fail("kadsim demo", error);
     }
+    sim_set_progress(sim, poll_interrupt, NULL, 0.1);
     GBytes *key_bytes = g_bytes_new(o->rest[0], strlen(o->rest[0]));
     GBytes *value = g_bytes_new(o->rest[1], strlen(o->rest[1]));
     Demo d = { .sim = sim, .kad = kad_of(sim), .ops = g_array_new(FALSE, FALSE, sizeof(SimOp)),
@@ -677,7 +698,9 @@ int kadsim_demo_main(int argc, char **argv)
     }
     g_autofree char *dir = o.out_dir ? g_strdup(o.out_dir)
                                      : g_strdup(o.recursive ? DEMO_ROOT "-recursive" : DEMO_ROOT);
+    kadsim_catch_interrupts();
     status = run_demo(cfg, &o, dir);
+    kadsim_release_interrupts();
     sim_config_free(cfg);
     options_clear(&o);
     return status;

@@ -11,10 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "run.h"
+#include "program.h"
+#include "sim_atomic.h"
+#include "sim_folder.h"
 #include "sweep.h"
 
-#define RESULTS_ROOT "results"
 /* Copy buffer, for files that cannot be hard-linked. */
 #define COPY_BUFFER (1 << 20)
 /* How many missing runs a message lists by name. */
@@ -32,55 +33,58 @@ static const char merge_summary[] =
 
 /* ---- files ------------------------------------------------------------------------------ */
 
-static gboolean copy_file(const char *from, const char *to, GError **error)
+/* name of folder `from` into folder `to`: a hard link where the file system allows (run files
+ * are never rewritten in place, so sharing them is safe), else a copy written atomically. */
+static gboolean copy_file(const char *from, const char *to, const char *name, GError **error)
 {
-    if (link(from, to) == 0)
-        return TRUE;  /* run files are never rewritten in place, so sharing them is safe */
-    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
-    int err = in ? 0 : errno;
-    if (in && !out)
-        err = errno;
-    char *buf = g_malloc(COPY_BUFFER);
-    for (size_t n; !err && (n = fread(buf, 1, COPY_BUFFER, in)) > 0;)
-        if (fwrite(buf, 1, n, out) != n)
-            err = errno ? errno : EIO;
-    if (!err && in && ferror(in))
-        err = EIO;
-    g_free(buf);
-    if (out && fclose(out) != 0 && !err)
-        err = errno;
-    if (in)
+    g_autofree char *src = g_build_filename(from, name, NULL);
+    g_autofree char *dst = g_build_filename(to, name, NULL);
+    g_unlink(dst);
+    if (link(src, dst) == 0)
+        return TRUE;
+    FILE *in = fopen(src, "rb");
+    if (!in)
+        return sim_file_error(error, src, errno);
+    SimAtomicFile out = { 0 };
+    if (!sim_atomic_open(&out, to, name, COPY_BUFFER, error)) {
         fclose(in);
-    if (err) {
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "copy %s to %s: %s", from,
-                    to, g_strerror(err));
         return FALSE;
     }
-    return TRUE;
+    char *buf = g_malloc(COPY_BUFFER);
+    for (size_t n; (n = fread(buf, 1, COPY_BUFFER, in)) > 0;)
+        fwrite(buf, 1, n, out.f);  /* a write error shows in the commit's ferror() */
+    g_free(buf);
+    gboolean read_ok = !ferror(in);
+    fclose(in);
+    if (!read_ok) {
+        sim_atomic_abandon(&out);
+        return sim_file_error(error, src, EIO);
+    }
+    return sim_atomic_commit(&out, error);
 }
 
-/* Every file of the folder `from` into `to` (created); files already in `to` are replaced. */
+static const char merging_text[] =
+    "This run's folder is being copied by kadsim merge; if no merge is running, it stopped\n"
+    "before the copy was complete: merge the shards again with --force.\n";
+
+/* Every file of the run folder `from` into `to` (created), marked PARTIAL until complete. */
 static gboolean copy_folder(const char *from, const char *to, GError **error)
 {
-    if (g_mkdir_with_parents(to, 0777) != 0) {
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", to,
-                    g_strerror(errno));
+    if (g_mkdir_with_parents(to, 0777) != 0)
+        return sim_file_error(error, to, errno);
+    if (!sim_atomic_write(to, SIM_PARTIAL, merging_text, error))
         return FALSE;
-    }
     GDir *d = g_dir_open(from, 0, error);
     if (!d)
         return FALSE;
     gboolean ok = TRUE;
     for (const char *name; ok && (name = g_dir_read_name(d));) {
         g_autofree char *src = g_build_filename(from, name, NULL);
-        g_autofree char *dst = g_build_filename(to, name, NULL);
-        if (!g_file_test(src, G_FILE_TEST_IS_REGULAR))
-            continue;
-        g_unlink(dst);
-        ok = copy_file(src, dst, error);
+        if (strcmp(name, SIM_PARTIAL) != 0 && g_file_test(src, G_FILE_TEST_IS_REGULAR))
+            ok = copy_file(from, to, name, error);
     }
     g_dir_close(d);
-    return ok;
+    return ok && sim_folder_complete(to, error);
 }
 
 /* ---- the shards ------------------------------------------------------------------------- */
@@ -143,7 +147,7 @@ static const char **locate_runs(const SweepGrid *g, char **dirs, GError **error)
             g_autofree char *summary = g_build_filename(dirs[i], SWEEP_RUNS, name, "summary.csv",
                                                         NULL);
             g_autofree char *partial = g_build_filename(dirs[i], SWEEP_RUNS, name,
-                                                        SWEEP_PARTIAL, NULL);
+                                                        SIM_PARTIAL, NULL);
             if (!g_file_test(summary, G_FILE_TEST_IS_REGULAR)
                 || g_file_test(partial, G_FILE_TEST_EXISTS))
                 continue;
@@ -203,7 +207,7 @@ static int merge(const MergeOptions *mo)
     int status = EXIT_USAGE;
     g_autofree char *name = mo->out ? NULL : shards_name(mo->dirs);
     g_autofree char *out = mo->out ? g_strdup(mo->out)
-                         : name ? g_build_filename(RESULTS_ROOT, name, NULL) : NULL;
+                         : name ? g_build_filename(KADSIM_RESULTS_ROOT, name, NULL) : NULL;
     g_autofree const char **where = NULL;
     if (!out) {
         fprintf(stderr, "kadsim merge: say where the merged sweep goes: -o DIR\n");
@@ -225,9 +229,8 @@ static int merge(const MergeOptions *mo)
     }
     status = EXIT_RUNTIME;
     if (!sweep_open_folder(out, mo->force, &error)
-        || !sweep_write_file(out, SWEEP_INI, ini, &error)) {
-        fprintf(stderr, "kadsim merge: %s\n", error->message);
-        status = strstr(error->message, "--force") ? EXIT_USAGE : EXIT_RUNTIME;
+        || !sim_atomic_write(out, SWEEP_INI, ini, &error)) {
+        status = kadsim_fail("kadsim merge", error);
         goto out;
     }
     for (guint r = 0; r < sweep_grid_runs(g); r++) {
@@ -272,6 +275,9 @@ int kadsim_merge_main(int argc, char **argv)
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         fprintf(stderr, "kadsim merge: %s\nTry 'kadsim merge --help'.\n", error->message);
         g_error_free(error);
+        status = EXIT_USAGE;
+    } else if (mo.out && !*mo.out) {
+        fprintf(stderr, "kadsim merge: -o: give the folder of the merged sweep\n");
         status = EXIT_USAGE;
     } else if (!mo.dirs || !mo.dirs[0]) {
         fprintf(stderr, "kadsim merge: give the shard folders to combine\n"

@@ -15,8 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "run.h"
-#include "sim_results.h"
+#include "plots.h"
+#include "program.h"
+#include "sim_atomic.h"
+#include "sim_csv.h"
+#include "sim_folder.h"
 #include "sim_rng.h"
 #include "sim_stats.h"
 
@@ -33,7 +36,6 @@ static const char default_plots[] = "latency_ms_p50, hops_mean, messages_per_loo
                                     "lookup_success_rate";
 /* summary.csv metrics that describe the run rather than measure it: in sweep.csv, not averaged. */
 static const char *const not_averaged[] = { "partial", "seed", NULL };
-#define TMP_SUFFIX ".tmp"
 
 typedef struct {
     char *name;         /* "kademlia.k" */
@@ -50,8 +52,6 @@ struct SweepGrid {
     char *plot_x, *plot_lines;  /* axis names; plot_lines "" with one axis */
 };
 
-#define SWEEP_ERROR (sweep_error_quark())
-static GQuark sweep_error_quark(void);
 G_DEFINE_QUARK(kadsim-sweep-error-quark, sweep_error)
 
 static void axis_free(gpointer p)
@@ -254,13 +254,19 @@ SweepGrid *sweep_grid_new(const char *source, char **keys, char **values, char *
         g_ptr_array_add(g->axes, a);
     }
     make_labels(g);
+    /* The bound is checked at each axis, before the product can overflow: eight lists of 256
+     * values made 2^64 points, that is 0, and other grids wrapped to a few hundred. */
     guint64 points = 1;
-    for (guint i = 0; i < g->axes->len; i++)
-        points *= axis_at(g, i)->values->len;
-    if (points * g->replicates > RUNS_MAX) {
-        g_set_error(error, SWEEP_ERROR, 0, "%s: [sweep]: %" G_GUINT64_FORMAT " points × %u "
-                    "replicates is more than %d runs", source, points, g->replicates, RUNS_MAX);
-        goto fail;
+    for (guint i = 0; i < g->axes->len; i++) {
+        guint64 n = axis_at(g, i)->values->len;  /* points <= RUNS_MAX: no overflow */
+        if (points * n > RUNS_MAX / g->replicates) {
+            g_set_error(error, SWEEP_ERROR, 0, "%s: [sweep]: %s%" G_GUINT64_FORMAT " points × "
+                        "%u replicates is more than %d runs", source,
+                        i + 1 < g->axes->len ? "at least " : "", points * n, g->replicates,
+                        RUNS_MAX);
+            goto fail;
+        }
+        points *= n;
     }
     g->points = (guint) points;
     if (!g->plots)
@@ -357,90 +363,26 @@ gboolean sweep_shard_has(guint run, guint index, guint count)
 
 /* ---- the folder ------------------------------------------------------------------------ */
 
-static gboolean io_fail(GError **error, const char *path, int err)
-{
-    g_set_error(error, SWEEP_ERROR, 0, "%s: %s", path, g_strerror(err));
-    return FALSE;
-}
-
-gboolean sweep_write_file(const char *dir, const char *name, const char *text, GError **error)
-{
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_autofree char *tmp = g_strconcat(path, TMP_SUFFIX, NULL);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return io_fail(error, tmp, errno);
-    int err = 0;
-    if (fputs(text, f) == EOF || fflush(f) != 0 || fsync(fileno(f)) != 0)
-        err = errno ? errno : EIO;
-    if (fclose(f) != 0 && !err)
-        err = errno;
-    if (!err && g_rename(tmp, path) != 0)
-        err = errno;
-    if (err) {
-        g_unlink(tmp);
-        return io_fail(error, tmp, err);
-    }
-    return TRUE;
-}
-
 /* The files of a sweep folder itself that --force replaces (the plots are sweep_*.png/svg). */
-static gboolean is_sweep_file(const char *name)
-{
-    static const char *const files[] = { SWEEP_INI, SWEEP_SHARD, SWEEP_PARTIAL, "sweep.csv",
-                                         "sweep_summary.csv", "sweep_labels.gp", NULL };
-    for (int i = 0; files[i]; i++)
-        if (strcmp(name, files[i]) == 0)
-            return TRUE;
-    return g_str_has_prefix(name, "sweep_") && (g_str_has_suffix(name, ".png")
-                                                || g_str_has_suffix(name, ".svg")
-                                                || g_str_has_suffix(name, TMP_SUFFIX));
-}
-
+static const char *const sweep_signature[] = { SWEEP_INI, NULL };
+static const char *const sweep_owned[] = {
+    SWEEP_INI, SWEEP_SHARD, "sweep.csv", "sweep_summary.csv", "sweep_labels.gp", "sweep_*.png",
+    "sweep_*.svg", NULL,
+};
 static const char partial_text[] =
     "This sweep folder is incomplete: kadsim started the sweep and did not finish it.\n"
     "If no kadsim is running on it, it failed or was stopped; runs/ holds the runs that were\n"
     "made (each with its own PARTIAL when incomplete). Run the sweep again with --force.\n";
+static const SimFolderKind sweep_folder = { "sweep", sweep_signature, sweep_owned, partial_text };
 
 gboolean sweep_open_folder(const char *dir, gboolean force, GError **error)
 {
-    GDir *d = g_file_test(dir, G_FILE_TEST_IS_DIR) ? g_dir_open(dir, 0, NULL) : NULL;
-    gboolean empty = TRUE, ours = FALSE;
-    for (const char *name; d && (name = g_dir_read_name(d));) {
-        empty = FALSE;
-        ours |= strcmp(name, SWEEP_INI) == 0 || strcmp(name, SWEEP_PARTIAL) == 0;
-    }
-    if (d)
-        g_dir_close(d);
-    if (g_file_test(dir, G_FILE_TEST_EXISTS) && !g_file_test(dir, G_FILE_TEST_IS_DIR)) {
-        g_set_error(error, SWEEP_ERROR, 0, "%s exists and is not a folder; choose another "
-                    "results folder with -o", dir);
+    if (!sim_folder_open(dir, &sweep_folder, NULL, force, error))
         return FALSE;
-    }
-    if (!empty && !force) {
-        g_set_error(error, SWEEP_ERROR, 0, "results folder %s already exists; use --force to "
-                    "replace its results, or -o DIR to write elsewhere", dir);
-        return FALSE;
-    }
-    if (!empty && !ours) {
-        g_set_error(error, SWEEP_ERROR, 0, "%s is not empty and holds no kadsim sweep (no "
-                    SWEEP_INI " or " SWEEP_PARTIAL "); refusing to write into it even with "
-                    "--force", dir);
-        return FALSE;
-    }
     g_autofree char *runs = g_build_filename(dir, SWEEP_RUNS, NULL);
     if (g_mkdir_with_parents(runs, 0777) != 0)
-        return io_fail(error, runs, errno);
-    d = g_dir_open(dir, 0, NULL);
-    gboolean ok = TRUE;
-    for (const char *name; ok && d && (name = g_dir_read_name(d));) {
-        g_autofree char *path = g_build_filename(dir, name, NULL);
-        if (is_sweep_file(name) && g_unlink(path) != 0)
-            ok = io_fail(error, path, errno);
-    }
-    if (d)
-        g_dir_close(d);
-    return ok && sweep_write_file(dir, SWEEP_PARTIAL, partial_text, error);
+        return sim_file_error(error, runs, errno);
+    return TRUE;
 }
 
 /* ---- reading the runs back --------------------------------------------------------------- */
@@ -461,7 +403,7 @@ static void run_summary_clear(RunSummary *s)
 static gboolean read_summary(const char *dir, const char *run, RunSummary *s, GError **error)
 {
     g_autofree char *path = g_build_filename(dir, SWEEP_RUNS, run, "summary.csv", NULL);
-    g_autofree char *partial = g_build_filename(dir, SWEEP_RUNS, run, SWEEP_PARTIAL, NULL);
+    g_autofree char *partial = g_build_filename(dir, SWEEP_RUNS, run, SIM_PARTIAL, NULL);
     g_autofree char *text = NULL;
     if (g_file_test(partial, G_FILE_TEST_EXISTS)) {
         g_set_error(error, SWEEP_ERROR, 0, "%s/%s/%s: the run is incomplete (PARTIAL)", dir,
@@ -507,14 +449,6 @@ static gboolean in_list(const char *const *list, const char *name)
     return FALSE;
 }
 
-/* A real number as the results write it: 9 significant digits, NaN an empty field. */
-static void append_real(GString *out, double v)
-{
-    if (isnan(v))
-        return;
-    char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append(out, g_ascii_formatd(buf, sizeof buf, "%.9g", v == 0 ? 0.0 : v));
-}
 
 /* ---- the tables ------------------------------------------------------------------------ */
 
@@ -546,13 +480,13 @@ static void append_point_summary(GString *out, const SweepGrid *g, guint point,
         g_string_append_printf(out, "%u", point);
         append_point_columns(out, g, point);
         g_string_append_printf(out, ",%s,%u,", name, n);
-        append_real(out, mean);
+        sim_csv_append_real(out, mean);
         g_string_append_c(out, ',');
-        append_real(out, sd);
+        sim_csv_append_real(out, sd);
         g_string_append_c(out, ',');
-        append_real(out, e.low);
+        sim_csv_append_real(out, e.low);
         g_string_append_c(out, ',');
-        append_real(out, e.high);
+        sim_csv_append_real(out, e.high);
         g_string_append_c(out, '\n');
     }
     g_free(x);
@@ -575,16 +509,16 @@ static char *labels_gp(const SweepGrid *g, const char *ini)
                                                 g->replicates == 1 ? "" : "s");
     GString *out = g_string_new("# Labels of this sweep folder, loaded by kadsim's "
                                 "plots/sweep.gp (gnuplot syntax).\n");
-    sim_results_gp_string(out, "title", title ? title : "");
-    sim_results_gp_string(out, "subtitle", subtitle);
+    kadsim_gp_string(out, "title", title ? title : "");
+    kadsim_gp_string(out, "subtitle", subtitle);
     g_string_append_printf(out, "points = %u\nreplicates = %u\n", g->points, g->replicates);
     GString *keys = g_string_new(NULL), *labels = g_string_new(NULL);
     for (guint a = 0; a < g->axes->len; a++) {
         g_string_append_printf(keys, "%s%s", a ? " " : "", axis_at(g, a)->name);
         g_string_append_printf(labels, "%s%s", a ? " " : "", axis_at(g, a)->label);
     }
-    sim_results_gp_string(out, "sweep_keys", keys->str);
-    sim_results_gp_string(out, "sweep_labels", labels->str);
+    kadsim_gp_string(out, "sweep_keys", keys->str);
+    kadsim_gp_string(out, "sweep_labels", labels->str);
     g_string_free(keys, TRUE);
     g_string_free(labels, TRUE);
     g_string_append_printf(out, "array sweep_values[%u]\n", MAX(g->axes->len, 1));
@@ -595,11 +529,11 @@ static char *labels_gp(const SweepGrid *g, const char *ini)
             g_string_append_printf(list, "%s%s", i ? " " : "",
                                    (const char *) g_ptr_array_index(v, i));
         g_autofree char *var = g_strdup_printf("sweep_values[%u]", a + 1);
-        sim_results_gp_string(out, var, list->str);
+        kadsim_gp_string(out, var, list->str);
         g_string_free(list, TRUE);
     }
-    sim_results_gp_string(out, "plot_x", g->plot_x);
-    sim_results_gp_string(out, "plot_lines", g->plot_lines);
+    kadsim_gp_string(out, "plot_x", g->plot_x);
+    kadsim_gp_string(out, "plot_lines", g->plot_lines);
     /* swept keys on neither axis are held at their first value */
     GString *where = g_string_new(NULL);
     for (guint a = 0; a < g->axes->len; a++) {
@@ -608,7 +542,7 @@ static char *labels_gp(const SweepGrid *g, const char *ini)
             g_string_append_printf(where, "%s%s=%s", where->len ? " " : "", ax->name,
                                    (const char *) g_ptr_array_index(ax->values, 0));
     }
-    sim_results_gp_string(out, "plot_where", where->str);
+    kadsim_gp_string(out, "plot_where", where->str);
     g_string_free(where, TRUE);
     return g_string_free(out, FALSE);
 }
@@ -655,9 +589,9 @@ gboolean sweep_write_tables(const SweepGrid *g, const char *dir, const char *ini
         for (guint p = 0; p < g->points; p++)
             append_point_summary(sum, g, p, runs, metrics);
         g_autofree char *labels = labels_gp(g, ini);
-        ok = sweep_write_file(dir, "sweep.csv", csv->str, error)
-             && sweep_write_file(dir, "sweep_summary.csv", sum->str, error)
-             && sweep_write_file(dir, "sweep_labels.gp", labels, error);
+        ok = sim_atomic_write(dir, "sweep.csv", csv->str, error)
+             && sim_atomic_write(dir, "sweep_summary.csv", sum->str, error)
+             && sim_atomic_write(dir, "sweep_labels.gp", labels, error);
         g_string_free(csv, TRUE);
         g_string_free(sum, TRUE);
     }
@@ -689,7 +623,7 @@ gboolean sweep_render_plots(const SweepGrid *g, const char *dir, gboolean no_plo
         g_autoptr(GError) error = NULL;
         g_autofree char *vars = g_strdup_printf("metric='%s'", g->plots[i]);
         g_autofree char *image = g_strdup_printf("sweep_%s", g->plots[i]);
-        if (!sim_results_render_script(dir, gnuplot, script, vars, image, &error)) {
+        if (!kadsim_plots_run_script(dir, script, vars, image, &error)) {
             fprintf(stderr, "kadsim: warning: sweep plot not rendered: %s\n", error->message);
             *why_not = "gnuplot failed";
             ok = FALSE;
@@ -763,11 +697,8 @@ int sweep_finish_folder(const SweepGrid *g, const char *dir, const char *ini, gb
     }
     const char *why_not = NULL;
     gboolean plotted = sweep_render_plots(g, dir, no_plots, &why_not);
-    g_autofree char *marker = g_build_filename(dir, SWEEP_PARTIAL, NULL);
-    if (g_unlink(marker) != 0 && errno != ENOENT) {
-        fprintf(stderr, "kadsim: %s: %s\n", marker, g_strerror(errno));
-        return EXIT_RUNTIME;
-    }
+    if (!sim_folder_complete(dir, &error))
+        return kadsim_fail(NULL, error);
     if (!quiet)
         sweep_print_summary(g, dir, plotted, why_not);
     return EXIT_SUCCESS;

@@ -10,7 +10,10 @@
 #define SWEEP_INI     "sweep.ini"      /* the resolved scenario, [sweep] included */
 #define SWEEP_SHARD   "shard.ini"      /* only in the folder of one shard */
 #define SWEEP_RUNS    "runs"           /* one results folder per run */
-#define SWEEP_PARTIAL "PARTIAL"
+
+/* A [sweep] section, a --shard or a sweep folder that does not make sense (exit status 2). */
+#define SWEEP_ERROR (sweep_error_quark())
+GQuark sweep_error_quark(void);
 
 typedef struct SweepGrid SweepGrid;
 
@@ -44,11 +47,10 @@ gboolean sweep_parse_shard(const char *text, guint *index, guint *count, GError 
  * 2N, ...; I may count from 1 (1..N) or from 0 (0..N-1, where shard 0 is shard N). */
 gboolean sweep_shard_has(guint run, guint index, guint count);
 
-/* Prepare a sweep folder: refuse a non-empty one unless force (and then only a sweep folder),
- * remove the tables and plots of an earlier sweep, create runs/, write PARTIAL. */
+/* Prepare a sweep folder (sim_folder's policy, sweep.ini its signature): refuse a non-empty
+ * one unless force (and then only a sweep folder), write PARTIAL, remove the tables and plots
+ * of an earlier sweep, create runs/. */
 gboolean sweep_open_folder(const char *dir, gboolean force, GError **error);
-/* Write a whole file atomically (NAME.tmp, renamed). */
-gboolean sweep_write_file(const char *dir, const char *name, const char *text, GError **error);
 
 /* From dir/runs/<run>/summary.csv of every run of the grid: sweep.csv, sweep_summary.csv and
  * sweep_labels.gp in dir. `ini` is the text of sweep.ini (for the plot titles). */

@@ -4,11 +4,9 @@
  *
  * Threads: each simulation is self-contained (its Sim, protocol state, results and SimConfig;
  * DESIGN.md decision 9), so runs share nothing but the Runner's counters (under its lock) and
- * the process's signal state (run.c). Configurations are built in the main thread only:
- * declaring the schema writes the choice lists of sim/sim_net.c's static SimCfgKey (same value
- * each time, but a data race between threads). Simulations are built one at a time (build_lock):
- * the matrix latency model parses its file with strtok(), which is not reentrant; building is a
- * small part of a run. */
+ * the process's signal state (program.c). Each run is kadsim_simulate(), the path of a single
+ * run. Configurations are built ahead in the main thread (so that a wrong point stops the
+ * sweep before its runs start), simulations in the pool's threads. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -19,18 +17,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kad.h"
-#include "run.h"
+#include "program.h"
+#include "protocols.h"
 #include "sim.h"
-#include "sim_results.h"
-#include "sim_trace.h"
+#include "sim_atomic.h"
+#include "simulate.h"
 #include "sweep.h"
 
-#define RESULTS_ROOT "results"
-/* Wall time between two redraws of the progress line, and between two looks of a running
- * simulation at the interrupt flag (its progress callback). */
+/* Wall time between two redraws of the progress line, and between two reports of a running
+ * simulation's simulated time. */
 #define PROGRESS_EVERY_US 500000
-#define JOB_CHECK_EVERY_S 0.1
+#define JOB_PROGRESS_EVERY_S 0.1
 /* Configurations built ahead of the threads, per thread: enough to never starve them, few
  * enough that a sweep of a million runs does not hold a million configurations. */
 #define QUEUED_PER_THREAD 2
@@ -57,7 +54,6 @@ typedef struct {
     GCond changed;
     guint finished, failed;  /* jobs out of the pool (run, skipped or failed); failed ones */
     guint completed;       /* runs that reached their end */
-    GMutex build_lock;     /* sim_new() one at a time (see the top of the file) */
     gboolean tty;          /* a progress line on stderr, else a line per finished run */
     gint64 start_us;
 } Runner;
@@ -205,54 +201,19 @@ static void job_progress(Sim *sim, void *ctx)
     Job *job = ctx;
     double done = job->until > 0 ? (double) sim_now(sim) / (double) job->until : 1.0;
     g_atomic_int_set(&job->permille, (gint) (1000 * done));
-    if (kadsim_interrupted())
-        sim_request_stop(sim);
 }
 
-/* One run, as a single run makes it (run.c), minus plots and summary. Returns its status. */
+/* One run: kadsim_simulate(), then its folder is complete. Returns its status. */
 static int job_execute(Runner *rn, Job *job, GError **error)
 {
-    g_mutex_lock(&rn->build_lock);
-    Sim *sim = sim_new(job->cfg, &kad_protocol_class, error);
-    g_mutex_unlock(&rn->build_lock);
-    if (!sim)
-        return EXIT_USAGE;
-    SimResultsOptions ropt = {
-        .force = rn->opt->force, .header = "kadsim " PACKAGE_VERSION, .subtitle = job->subtitle,
-        .omit_section = "sweep",
+    KadsimSimSpec spec = {
+        .force = rn->opt->force, .subtitle = job->subtitle, .omit_section = "sweep",
+        .progress = job_progress, .progress_ctx = job, .progress_every_s = JOB_PROGRESS_EVERY_S,
     };
-    SimResults *res = sim_results_new(sim, job->dir, &ropt, error);
-    if (!res) {
-        sim_free(sim);
-        return EXIT_RUNTIME;
-    }
-    SimTrace *trace = sim_trace_open(sim, job->dir);  /* [trace]: trace.csv; NULL when off */
-    sim_set_progress(sim, job_progress, job, JOB_CHECK_EVERY_S);
-    if (kadsim_interrupted())
-        sim_request_stop(sim);
-    SimStopReason why = sim_run(sim, job->until);
-    GError *internal = NULL;
-    int status = EXIT_SUCCESS;
-    if (!sim_check_conservation(sim, &internal)) {
-        g_set_error(error, SIM_ERROR, 0, "internal error: %s", internal->message);
-        g_error_free(internal);
-        status = EXIT_RUNTIME;
-    }
-    GError **first_error = status == EXIT_SUCCESS ? error : NULL;
-    if (!sim_trace_close(trace, first_error) || !sim_results_finish(res, why, first_error))
-        status = EXIT_RUNTIME;
-    if (status == EXIT_SUCCESS && why == SIM_STOP_REQUESTED)
-        status = EXIT_SIGNALLED(kadsim_interrupted() ? kadsim_interrupted() : SIGINT);
-    sim_results_free(res);
-    sim_free(sim);
+    int status = kadsim_simulate(job->cfg, job->dir, &spec, NULL, error);
+    if (status == EXIT_SUCCESS && !sim_folder_complete(job->dir, error))
+        status = kadsim_exit_status(*error);
     return status;
-}
-
-/* CPU seconds of the calling thread: a run's own cost, whatever else the machine runs. */
-static double thread_cpu_s(void)
-{
-    struct timespec ts;
-    return clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0 ? ts.tv_sec + ts.tv_nsec / 1e9 : 0;
 }
 
 static void job_thread(gpointer data, gpointer user)
@@ -264,12 +225,12 @@ static void job_thread(gpointer data, gpointer user)
     g_mutex_unlock(&rn->lock);
     GError *error = NULL;
     gint64 t0 = g_get_monotonic_time();
-    double cpu0 = thread_cpu_s();
+    double cpu0 = sim_thread_cpu_s();
     if (!skip) {
         g_atomic_int_set(&job->state, JOB_RUNNING);
         job->status = job_execute(rn, job, &error);
     }
-    double wall_s = (double) (g_get_monotonic_time() - t0) / 1e6, cpu_s = thread_cpu_s() - cpu0;
+    double wall_s = (double) (g_get_monotonic_time() - t0) / 1e6, cpu_s = sim_thread_cpu_s() - cpu0;
     g_clear_pointer(&job->cfg, sim_config_free);
 
     g_mutex_lock(&rn->lock);
@@ -404,11 +365,6 @@ static char *shard_ini(const char *name, guint index, guint count, guint runs)
                            name, index, count, runs);
 }
 
-static int fail(int status, const GError *error)
-{
-    fprintf(stderr, "kadsim: %s\n", error->message);
-    return status;
-}
 
 /* Run the runs of shard index/count of a checked sweep into its folder; returns the status. */
 static int run_sweep(const SweepGrid *g, SimConfig *base, const KadsimOptions *opt,
@@ -418,9 +374,9 @@ static int run_sweep(const SweepGrid *g, SimConfig *base, const KadsimOptions *o
     uint64_t master = (uint64_t) sim_config_get_int(base, "simulation", "seed");
     g_autofree char *name = sim_config_name(base);
     g_autofree char *dir = opt->out_dir ? g_strdup(opt->out_dir)
-                         : opt->shard ? g_strdup_printf(RESULTS_ROOT "/%s-shard%uof%u", name,
+                         : opt->shard ? g_strdup_printf(KADSIM_RESULTS_ROOT "/%s-shard%uof%u", name,
                                                         index, count)
-                                      : g_build_filename(RESULTS_ROOT, name, NULL);
+                                      : g_build_filename(KADSIM_RESULTS_ROOT, name, NULL);
     Runner rn = { .opt = opt, .grid = g, .tty = isatty(STDERR_FILENO) };
     rn.jobs = g_ptr_array_new_with_free_func(job_free);
     for (guint r = 0; r < sweep_grid_runs(g); r++) {
@@ -436,15 +392,14 @@ static int run_sweep(const SweepGrid *g, SimConfig *base, const KadsimOptions *o
     gint cores = opt->jobs > 0 ? opt->jobs : (gint) g_get_num_processors();
     rn.threads = MAX(1, MIN((guint) cores, rn.jobs->len));
     g_mutex_init(&rn.lock);
-    g_mutex_init(&rn.build_lock);
     g_cond_init(&rn.changed);
 
     int status = EXIT_SUCCESS;
     g_autofree char *shard_text = shard_ini(name, index, count, rn.jobs->len);
     if (!sweep_open_folder(dir, opt->force, &error)
-        || !sweep_write_file(dir, SWEEP_INI, ini, &error)
-        || (opt->shard && !sweep_write_file(dir, SWEEP_SHARD, shard_text, &error))) {
-        status = fail(strstr(error->message, "--force") ? EXIT_USAGE : EXIT_RUNTIME, error);
+        || !sim_atomic_write(dir, SWEEP_INI, ini, &error)
+        || (opt->shard && !sim_atomic_write(dir, SWEEP_SHARD, shard_text, &error))) {
+        status = kadsim_fail(NULL, error);
         goto out;
     }
     if (!opt->quiet) {
@@ -457,9 +412,7 @@ static int run_sweep(const SweepGrid *g, SimConfig *base, const KadsimOptions *o
         fflush(stdout);
     }
 
-    kadsim_catch_interrupts(NULL);
     guint failed = run_jobs(&rn, master);
-    kadsim_release_interrupts();
     double wall_s = (double) (g_get_monotonic_time() - rn.start_us) / 1e6;
     char took[32];
     kadsim_format_clock(took, sizeof took, wall_s);
@@ -473,9 +426,9 @@ static int run_sweep(const SweepGrid *g, SimConfig *base, const KadsimOptions *o
                 failed == 1 ? "" : "s", dir);
         status = EXIT_RUNTIME;
     } else if (opt->shard) {
-        g_autofree char *marker = g_build_filename(dir, SWEEP_PARTIAL, NULL);
-        g_unlink(marker);
-        if (!opt->quiet)
+        if (!sim_folder_complete(dir, &error))
+            status = kadsim_fail(NULL, error);
+        else if (!opt->quiet)
             printf("  %u runs in %s (%.1f s)\n  results: %s/" SWEEP_RUNS "/ (a shard: combine "
                    "the shards with  kadsim merge -o DIR %s ...)\n", rn.jobs->len, took, wall_s,
                    dir, dir);
@@ -487,7 +440,6 @@ static int run_sweep(const SweepGrid *g, SimConfig *base, const KadsimOptions *o
 out:
     g_ptr_array_free(rn.jobs, TRUE);
     g_mutex_clear(&rn.lock);
-    g_mutex_clear(&rn.build_lock);
     g_cond_clear(&rn.changed);
     return status;
 }
@@ -518,7 +470,7 @@ int kadsim_sweep_main(SimConfig *base, const KadsimOptions *opt)
     g_autoptr(GError) error = NULL;
     guint index = 0, count = 1;
     if (opt->shard && !sweep_parse_shard(opt->shard, &index, &count, &error))
-        return fail(EXIT_USAGE, error);
+        return kadsim_fail(NULL, error);
     if (opt->jobs < 0) {
         fprintf(stderr, "kadsim: -j %d: give a number of simulations at once, >= 1 (default: "
                 "one per core)\n", opt->jobs);
@@ -526,7 +478,7 @@ int kadsim_sweep_main(SimConfig *base, const KadsimOptions *opt)
     }
     SweepGrid *g = checked_grid(base, opt, &error);
     if (!g)
-        return fail(EXIT_USAGE, error);
+        return kadsim_fail(NULL, error);
     g_autofree char *header = sweep_header(g);
     g_autofree char *ini = sim_config_to_data(base, header);
     int status = EXIT_SUCCESS;

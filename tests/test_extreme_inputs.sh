@@ -131,3 +131,51 @@ if [ "$(id -u)" -ne 0 ] || [ -n "$as_user" ]; then
 else
     echo "skip: locked (running as root, and setpriv cannot switch to nobody)"
 fi
+
+# --- second pass (issue 18): inputs that ran the wrong experiment or aborted
+as_user=""
+# Old Mac line ends (CR alone) read as lines, as the same file with LF ends (was: one comment
+# line, every default); a CR alone among LF ends is refused with its line.
+{ echo '# old Mac line ends'; cat "$T/plain.ini"; } | tr '\n' '\r' > "$T/cr.ini"
+expect 0 cr-check "" --check "$T/cr.ini"
+sed "s/^title = cr$/title = plain/" "$T/cr-check.out" | cmp -s - "$T/plain-check.out" \
+    || fail "cr: read differently from the same file with LF line ends"
+printf '[simulation]\nnodes = 20\n# note\rnodes = 30\n' > "$T/stray-cr.ini"
+expect 2 stray-cr "stray-cr.ini: cannot read the scenario: line 3 holds a carriage return" \
+    --check "$T/stray-cr.ini"
+# A key given twice (the first invalid): refused with both lines, also across the two parts
+# of a section written twice (the parts themselves merge, as concatenated files need).
+printf '[simulation]\nnodes = abc\nduration = 1min\nnodes = 50\n' > "$T/twice.ini"
+expect 2 twice "twice.ini: [simulation] nodes: given twice, on lines 2 and 4" --check "$T/twice.ini"
+printf '[simulation]\nnodes = 20\n[network]\njitter = 0\n[simulation]\nnodes = 30\n' \
+    > "$T/twice-split.ini"
+expect 2 twice-split "twice-split.ini: [simulation] nodes: given twice, on lines 2 and 6" \
+    --check "$T/twice-split.ini"
+# Lognormal delays with sigma 5 and a 1 h median (legal): some draws pass the last
+# representable time. Such a message never arrives and stays in flight (was: signed overflow,
+# then an engine or results assertion, exit 134), with per-pair and per-message draws.
+for draw in pair message; do
+    base "heavy-$draw" 30
+    printf '[network]\nlatency = lognormal\nlatency_sigma = 5\nlatency_median = 1h\n' \
+        >> "$T/heavy-$draw.ini"
+    printf 'latency_draw = %s\n' "$draw" >> "$T/heavy-$draw.ini"
+    run "heavy-$draw"
+    [ "$(m "heavy-$draw" lookups)" -gt 0 ] || fail "heavy-$draw: no lookups"
+done
+# A latency matrix with an absurd RTT, or a NUL byte after valid data: refused with the line.
+printf '0 10 20\n10 0 1e30\n20 30 0\n' > "$T/rtt.txt"
+printf '[simulation]\nnodes = 10\nduration = 1min\n' > "$T/rtt.ini"
+printf '[network]\nlatency = matrix\nlatency_matrix = rtt.txt\n' >> "$T/rtt.ini"
+expect 2 rtt "rtt.ini: [network] latency_matrix: $T/rtt.txt:2: value 3, 1e+30, is out of range" \
+    -o "$T/rtt" "$T/rtt.ini"
+printf '0 10\n10 0\n\000junk\n' > "$T/nul.txt"
+sed 's/rtt.txt/nul.txt/' "$T/rtt.ini" > "$T/nul-matrix.ini"
+expect 2 nul-matrix "nul.txt: cannot read the latency matrix: line 3 holds a NUL byte" \
+    -o "$T/nul-matrix" "$T/nul-matrix.ini"
+# An operation rate in range but beyond memory (1e11 operations in flight): refused before
+# anything is allocated or written (was: an abort in an allocation, .tmp files left).
+printf '[simulation]\nnodes = 30\nduration = 3min\n' > "$T/rate.ini"
+printf '[workload]\nrate_unit = network\nlookup_rate = 1e12\n' >> "$T/rate.ini"
+expect 2 rate "rate.ini: [workload] lookup_rate: 1e+12 operations per second keep about 1e+11" \
+    -o "$T/rate" "$T/rate.ini"
+[ ! -e "$T/rate" ] || fail "rate: a results folder was made"

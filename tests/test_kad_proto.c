@@ -407,7 +407,30 @@ static void test_tracing_changes_no_result(void)
     CU_ASSERT_STRING_EQUAL(digest[0], digest[1]);
 }
 
+/* Fresh-identity rejoins beyond the limit of node identities stop the run with an error that
+ * says so (SIM_STOP_FAILED), instead of aborting the program. */
+static void test_too_many_identities_stop_the_run_with_an_error(void)
+{
+    static const char ini[] =
+        "[simulation]\nnodes = 20\nduration = 2h\n"
+        "[churn]\nmodel = sessions\nsession = exponential\nsession_mean = 5min\n"
+        "downtime = exponential\ndowntime_mean = 1min\nrejoin = fresh\n";
+    KadNet net;
+    if (!kad_net_init(&net, ini, NULL))
+        return;
+    kad_limit_identities(kad_of(net.sim), 30);
+    SimStopReason why = sim_run(net.sim, 2 * SIM_H);
+    CU_ASSERT_EQUAL(why, SIM_STOP_FAILED);
+    const GError *failure = sim_failure(net.sim);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(failure);
+    CU_ASSERT_PTR_NOT_NULL(strstr(failure->message, "node identities"));
+    CU_ASSERT_TRUE(sim_now(net.sim) < 2 * SIM_H);
+    CU_ASSERT_EQUAL(sim_run(net.sim, 2 * SIM_H), SIM_STOP_FAILED);  /* it stays stopped */
+    kad_net_free(&net);
+}
+
 static CU_TestInfo tests[] = {
+    TEST(test_too_many_identities_stop_the_run_with_an_error),
     TEST(test_static_network_lookups_find_true_k_closest),
     TEST(test_stored_keys_are_retrievable_from_other_nodes),
     TEST(test_get_returns_the_stored_bytes),

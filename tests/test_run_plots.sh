@@ -14,6 +14,12 @@ KADSIM_GNUPLOT=$gnuplot KADSIM_PLOTS_DIR=$plots "$KADSIM" -q -o "$T/a" "$scenari
 for f in $(images "$T/a"); do [ -s "$f" ] || fail "not rendered: $f"; done
 ls "$T/a" | grep -q '\.tmp$' && fail "temporary images left"
 
+# a title that is not enhanced-text markup: an underscore, a final backslash
+KADSIM_GNUPLOT=$gnuplot KADSIM_PLOTS_DIR=$plots "$KADSIM" -q -o "$T/t" \
+    --set 'output.title=my_run\' "$scenario" 2> "$T/err" || fail "title with a backslash: $(cat "$T/err")"
+[ ! -s "$T/err" ] || fail "a title with a backslash: $(cat "$T/err")"
+for f in $(images "$T/t"); do [ -s "$f" ] || fail "not rendered: $f"; done
+
 # by hand: render.sh on the folder (images replaced), then an overlay of two runs
 rm -f "$T/a"/*.png "$T/a"/*.svg
 GNUPLOT=$gnuplot sh "$plots/render.sh" "$T/a" > /dev/null 2> "$T/err" || fail "render.sh: $(cat "$T/err")"

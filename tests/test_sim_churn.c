@@ -315,6 +315,42 @@ static void test_residual_of_infinite_mean_pareto_is_an_error(void)
                        "[churn] first_session", "finite mean", NULL);
 }
 
+/* Hosts up after replaying the trace `text` (len bytes) for an hour, or -1 when refused (then
+ * the message must hold `why`). */
+static int hosts_up_after_trace(const char *text, gssize len, const char *why)
+{
+    char *path = model_temp_file("trace.txt", "");
+    g_file_set_contents(path, text, len, NULL);
+    g_autofree char *ini = g_strdup_printf("[simulation]\nnodes = 5\n[workload]\njoin = none\n"
+                                           "[churn]\nmodel = trace\ntrace = %s\n", path);
+    int up = -1;
+    if (why) {
+        model_expect_error(ini, "[churn] trace", path, why, NULL);
+    } else {
+        ModelWorld mw;
+        Sim *sim = model_world_new(&mw, ini);
+        sim_run(sim, SIM_H);
+        up = (int) sim_hosts_up(sim);
+        model_world_free(&mw);
+    }
+    model_temp_remove(path);
+    return up;
+}
+
+static void test_trace_with_a_nul_byte_is_an_error_naming_file_and_line(void)
+{
+    static const char text[] = "0 0 join\n1s 1 join\n\0 2 join\n";
+    hosts_up_after_trace(text, sizeof text - 1, "line 3 holds a NUL byte");
+}
+
+static void test_trace_with_cr_line_ends_replays_as_with_lf(void)
+{
+    CU_ASSERT_EQUAL(hosts_up_after_trace("0 0 join\n1s 1 join\n2s 2 join\n", -1, NULL), 3);
+    CU_ASSERT_EQUAL(hosts_up_after_trace("0 0 join\r1s 1 join\r2s 2 join\r", -1, NULL), 3);
+    hosts_up_after_trace("0 0 join\n1s 1 join\r2s 2 join\n", -1,
+                         "line 2 holds a carriage return");
+}
+
 static CU_TestInfo tests[] = {
     TEST(test_exponential_sessions_and_downtimes_have_their_means),
     TEST(test_kad_sessions_have_mean_247_minutes),
@@ -326,6 +362,8 @@ static CU_TestInfo tests[] = {
     TEST(test_malformed_trace_lines_are_errors_naming_file_and_line),
     TEST(test_trace_going_back_in_time_is_an_error),
     TEST(test_missing_trace_file_is_an_error_naming_the_key),
+    TEST(test_trace_with_a_nul_byte_is_an_error_naming_file_and_line),
+    TEST(test_trace_with_cr_line_ends_replays_as_with_lf),
     TEST(test_unknown_churn_key_is_an_error_naming_it),
     TEST(test_duration_with_unknown_unit_is_an_error_naming_the_key),
     TEST(test_out_of_range_shape_is_an_error_naming_the_key),

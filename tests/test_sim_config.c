@@ -229,6 +229,9 @@ static void test_override_follows_the_same_rules_as_the_file(void)
     assert_override_fails(cfg, "alpha.delay=5", "the unit is missing");
     assert_override_fails(cfg, "alpha.table=nope.csv", "not found");
     assert_override_fails(cfg, "alpha.slow_factor=3", "applies only when mode = slow");
+    /* a line break in a free section's key would break the listing (found by fuzz_cmdline) */
+    assert_override_fails(cfg, "sweep.a\rb.c=1", "a key must be on one line");
+    assert_override_fails(cfg, "sweep.a\nb.c=1", "a key must be on one line");
     /* A refused override leaves the value as it was. */
     CU_ASSERT_EQUAL(sim_config_get_int(cfg, "alpha", "count"), 10);
     sim_config_free(cfg);
@@ -275,7 +278,9 @@ static void test_to_data_of_defaults_leaves_out_keys_that_do_not_apply(void)
     SimConfig *cfg = load_ok("");
     g_autofree char *text = sim_config_to_data(cfg, NULL);
     CU_ASSERT_PTR_NULL(strstr(text, "slow_factor"));  /* mode is fast */
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, "# How many\ncount = 10\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "# How many\n"
+                                        "# allowed: a whole number from 1 to 100; default: 10\n"
+                                        "count = 10\n"));
     CU_ASSERT_PTR_NULL(strstr(text, "[sweep]"));      /* an empty free section is left out */
     SimConfig *back = load_ok(text);
     g_autofree char *again = sim_config_to_data(back, NULL);
@@ -303,7 +308,7 @@ static void test_scenario_with_a_nul_byte_or_endless_input_is_refused(void)
     GError *error = NULL;
     CU_ASSERT_FALSE(sim_config_load_file(cfg, nul, &error));
     CU_ASSERT_PTR_NOT_NULL_FATAL(error);
-    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "NUL byte"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "line 2 holds a NUL byte"));
     CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "nul.ini"));
     g_clear_error(&error);
     sim_config_free(cfg);
@@ -321,6 +326,71 @@ static void test_scenario_with_a_nul_byte_or_endless_input_is_refused(void)
     g_rmdir(dir);
     g_free(nul);
     g_free(dir);
+}
+
+/* Old Mac line ends (CR alone) are line ends: the file means what its lines say (it was read
+ * as one line, a comment, and every default ran instead). */
+static void test_old_mac_line_ends_are_read_as_lines(void)
+{
+    SimConfig *cfg = load_ok("# a comment first\r[alpha]\rcount = 7\rmode = slow\r"
+                             "slow_factor = 3.5\r");
+    CU_ASSERT_EQUAL(sim_config_get_int(cfg, "alpha", "count"), 7);
+    CU_ASSERT_EQUAL(sim_config_get_choice(cfg, "alpha", "mode"), 1);
+    CU_ASSERT_EQUAL(sim_config_get_double(cfg, "alpha", "slow_factor"), 3.5);
+    sim_config_free(cfg);
+}
+
+/* A CR alone among LF line ends: editors disagree on whether it breaks the line. */
+static void test_carriage_return_inside_a_line_is_refused_with_its_line(void)
+{
+    assert_load_fails("[alpha]\n# a note\rcount = 7\n", SCENARIO ": ",
+                      "line 2 holds a carriage return", NULL);
+}
+
+/* GKeyFile keeps the last of two values; the first may be the one the user meant. */
+static void test_key_given_twice_is_refused_with_both_lines(void)
+{
+    assert_load_fails("[alpha]\ncount = abc\nratio = 0.1\ncount = 50\n",
+                      SCENARIO ": [alpha] count: given twice, on lines 2 and 4", NULL);
+    assert_load_fails("[alpha]\ncount=5\n[sweep]\nx = 1\nx = 2\n",
+                      SCENARIO ": [sweep] x: given twice, on lines 4 and 5", NULL);
+    SimConfig *cfg = load_ok("[alpha]\ncount = 5\n[sweep]\ncount = 6\n");  /* another section */
+    CU_ASSERT_EQUAL(sim_config_get_int(cfg, "alpha", "count"), 5);
+    sim_config_free(cfg);
+}
+
+/* A section in two parts (concatenated files) is one section; a key given in both parts is
+ * still a key given twice. */
+static void test_section_written_twice_merges_but_not_a_key_in_both_parts(void)
+{
+    SimConfig *cfg = load_ok("[alpha]\ncount = 5\n[beta]\noffset = 1\n[alpha]\nratio = 0.1\n");
+    CU_ASSERT_EQUAL(sim_config_get_int(cfg, "alpha", "count"), 5);
+    CU_ASSERT_EQUAL(sim_config_get_double(cfg, "alpha", "ratio"), 0.1);
+    sim_config_free(cfg);
+    assert_load_fails("[alpha]\ncount = 5\n\n[beta]\noffset = 1\n[alpha]\ncount = 6\n",
+                      SCENARIO ": [alpha] count: given twice, on lines 2 and 7", NULL);
+}
+
+/* The listing (--check, run.ini) says above each key what it accepts and its default. */
+static void test_to_data_shows_each_keys_range_or_choices_and_default(void)
+{
+    SimConfig *cfg = load_ok("[alpha]\ncount = 12\n");
+    g_autofree char *text = sim_config_to_data(cfg, NULL);
+    static const char *const want[] = {
+        "# How many\n# allowed: a whole number from 1 to 100; default: 10\ncount = 12\n",
+        "# allowed: a number from 0 to 1; default: 0.5\nratio = 0.5\n",
+        "# allowed: a duration from 1ms to 1h; default: 50ms\ndelay = 50ms\n",
+        "# allowed: true, false (or yes/no, on/off, 1/0); default: false\nenabled = false\n",
+        "# allowed: fast, slow, exact; default: fast\nmode = fast\n",
+        "# allowed: any text on one line; default: empty\nlabel = \n",
+        "# allowed: a whole number; default: 3\noffset = 3\n",
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(want); i++) {
+        if (!strstr(text, want[i]))
+            fprintf(stderr, "\nlisting lacks:\n%s", want[i]);
+        CU_ASSERT_PTR_NOT_NULL(strstr(text, want[i]));
+    }
+    sim_config_free(cfg);
 }
 
 static CU_TestInfo tests[] = {
@@ -342,6 +412,11 @@ static CU_TestInfo tests[] = {
     TEST(test_to_data_of_defaults_leaves_out_keys_that_do_not_apply),
     TEST(test_check_across_keys_names_file_section_and_key),
     TEST(test_scenario_with_a_nul_byte_or_endless_input_is_refused),
+    TEST(test_to_data_shows_each_keys_range_or_choices_and_default),
+    TEST(test_old_mac_line_ends_are_read_as_lines),
+    TEST(test_carriage_return_inside_a_line_is_refused_with_its_line),
+    TEST(test_key_given_twice_is_refused_with_both_lines),
+    TEST(test_section_written_twice_merges_but_not_a_key_in_both_parts),
     CU_TEST_INFO_NULL,
 };
 

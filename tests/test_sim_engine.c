@@ -46,14 +46,13 @@ typedef struct {
 
 /* A 10-host simulation with the fake protocol; its own workload (joins over the first minute)
  * also schedules events, which these tests ignore: only their own kinds are traced. */
-static void fixture_init(Fixture *f)
+static void fixture_init_ini(Fixture *f, const char *ini)
 {
     f->cfg = sim_config_new();
     sim_declare(f->cfg);
     fake_protocol_class.declare(f->cfg);
     GError *error = NULL;
-    gboolean ok = sim_config_load_data(f->cfg, "test", "[simulation]\nnodes=10\nduration=1h\n",
-                                       &error);
+    gboolean ok = sim_config_load_data(f->cfg, "test", ini, &error);
     if (!ok)
         fprintf(stderr, "\n%s\n", error->message);
     CU_ASSERT_TRUE_FATAL(ok);
@@ -63,6 +62,11 @@ static void fixture_init(Fixture *f)
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->sim);
     f->trace = (Trace) { g_array_new(FALSE, FALSE, sizeof(uint64_t)), TRUE, 0, 0 };
     f->kind = sim_register_handler(f->sim, "test", on_event, &f->trace);
+}
+
+static void fixture_init(Fixture *f)
+{
+    fixture_init_ini(f, "[simulation]\nnodes=10\nduration=1h\n");
 }
 
 static void fixture_clear(Fixture *f)
@@ -217,6 +221,42 @@ static void test_events_run_in_time_order_with_the_clock_at_each(void)
     fixture_clear(&f);
 }
 
+/* Observer of the overflow test: every operation ends at or after its start. */
+static void check_op_times(void *ctx, const SimOp *op)
+{
+    gboolean *ok = ctx;
+    *ok = *ok && op->end >= op->start;
+}
+
+/* Lognormal delays with sigma 5 and a 1 h median (legal keys) draw, once in a few hundred
+ * messages, a delay past the last representable time. Such a message never arrives: it stays
+ * in flight, and the clock never wraps (it did: signed overflow, then time going backwards). */
+static void test_message_delay_beyond_the_clock_never_arrives_and_stays_in_flight(void)
+{
+    Fixture f;
+    fixture_init_ini(&f, "[simulation]\nnodes = 50\nduration = 10min\n"
+                         "[network]\nlatency = lognormal\nlatency_sigma = 5\n"
+                         "latency_median = 1h\nlatency_draw = message\n"
+                         "[workload]\njoin = instant\nrate_unit = network\nlookup_rate = 100\n");
+    gboolean ops_ok = TRUE;
+    SimObserver obs = { .op_done = check_op_times };
+    sim_add_observer(f.sim, &obs, &ops_ok);
+    CU_ASSERT_EQUAL(sim_run(f.sim, 10 * SIM_MIN), SIM_STOP_END_TIME);
+    CU_ASSERT_EQUAL(sim_now(f.sim), 10 * SIM_MIN);
+    CU_ASSERT_TRUE(ops_ok);
+    GError *error = NULL;
+    CU_ASSERT_TRUE(sim_check_conservation(f.sim, &error));
+    g_clear_error(&error);
+    uint64_t sent = 0, in_flight = 0;
+    for (guint t = 0; t < sim_msg_types(f.sim); t++) {
+        sent += sim_msg_counters(f.sim, (uint16_t) t)->sent;
+        in_flight += sim_msg_counters(f.sim, (uint16_t) t)->fate[SIM_FATE_IN_FLIGHT];
+    }
+    CU_ASSERT_TRUE(sent > 10000);
+    CU_ASSERT_TRUE(in_flight > 0);
+    fixture_clear(&f);
+}
+
 static CU_TestInfo tests[] = {
     TEST(test_run_stops_at_end_time_and_leaves_later_events),
     TEST(test_run_with_nothing_until_end_time_moves_the_clock_there),
@@ -227,6 +267,7 @@ static CU_TestInfo tests[] = {
     TEST(test_equal_time_order_ignores_how_much_other_origins_schedule),
     TEST(test_event_scheduled_at_now_by_a_handler_runs_in_the_same_run),
     TEST(test_events_run_in_time_order_with_the_clock_at_each),
+    TEST(test_message_delay_beyond_the_clock_never_arrives_and_stays_in_flight),
     CU_TEST_INFO_NULL,
 };
 

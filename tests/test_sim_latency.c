@@ -314,6 +314,67 @@ static void test_non_square_matrix_is_an_error_naming_the_line(void)
     model_temp_remove(path);
 }
 
+/* A matrix file of `len` bytes (may hold NUL bytes) and the [network] lines that use it. */
+static char *matrix_file(const char *text, gssize len, char **ini)
+{
+    char *path = model_temp_file("m.txt", "");
+    g_file_set_contents(path, text, len, NULL);
+    *ini = g_strdup_printf("[network]\nlatency = matrix\nlatency_matrix = %s\n", path);
+    return path;
+}
+
+static void test_matrix_rtt_beyond_an_hour_one_way_is_an_error_naming_file_line_and_value(void)
+{
+    g_autofree char *ini = NULL;
+    char *path = matrix_file("0 10 20\n10 0 1e30\n20 30 0\n", -1, &ini);
+    g_autofree char *where = g_strdup_printf("%s:2: value 3", path);
+    model_expect_error(ini, "[network] latency_matrix", where, "out of range", "7200000 ms",
+                       NULL);
+    model_temp_remove(path);
+    path = matrix_file("0 10 20\n10 0 7200000000\n20 30 0\n", -1, &ini);  /* the limit, in us */
+    g_autofree char *in_us = g_strconcat(ini, "latency_matrix_unit = us\n", NULL);
+    ModelWorld w;
+    model_world_new(&w, in_us);
+    model_world_free(&w);
+    model_temp_remove(path);
+}
+
+static void test_matrix_with_a_nul_byte_is_an_error_naming_file_and_line(void)
+{
+    g_autofree char *ini = NULL;
+    static const char text[] = "0 10\n10 0\n\0garbage\n";
+    char *path = matrix_file(text, sizeof text - 1, &ini);
+    model_expect_error(ini, "[network] latency_matrix", path, "line 3 holds a NUL byte", NULL);
+    model_temp_remove(path);
+}
+
+/* Old Mac line ends (CR alone) give the same delays as LF; a CR alone among LF ends is
+ * refused, since editors disagree on whether it ends the line. */
+static void test_matrix_with_cr_line_ends_reads_as_with_lf(void)
+{
+    SimConfig *cfg_lf, *cfg_cr;
+    g_autofree char *ini_lf = NULL, *ini_cr = NULL;
+    char *lf = matrix_file("0 10 20\n10 0 40\n20 40 0\n", -1, &ini_lf);
+    char *cr = matrix_file("0 10 20\r10 0 40\r20 40 0\r", -1, &ini_cr);
+    SimLatency *a = latency_from(ini_lf + strlen("[network]\n"), 3, &cfg_lf);
+    SimLatency *b = latency_from(ini_cr + strlen("[network]\n"), 3, &cfg_cr);
+    for (SimHost s = 0; s < 3; s++)
+        for (SimHost d = 0; d < 3; d++)
+            CU_ASSERT_EQUAL(sim_latency_delay(a, s, d), sim_latency_delay(b, s, d));
+    CU_ASSERT_EQUAL(sim_latency_mean(a), sim_latency_mean(b));
+    sim_latency_free(a);
+    sim_latency_free(b);
+    sim_config_free(cfg_lf);
+    sim_config_free(cfg_cr);
+    model_temp_remove(lf);
+    model_temp_remove(cr);
+    g_autofree char *ini = NULL;
+    char *mixed = matrix_file("0 10 20\n10 0 40\r20 40 0\n", -1, &ini);
+    model_expect_error(ini, "[network] latency_matrix", mixed, "line 2 holds a carriage return",
+                       NULL);
+    model_temp_remove(mixed);
+}
+
 static CU_TestInfo tests[] = {
     TEST(test_constant_latency_is_the_same_for_every_message),
     TEST(test_uniform_per_pair_has_mean_of_bounds_and_is_symmetric),
@@ -336,6 +397,9 @@ static CU_TestInfo tests[] = {
     TEST(test_missing_matrix_file_is_an_error_naming_file_and_key),
     TEST(test_malformed_matrix_line_is_an_error_naming_file_line_and_key),
     TEST(test_non_square_matrix_is_an_error_naming_the_line),
+    TEST(test_matrix_rtt_beyond_an_hour_one_way_is_an_error_naming_file_line_and_value),
+    TEST(test_matrix_with_a_nul_byte_is_an_error_naming_file_and_line),
+    TEST(test_matrix_with_cr_line_ends_reads_as_with_lf),
     CU_TEST_INFO_NULL,
 };
 

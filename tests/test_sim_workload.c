@@ -140,6 +140,34 @@ static void test_no_operation_before_start(void)
     model_world_free(&mw);
 }
 
+/* A rate so small (legal: the range starts at 0) that its next event lies past the last
+ * representable time: the process ends there (now + gap overflowed, and the engine aborted). */
+static void test_rate_too_small_for_the_clock_runs_no_operation(void)
+{
+    ModelWorld mw;
+    Sim *sim = model_world_new(&mw, "[simulation]\nnodes = 10\n[workload]\njoin = instant\n"
+                                    "lookup_rate = 1e-300\nstart = 1min\n");
+    sim_run(sim, SIM_H);
+    CU_ASSERT_EQUAL(fake_protocol_stats(sim)->ops_started, 0);
+    CU_ASSERT_EQUAL(sim_events_pending(sim), 0);  /* the process ended */
+    model_world_free(&mw);
+}
+
+/* join_rate = 1e-9: gaps of about 32 years, so the sum passes the last representable time
+ * (292 years) after about ten hosts. The later hosts never join; they joined at once when the
+ * sum wrapped around to a negative time. */
+static void test_slow_join_stream_saturates_at_the_end_of_time(void)
+{
+    ModelWorld mw;
+    Sim *sim = model_world_new(&mw, "[simulation]\nnodes = 40\n[workload]\njoin = rate\n"
+                                    "join_rate = 1e-9\n");
+    sim_run(sim, SIM_TIME_NEVER - 1);
+    CU_ASSERT(sim_hosts_up(sim) > 1);
+    CU_ASSERT(sim_hosts_up(sim) < 40);
+    CU_ASSERT(sim_now(sim) >= 0);
+    model_world_free(&mw);
+}
+
 /* Zipf: stores pick key i with probability (i+1)^-s / H(n, s); once every key is stored, so
  * do gets. */
 static void test_zipf_frequencies_of_stores_and_gets(void)
@@ -275,11 +303,27 @@ static void test_too_many_zipf_keys_is_an_error_naming_keys(void)
                        "test.ini: [workload] keys", "zipf", NULL);
 }
 
+/* lookup_rate = 1e12 network-wide (in range) keeps 1e11 operations in flight with 50 ms
+ * delays: terabytes. Refused before anything is allocated (it aborted in an allocation). */
+static void test_rate_beyond_memory_is_an_error_naming_the_key(void)
+{
+    model_expect_error("[workload]\nrate_unit = network\nlookup_rate = 1e12\nget_rate = 1\n",
+                       "test.ini: [workload] lookup_rate:", "in flight", "GiB of memory", NULL);
+    model_expect_error("[simulation]\nnodes = 1000\n[workload]\nstore_rate = 1e10\n",
+                       "[workload] store_rate:", "per-node rates × nodes", NULL);
+    ModelWorld mw;  /* the same rate over a run shorter than a round trip holds little */
+    model_world_new(&mw, "[simulation]\nduration = 1min\n[workload]\nrate_unit = network\n"
+                         "lookup_rate = 1e12\nstart = 59.999999s\n");
+    model_world_free(&mw);
+}
+
 static CU_TestInfo tests[] = {
     TEST(test_per_node_lookup_rate_over_a_long_run),
     TEST(test_per_node_rate_follows_hosts_up),
     TEST(test_network_rate_is_for_the_whole_network),
     TEST(test_no_operation_before_start),
+    TEST(test_rate_too_small_for_the_clock_runs_no_operation),
+    TEST(test_slow_join_stream_saturates_at_the_end_of_time),
     TEST(test_zipf_frequencies_of_stores_and_gets),
     TEST(test_gets_are_of_stored_keys_by_popularity),
     TEST(test_uniform_gets_pick_evenly_among_stored_keys),
@@ -291,6 +335,7 @@ static CU_TestInfo tests[] = {
     TEST(test_join_ramp_with_bad_unit_is_an_error_naming_the_key),
     TEST(test_zipf_exponent_with_uniform_popularity_is_an_only_if_error),
     TEST(test_too_many_zipf_keys_is_an_error_naming_keys),
+    TEST(test_rate_beyond_memory_is_an_error_naming_the_key),
     CU_TEST_INFO_NULL,
 };
 

@@ -129,6 +129,43 @@ static void test_an_empty_list_sweeps_nothing(void)
     sweep_grid_free(g);
 }
 
+/* A grid's size is bounded before it can overflow 64 bits: eight keys of 256 values each
+ * (2^64 points) were 0 points, and accepted. */
+static void test_grid_beyond_the_bound_is_refused_before_it_overflows(void)
+{
+    GString *list = g_string_new(NULL);
+    for (int v = 0; v < 256; v++)
+        g_string_append_printf(list, "%s%d", v ? "," : "", v);
+    static const char *names[] = { "a.k0", "a.k1", "a.k2", "a.k3", "a.k4", "a.k5", "a.k6", "a.k7" };
+    const char *kv[2 * G_N_ELEMENTS(names) + 1];
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        kv[2 * i] = names[i];
+        kv[2 * i + 1] = list->str;
+    }
+    kv[2 * G_N_ELEMENTS(names)] = NULL;
+    GError *error = NULL;
+    CU_ASSERT_PTR_NULL(grid(kv, &error));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "t.ini: [sweep]: at least 16777216 points"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "more than 1000000 runs"));
+    g_clear_error(&error);
+    /* the bound itself: 1000 x 1000 points is allowed, one replicate more is not */
+    GString *thousand = g_string_new(NULL);
+    for (int v = 0; v < 1000; v++)
+        g_string_append_printf(thousand, "%s%d", v ? "," : "", v);
+    const char *at_bound[] = { "a.x", thousand->str, "a.y", thousand->str, NULL };
+    SweepGrid *g = grid(at_bound, NULL);
+    CU_ASSERT_PTR_NOT_NULL(g);
+    CU_ASSERT_EQUAL(g ? sweep_grid_runs(g) : 0, 1000000);
+    sweep_grid_free(g);
+    const char *over[] = { "a.x", thousand->str, "a.y", thousand->str, "replicates", "2", NULL };
+    CU_ASSERT_PTR_NULL(grid(over, &error));
+    CU_ASSERT_PTR_NOT_NULL(error && strstr(error->message, "1000000 points × 2 replicates"));
+    g_clear_error(&error);
+    g_string_free(list, TRUE);
+    g_string_free(thousand, TRUE);
+}
+
 static CU_TestInfo tests[] = {
     TEST(test_points_vary_the_last_key_fastest_and_replicates_faster_still),
     TEST(test_names_are_unique_and_safe_for_folders),
@@ -137,6 +174,7 @@ static CU_TestInfo tests[] = {
     TEST(test_shard_text_is_two_whole_numbers),
     TEST(test_wrong_sweeps_name_file_key_and_value),
     TEST(test_an_empty_list_sweeps_nothing),
+    TEST(test_grid_beyond_the_bound_is_refused_before_it_overflows),
     CU_TEST_INFO_NULL,
 };
 

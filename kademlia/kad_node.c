@@ -1,0 +1,222 @@
+/* kad_node — Kademlia nodes coming and going: node records and IDs, joins through a bootstrap
+ * node (or tables filled by an oracle), leaving, and each node's bucket refresh. */
+#include "kad_private.h"
+
+#include <string.h>
+
+static void on_refresh(Sim *sim, void *ctx, const SimEvent *ev);
+
+/* The node records and IDs are read at random by every message: each array starts on a cache
+ * line, so that a record (64 bytes) or an ID (32) is one line, never two (with malloc's 16-byte
+ * offset, half of them straddled a line boundary and cost two misses). */
+#define CACHE_LINE 64
+
+static void *realloc_lines(void *old, gsize old_n, gsize new_n, gsize size)
+{
+    void *p = g_aligned_alloc0(new_n, size, CACHE_LINE);
+    if (old) {
+        memcpy(p, old, old_n * size);
+        g_aligned_free(old);
+    }
+    return p;
+}
+
+void kad_nodes_init(Kad *kad)
+{
+    kad->ev_refresh = sim_register_handler(kad->sim, "kad-refresh", on_refresh, kad);
+    guint hosts = sim_hosts(kad->sim);
+    kad->host_node = g_new(uint32_t, hosts);
+    memset(kad->host_node, 0xff, sizeof(uint32_t) * hosts);
+    kad->cap_nodes = hosts;
+    kad->max_nodes = KAD_MAX_NODES;
+    kad->nodes = realloc_lines(NULL, 0, kad->cap_nodes, sizeof(KadNode));
+    kad->ids = realloc_lines(NULL, 0, kad->cap_nodes, sizeof(KadId));
+    kad->node_host = g_new0(uint32_t, kad->cap_nodes);
+}
+
+void kad_nodes_free(Kad *kad)
+{
+    for (uint32_t n = 0; n < kad->n_nodes; n++)
+        kad_rtable_free(&kad->nodes[n].rt);
+    g_aligned_free(kad->nodes);
+    g_aligned_free(kad->ids);
+    g_free(kad->node_host);
+    g_free(kad->host_node);
+}
+
+/* ---- maintenance: bucket refresh -------------------------------------------------------- */
+
+static void schedule_refresh(Kad *kad, uint32_t node, SimTime delay)
+{
+    if (kad->refresh == 0)
+        return;
+    KadNode *n = &kad->nodes[node];
+    sim_schedule(kad->sim, sim_now(kad->sim) + delay, kad->ev_refresh, node, n->epoch,
+                 kad->node_host[node]);
+}
+
+static uint32_t now_seconds(const Kad *kad)
+{
+    return (uint32_t) (sim_now(kad->sim) / SIM_S);
+}
+
+/* Every `refresh`: look up a random ID in each bucket nobody looked into for `refresh`. */
+static void on_refresh(Sim *sim, void *ctx, const SimEvent *ev)
+{
+    Kad *kad = ctx;
+    uint32_t node = ev->target;
+    if (!kad_node_is(kad, node, (uint16_t) ev->data))
+        return;
+    KadNode *n = &kad->nodes[node];
+    uint32_t now_s = now_seconds(kad), age = (uint32_t) (kad->refresh / SIM_S);
+    guint buckets = kad_rtable_buckets(&n->rt, &kad->rp);
+    for (guint b = 0; b < buckets; b++) {
+        if (kad_rtable_bucket_touched(&n->rt, &kad->rp, b) + age > now_s)
+            continue;
+        KadId target = kad_rtable_bucket_random_id(&n->rt, &kad->rp, &kad->ids[node], b, &n->rng);
+        kad_lookup_start(kad, node, &target, P_REFRESH, KAD_NO_OP, 0, 0, KAD_NONE);
+    }
+    schedule_refresh(kad, node, kad->refresh);
+}
+
+/* ---- nodes coming and going ------------------------------------------------------------- */
+
+static uint32_t new_node(Kad *kad, SimHost host)
+{
+    if (kad->n_nodes == kad->cap_nodes) {
+        kad->nodes = realloc_lines(kad->nodes, kad->cap_nodes, 2 * kad->cap_nodes, sizeof(KadNode));
+        kad->ids = realloc_lines(kad->ids, kad->cap_nodes, 2 * kad->cap_nodes, sizeof(KadId));
+        kad->cap_nodes *= 2;
+        kad->node_host = g_renew(uint32_t, kad->node_host, kad->cap_nodes);
+    }
+    if (kad->n_nodes >= kad->max_nodes) {
+        /* Old identities keep their number and ID: other nodes' tables may still name them,
+         * and a number reused for a new identity would make those contacts lie. */
+        sim_fail(kad->sim, g_error_new(SIM_ERROR, 0, "Kademlia: more than %u node identities "
+                                       "(hosts and fresh-identity rejoins): contacts are "
+                                       "%d-bit numbers; shorten the run or lower the churn",
+                                       kad->max_nodes, KAD_CONTACT_BITS));
+        return KAD_NONE;
+    }
+    uint32_t node = kad->n_nodes++;
+    KadNode *n = &kad->nodes[node];
+    memset(n, 0, sizeof *n);
+    kad->node_host[node] = host;
+    sim_stream_state(kad->sim, "kad-node", node, &n->rng);
+    kad->ids[node] = kad_id_random(&n->rng, kad->id_bits);
+    kad_rtable_init(&n->rt, &kad->rp);
+    return node;
+}
+
+/* A join is over (or was not needed): the node counts as part of the network. */
+void kad_join_complete(Kad *kad, uint32_t node)
+{
+    KadNode *n = &kad->nodes[node];
+    if (n->state != NODE_JOINING)
+        return;
+    n->state = NODE_UP;
+    kad_oracle_add(kad->oracle, kad->ids, node);
+}
+
+static void report_instant_join(Kad *kad, uint32_t node)
+{
+    SimTime now = sim_now(kad->sim);
+    SimOp op = { .id = sim_op_begin(kad->sim), .kind = SIM_OP_JOIN, .origin = kad->node_host[node],
+                 .start = now, .end = now, .success = TRUE, .correct = -1 };
+    kad_join_complete(kad, node);
+    sim_op_end(kad->sim, &op);
+}
+
+void kad_host_up(void *self, SimHost host, SimHost bootstrap, gboolean fresh)
+{
+    Kad *kad = self;
+    uint32_t node = kad->host_node[host];
+    if (node == KAD_NONE || fresh) {
+        if (node != KAD_NONE) {  /* the old identity is gone for good: free its state */
+            kad_rtable_free(&kad->nodes[node].rt);
+        }
+        node = new_node(kad, host);
+        kad->host_node[host] = node;
+        if (node == KAD_NONE)
+            return;  /* the run stops with sim_fail()'s error */
+    }
+    KadNode *n = &kad->nodes[node];
+    n->state = NODE_JOINING;
+    /* Stagger refresh timers so that nodes that joined together do not refresh together. */
+    schedule_refresh(kad, node, kad->refresh / 2 +
+                                    (SimTime) sim_rng_state_below(&n->rng,
+                                                                  (uint64_t) kad->refresh / 2 + 1));
+    if (kad->oracle_bootstrap || bootstrap == SIM_HOST_NONE) {
+        report_instant_join(kad, node);
+        return;
+    }
+    kad_note_seen(kad, node, kad->host_node[bootstrap]);
+    uint64_t op = sim_op_begin(kad->sim);
+    kad_lookup_start(kad, node, &kad->ids[node], P_JOIN, op, 0, 0, KAD_NONE);
+}
+
+void kad_host_down(void *self, SimHost host, gboolean graceful)
+{
+    /* Kademlia has no leave message: a graceful leave and a crash look the same to the others. */
+    Kad *kad = self;
+    uint32_t node = kad->host_node[host];
+    if (node == KAD_NONE)
+        return;
+    KadNode *n = &kad->nodes[node];
+    kad_lookup_abandon_node(kad, node);
+    n->state = NODE_DOWN;
+    n->epoch++;
+    n->replicating = 0;
+    kad_oracle_remove(kad->oracle, node);
+    if (n->store) {  /* values live in memory only: a restart loses them */
+        g_array_free(n->store, TRUE);
+        n->store = NULL;
+    }
+}
+
+/* bootstrap = oracle: fill the table from global knowledge the first time the node acts, as
+ * if the node had been up for long and met many. The table gets the depth that splitting would
+ * have given it (levels until the nodes sharing the home bucket's prefix fit in it), then each
+ * bucket up to k + replacement_cache random live nodes of its own range: for every level and
+ * every b-bit digit other than the node's own, the subtree of that digit. */
+void kad_fill_from_oracle(Kad *kad, uint32_t node)
+{
+    KadNode *n = &kad->nodes[node];
+    if (!kad->oracle_bootstrap || n->filled)
+        return;
+    n->filled = 1;
+    const KadId self = kad->ids[node];
+    const KadRtableParams *rp = &kad->rp;
+    guint depth = 0;
+    while (depth < rp->max_depth &&
+           kad_oracle_count_prefix(kad->oracle, kad->ids, &self, depth * rp->b) > kad->k + 1)
+        depth++;  /* + 1: the count includes the node itself */
+    kad_rtable_presplit(&n->rt, rp, depth);
+    guint want = kad->k + rp->repl;
+    uint32_t pick[KAD_K_MAX + KAD_REPL_MAX];
+    for (guint level = 0; level < depth; level++) {
+        guint own = 0;
+        for (guint i = 0; i < rp->b; i++)
+            own = (own << 1) | kad_id_bit(&self, level * rp->b + i);
+        for (guint digit = 0; digit <= rp->per_level; digit++) {
+            if (digit == own)
+                continue;
+            KadId subtree = kad_id_prefix_digit(&self, level * rp->b, rp->b, digit);
+            guint got = kad_oracle_sample_prefix(kad->oracle, kad->ids, &subtree,
+                                                 (level + 1) * rp->b, node, &n->rng, pick, want);
+            guint bucket = level * rp->per_level + (digit < own ? digit : digit - 1);
+            for (guint i = 0; i < got; i++)
+                kad_rtable_add(&n->rt, rp, bucket, pick[i]);
+        }
+    }
+    guint got = kad_oracle_sample_prefix(kad->oracle, kad->ids, &self, depth * rp->b, node,
+                                         &n->rng, pick, want);
+    for (guint i = 0; i < got; i++)
+        kad_rtable_add(&n->rt, rp, depth * rp->per_level, pick[i]);
+#ifdef KADSIM_DEBUG_CHECKS
+    char *why = NULL;
+    if (!kad_rtable_check(&n->rt, rp, kad->ids, node, &why))
+        g_error("oracle table of node %u: %s", node, why);
+#endif
+}
+

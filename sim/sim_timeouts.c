@@ -1,0 +1,139 @@
+#include "sim_timeouts.h"
+
+/* First size of a lane's ring; it doubles as needed. */
+#define LANE_FIRST_CAP 1024
+
+typedef struct {
+    SimTime  due;
+    uint32_t index, gen;
+} Due;
+
+typedef struct {
+    SimTime  delay;
+    Due     *buf;              /* ring buffer */
+    guint    head, len, cap;
+    gboolean scheduled;        /* an engine event waits for the head */
+    gboolean busy;             /* timeouts being handled: schedule once at the end */
+} Lane;
+
+struct SimTimeouts {
+    Sim *sim;
+    const SimPool *pool;
+    SimTimeoutFn fn;
+    void *ctx;
+    uint16_t ev_lane, ev_own;
+    Lane lanes[SIM_TIMEOUT_LANES];
+    guint n_lanes;
+};
+
+static void schedule_head(SimTimeouts *t, guint lane)
+{
+    Lane *ln = &t->lanes[lane];
+    /* Records answered meanwhile need no wake-up: drop them, and wait only for the oldest one
+     * still open. A lane wakes about once per timeout period instead of once per RPC. */
+    while (ln->len > 0 && !sim_pool_valid(t->pool, ln->buf[ln->head].index, ln->buf[ln->head].gen)) {
+        ln->head = (ln->head + 1) % ln->cap;
+        ln->len--;
+    }
+    ln->scheduled = ln->len > 0;
+    if (ln->scheduled)
+        sim_schedule(t->sim, ln->buf[ln->head].due, t->ev_lane, SIM_HOST_NONE, lane,
+                     SIM_ORIGIN_PROTOCOL);
+}
+
+/* The head of a lane is due: handle every timeout due now, then wait for the next. */
+static void on_lane(Sim *sim, void *ctx, const SimEvent *ev)
+{
+    SimTimeouts *t = ctx;
+    guint lane = (guint) ev->data;
+    Lane *ln = &t->lanes[lane];
+    ln->busy = TRUE;
+    while (ln->len > 0 && ln->buf[ln->head].due <= sim_now(sim)) {
+        Due due = ln->buf[ln->head];
+        ln->head = (ln->head + 1) % ln->cap;
+        ln->len--;
+        if (sim_pool_valid(t->pool, due.index, due.gen))
+            t->fn(t->ctx, due.index, due.gen);  /* may arm more: ln->buf may move */
+    }
+    ln->busy = FALSE;
+    schedule_head(t, lane);
+}
+
+/* A timeout of its own (a duration no lane has): data holds (gen << 32) | index. */
+static void on_own(Sim *sim, void *ctx, const SimEvent *ev)
+{
+    SimTimeouts *t = ctx;
+    uint32_t index = (uint32_t) ev->data, gen = (uint32_t) (ev->data >> 32);
+    if (sim_pool_valid(t->pool, index, gen))
+        t->fn(t->ctx, index, gen);
+}
+
+SimTimeouts *sim_timeouts_new(Sim *sim, const SimPool *pool, SimTimeoutFn fn, void *ctx)
+{
+    SimTimeouts *t = g_new0(SimTimeouts, 1);
+    t->sim = sim;
+    t->pool = pool;
+    t->fn = fn;
+    t->ctx = ctx;
+    t->ev_own = sim_register_handler(sim, "rpc-timeout", on_own, t);
+    t->ev_lane = sim_register_handler(sim, "rpc-timeouts", on_lane, t);
+    return t;
+}
+
+void sim_timeouts_free(SimTimeouts *t)
+{
+    if (!t)
+        return;
+    for (guint i = 0; i < t->n_lanes; i++)
+        g_free(t->lanes[i].buf);
+    g_free(t);
+}
+
+void sim_timeouts_add_lane(SimTimeouts *t, SimTime delay)
+{
+    g_return_if_fail(delay > 0);
+    for (guint i = 0; i < t->n_lanes; i++)
+        if (t->lanes[i].delay == delay)
+            return;
+    g_return_if_fail(t->n_lanes < SIM_TIMEOUT_LANES);
+    t->lanes[t->n_lanes++] = (Lane) { .delay = delay };
+}
+
+static void lane_push(SimTimeouts *t, guint lane, uint32_t index, uint32_t gen)
+{
+    Lane *ln = &t->lanes[lane];
+    if (ln->len == ln->cap) {  /* grow the ring, unwrapping it */
+        guint cap = ln->cap ? ln->cap * 2 : LANE_FIRST_CAP;
+        Due *buf = g_new(Due, cap);
+        for (guint i = 0; i < ln->len; i++)
+            buf[i] = ln->buf[(ln->head + i) % ln->cap];
+        g_free(ln->buf);
+        ln->buf = buf;
+        ln->cap = cap;
+        ln->head = 0;
+    }
+    ln->buf[(ln->head + ln->len) % ln->cap] = (Due) { sim_now(t->sim) + ln->delay, index, gen };
+    ln->len++;
+    if (!ln->scheduled && !ln->busy)
+        schedule_head(t, lane);
+}
+
+SimTimerId sim_timeouts_arm(SimTimeouts *t, SimTime delay, uint32_t index, uint32_t gen,
+                            SimHost host)
+{
+    for (guint lane = 0; lane < t->n_lanes; lane++)
+        if (t->lanes[lane].delay == delay) {
+            lane_push(t, lane, index, gen);
+            return 0;
+        }
+    return sim_schedule_cancellable(t->sim, sim_now(t->sim) + delay, t->ev_own, host,
+                                    ((uint64_t) gen << 32) | index, host);
+}
+
+gsize sim_timeouts_bytes(const SimTimeouts *t)
+{
+    gsize bytes = sizeof *t;
+    for (guint i = 0; i < t->n_lanes; i++)
+        bytes += t->lanes[i].cap * sizeof(Due);
+    return bytes;
+}

@@ -1,0 +1,164 @@
+/* cli — the command line of kadsim: subcommands (demo, merge), options (GOption), and the
+ * run they ask for. Exit status: 0 success, 1 run-time failure, 2 usage or scenario error. */
+#include "config.h"
+
+#include <errno.h>
+#include <gsl/gsl_errno.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "demo.h"
+#include "program.h"
+#include "sim_trace.h"
+
+static const char summary_text[] =
+    "Simulate a Kademlia network described by SCENARIO.ini and write its results\n"
+    "(CSV tables and gnuplot plots) to a results folder.";
+
+static const char description_text[] =
+    "Scenario files: scenarios/*.ini (installed to " KADSIM_PKGDATADIR "/scenarios).\n"
+    "Every key, its default and its range: kadsim --check SCENARIO.ini.\n"
+    "Sweeps and replicates: a [sweep] section, -j, --shard, kadsim merge (docs/sweeps.md).\n"
+    "A walk-through: kadsim demo KEY VALUE (kadsim demo --help, docs/tutorial.md).\n"
+    "Exit status: 0 success, 1 run-time failure, 2 usage or scenario error,\n"
+    "130 or 143 when stopped by SIGINT (Ctrl-C) or SIGTERM (the results folder is then marked\n"
+    "partial, with what was measured so far).";
+
+
+/* --trace[=SPEC]: checked here, so that a wrong SPEC is a usage error. */
+static gboolean on_trace_option(const char *name, const char *value, gpointer data,
+                                GError **error)
+{
+    KadsimCommandLine *cl = data;
+    g_strfreev(cl->trace_sets);
+    cl->trace_sets = sim_trace_spec_to_overrides(value, error);
+    return cl->trace_sets != NULL;
+}
+
+/* The --set list with the --trace overrides in front (a --set of a [trace] key then wins). */
+static char **with_trace_sets(char **trace_sets, char **sets)
+{
+    GStrvBuilder *b = g_strv_builder_new();
+    g_strv_builder_addv(b, (const char **) trace_sets);
+    if (sets)
+        g_strv_builder_addv(b, (const char **) sets);
+    g_strfreev(sets);
+    char **all = g_strv_builder_end(b);
+    g_strv_builder_unref(b);
+    return all;
+}
+
+/* --seed N: given or not (any number may be given: a negative one is refused by the schema). */
+static gboolean on_seed_option(const char *name, const char *value, gpointer data,
+                               GError **error)
+{
+    KadsimCommandLine *cl = data;
+    char *end = NULL;
+    errno = 0;
+    gint64 seed = g_ascii_strtoll(value, &end, 10);
+    if (!*value || *end || errno) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "--seed %s: not a whole number", value);
+        return FALSE;
+    }
+    cl->opt.seed = seed;
+    cl->opt.has_seed = TRUE;
+    return TRUE;
+}
+
+int kadsim_cli_parse(int *argc, char ***argv, KadsimCommandLine *cl)
+{
+    KadsimOptions *opt = &cl->opt;
+    gboolean show_version = FALSE;
+    GOptionEntry entries[] = {
+        { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt->out_dir,
+          "Results folder (default: results/<scenario name>)", "DIR" },
+        { "seed", 's', 0, G_OPTION_ARG_CALLBACK, on_seed_option,
+          "Master seed (overrides [simulation] seed)", "N" },
+        { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt->sets,
+          "Override one scenario value, e.g. --set kademlia.k=16 (repeatable)",
+          "SECTION.KEY=VALUE" },
+        { "check", 0, 0, G_OPTION_ARG_NONE, &opt->check_only,
+          "Validate the scenario, print the resolved configuration, run nothing", NULL },
+        { "force", 'f', 0, G_OPTION_ARG_NONE, &opt->force,
+          "Replace an existing results folder", NULL },
+        { "no-plots", 0, 0, G_OPTION_ARG_NONE, &opt->no_plots, "Do not render plots", NULL },
+        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt->quiet, "Print only errors", NULL },
+        { "jobs", 'j', 0, G_OPTION_ARG_INT, &opt->jobs,
+          "Sweeps: simulations at once (default: one per core)", "N" },
+        { "shard", 0, 0, G_OPTION_ARG_STRING, &opt->shard,
+          "Sweeps: run slice I of N only (Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT); "
+          "combine the slices with kadsim merge", "I/N" },
+        { "trace", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, on_trace_option,
+          "Write trace.csv: every message of all operations, or of SPEC = first:N, op:A, "
+          "op:A-B or key:K (docs/output.md)", "SPEC" },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "Print the version and exit", NULL },
+        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cl->rest, NULL,
+          NULL },
+        G_OPTION_ENTRY_NULL
+    };
+
+    g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO.ini");
+    g_option_context_set_summary(ctx, summary_text);
+    g_option_context_set_description(ctx, description_text);
+    GOptionGroup *main_group = g_option_group_new(NULL, NULL, NULL, cl, NULL);
+    g_option_group_add_entries(main_group, entries);
+    g_option_context_set_main_group(ctx, main_group);  /* so that on_trace_option() gets cl */
+    GError *error = NULL;
+    if (!g_option_context_parse(ctx, argc, argv, &error)) {
+        fprintf(stderr, "kadsim: %s\nTry 'kadsim --help'.\n", error->message);
+        g_error_free(error);
+        return EXIT_USAGE;
+    }
+    if (show_version) {
+        printf("kadsim %s\n", PACKAGE_VERSION);
+        return EXIT_SUCCESS;
+    }
+    char **rest = cl->rest;
+    if (!rest || !rest[0] || rest[1]) {
+        fprintf(stderr, "kadsim: %s\nTry 'kadsim --help'.\n",
+                rest && rest[0] ? "give exactly one scenario file" : "no scenario file given");
+        return EXIT_USAGE;
+    }
+    opt->scenario = rest[0];
+    if (cl->trace_sets)
+        opt->sets = with_trace_sets(cl->trace_sets, opt->sets);
+    return KADSIM_CLI_GO_ON;
+}
+
+void kadsim_cli_clear(KadsimCommandLine *cl)
+{
+    g_strfreev(cl->opt.sets);
+    g_strfreev(cl->rest);
+    g_strfreev(cl->trace_sets);
+    g_free(cl->opt.out_dir);
+    g_free(cl->opt.shard);
+    *cl = (KadsimCommandLine) { 0 };
+}
+
+int kadsim_main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    /* GSL aborts the process on a domain error by default; we check its return values instead
+     * (a confidence interval that cannot be computed is written empty). DESIGN.md decision 8. */
+    gsl_set_error_handler_off();
+    if (argc > 1 && strcmp(argv[1], "merge") == 0)  /* kadsim merge DIR...: src/merge.c */
+        return kadsim_merge_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "demo") == 0)  /* kadsim demo KEY VALUE: src/demo.c */
+        return kadsim_demo_main(argc - 1, argv + 1);
+    KadsimCommandLine cl = { 0 };
+    int status = kadsim_cli_parse(&argc, &argv, &cl);
+    if (status == KADSIM_CLI_GO_ON) {
+        /* From here on a signal stops the run and leaves its folder PARTIAL. */
+        kadsim_catch_interrupts();
+        status = kadsim_run_main(&cl.opt);
+        kadsim_release_interrupts();
+    }
+    kadsim_cli_clear(&cl);
+    return status;
+}

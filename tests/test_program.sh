@@ -1,0 +1,57 @@
+#!/bin/sh
+# End-to-end: the program's exit statuses come from what went wrong, not from the words of a
+# message; values it once ignored are refused; drawing that fails leaves no truncated image
+# under its final name and says so; a folder left with PARTIAL.tmp is taken back by --force.
+. "${srcdir:-.}/tests/test_run_lib.sh"
+scenario=$srcdir/tests/data/results-small.ini
+
+# expect STATUS COMMAND...: run it, and fail unless it exits with STATUS.
+expect() {
+    want=$1
+    shift
+    status=0
+    "$@" > "$T/out" 2> "$T/err" || status=$?
+    [ $status -eq "$want" ] || fail "$* exited $status, expected $want: $(cat "$T/err")"
+}
+
+# usage: an existing folder without --force, and a file where a folder should be
+"$KADSIM" -q --no-plots -o "$T/a" "$scenario" || fail "first run"
+expect 2 "$KADSIM" -q --no-plots -o "$T/a" "$scenario"
+grep -q -- --force "$T/err" || fail "the refusal does not say --force"
+: > "$T/file"
+expect 2 "$KADSIM" -q --no-plots -o "$T/file" "$scenario"
+expect 2 "$KADSIM" merge -o "$T/file" "$T/a"
+expect 2 "$KADSIM" merge -o "" "$T/a"
+grep -q 'give the folder' "$T/err" || fail "merge -o '': $(cat "$T/err")"
+# values that were once ignored without a word
+expect 2 "$KADSIM" -q --no-plots --seed -1 -o "$T/s" "$scenario"
+grep -q 'seed' "$T/err" || fail "--seed -1: $(cat "$T/err")"
+expect 2 "$KADSIM" -q --no-plots -j -1 -o "$T/j" "$scenario"
+expect 2 "$KADSIM" -q --no-plots --set simulation.protocol=nosuch -o "$T/p" "$scenario"
+grep -q 'protocol' "$T/err" || fail "unknown protocol: $(cat "$T/err")"
+# run-time: an unwritable place (as root, a path under a file cannot be made either)
+expect 1 "$KADSIM" -q --no-plots -o "$T/file/sub" "$scenario"
+
+# A gnuplot that writes truncated images and says nothing (as on a full disk).
+cat > "$T/gnuplot" << 'FAKE'
+#!/bin/sh
+dir=$(printf '%s' "$2" | sed "s/^dir='\([^']*\)'.*/\1/")
+name=$(basename "$3" .gp)
+printf 'x' > "$dir/$name.png.tmp"
+printf '<svg' > "$dir/$name.svg.tmp"
+FAKE
+chmod +x "$T/gnuplot"
+expect 1 env KADSIM_GNUPLOT="$T/gnuplot" KADSIM_PLOTS_DIR="$srcdir/plots" \
+    "$KADSIM" -q -o "$T/full" "$scenario"
+grep -q 'incomplete' "$T/err" || fail "no word of the incomplete image: $(cat "$T/err")"
+ls "$T/full" | grep -q '\.png$\|\.svg$' && fail "truncated images under final names: $(ls "$T/full")"
+ls "$T/full" | grep -q '\.tmp$' && fail "temporary images left: $(ls "$T/full")"
+[ -f "$T/full/PARTIAL" ] || fail "the folder with missing plots is not marked PARTIAL"
+[ -f "$T/full/summary.csv" ] || fail "the tables are gone"
+
+# A run stopped before it wrote anything leaves PARTIAL.tmp at most: --force takes it back.
+mkdir "$T/early"
+echo "interrupted" > "$T/early/PARTIAL.tmp"
+"$KADSIM" -q --no-plots --force -o "$T/early" "$scenario" || fail "--force on PARTIAL.tmp"
+[ ! -e "$T/early/PARTIAL.tmp" ] && [ ! -e "$T/early/PARTIAL" ] || fail "leftovers: $(ls "$T/early")"
+echo "ok"
