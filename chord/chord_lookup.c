@@ -170,7 +170,9 @@ static void merge(Chord *c, ChordLookup *L, uint32_t node, gboolean answer, guin
 static gboolean take_step(Chord *c, ChordLookup *L, const uint32_t *nodes, guint n,
                           gboolean answer, guint hop)
 {
-    if (answer && n > 0 && nodes[0] == L->origin) {
+    /* A join wants the successor among the others: a node that rejoins under its old ID is
+     * still listed by its neighbours, and taking itself for its successor failed every time. */
+    if (answer && n > 0 && nodes[0] == L->origin && L->purpose != P_JOIN) {
         L->answer = L->origin;
         L->hops = hop == 0 ? 0 : hop + 1;
         return TRUE;

@@ -119,8 +119,15 @@ void chord_stabilize_reply(Chord *c, uint32_t node, const ChordMsg *m)
         rest[0] = s;
         memcpy(&rest[1], m->nodes, sizeof(uint32_t) * m->n_nodes);
         set_succ_list(c, node, x, rest, m->n_nodes + 1u);
-    } else {
+    } else if (m->n_nodes > 0) {
         set_succ_list(c, node, s, m->nodes, m->n_nodes);
+    } else {
+        /* A successor that lists nobody (it has just rejoined under its old ID) would cut our
+         * list to one node: keep ours past it until it knows better. */
+        uint32_t rest[CHORD_MAX_SUCCESSORS];
+        guint k = c->nodes[node].n_succ;
+        memcpy(rest, chord_succ(c, node), sizeof(uint32_t) * k);
+        set_succ_list(c, node, s, rest, k);
     }
     if (c->nodes[node].n_succ)
         send_notify(c, node, chord_succ(c, node)[0]);
