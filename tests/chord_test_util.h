@@ -7,39 +7,17 @@
 #include <string.h>
 
 #include "chord.h"
+#include "kad_test_util.h"
 #include "sim.h"
 
-typedef struct {
-    guint64 n[SIM_OP_KINDS], ok[SIM_OP_KINDS];
-    guint64 correct, hops, messages, timeouts;  /* lookups */
-    guint64 hops_max;
-    GChecksum *digest;                          /* of every reported op, for determinism */
-} ChordTally;
+/* The operation tally of the Kademlia tests (kad_test_util.h) is protocol-neutral: reused. */
+typedef KadTally ChordTally;
 
 typedef struct {
     SimConfig *cfg;
     Sim *sim;
     ChordTally tally;
 } ChordNet;
-
-static inline void chord_tally_op(void *ctx, const SimOp *op)
-{
-    ChordTally *t = ctx;
-    t->n[op->kind]++;
-    t->ok[op->kind] += op->success;
-    if (op->kind == SIM_OP_LOOKUP) {
-        t->correct += op->correct == 1;
-        t->hops += op->hops;
-        t->hops_max = MAX(t->hops_max, op->hops);
-        t->messages += op->messages;
-        t->timeouts += op->timeouts;
-    }
-    g_autofree char *fields = g_strdup_printf(
-        "%" G_GUINT64_FORMAT " %d %u %" G_GUINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
-        " %u %u %u %d %d\n", op->id, op->kind, op->origin, op->key, op->start, op->end, op->hops,
-        op->messages, op->timeouts, op->success, op->correct);
-    g_checksum_update(t->digest, (const guchar *) fields, -1);
-}
 
 /* A network from INI text plus overrides ("section.key=value", NULL-terminated). */
 static inline gboolean chord_net_init(ChordNet *net, const char *ini,
@@ -62,7 +40,7 @@ static inline gboolean chord_net_init(ChordNet *net, const char *ini,
         return FALSE;
     }
     net->tally.digest = g_checksum_new(G_CHECKSUM_SHA256);
-    SimObserver obs = { .op_done = chord_tally_op };
+    SimObserver obs = { .op_done = kad_tally_op };
     sim_add_observer(net->sim, &obs, &net->tally);
     return TRUE;
 }
