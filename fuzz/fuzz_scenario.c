@@ -43,7 +43,8 @@ static void check_listing_round_trip(const SimConfig *cfg)
     g_autofree char *path = fuzz_write("listing.ini", listing, strlen(listing));
     SimConfig *again = kadsim_config_new();
     g_autoptr(GError) error = NULL;
-    if (!sim_config_load_file(again, path, &error)) {
+    /* loaded as the program loads a file: the sections of the protocols not chosen hidden */
+    if (!sim_config_load_file(again, path, &error) || !kadsim_protocols_check(again, &error)) {
         fprintf(stderr, "the resolved listing does not load back: %s\n--- listing:\n%s",
                 error->message, listing);
         abort();
@@ -134,7 +135,7 @@ static void check_cr_line_ends(const char *data, size_t size, const SimConfig *c
     size_t scenario_size;
     g_autofree char *path = write_input(twin, size, &scenario_size);
     SimConfig *again = kadsim_config_new();
-    gboolean ok = sim_config_load_file(again, path, NULL);
+    gboolean ok = sim_config_load_file(again, path, NULL) && kadsim_protocols_check(again, NULL);
     g_autofree char *a = cfg ? sim_config_to_data(cfg, NULL) : NULL;
     g_autofree char *b = ok ? sim_config_to_data(again, NULL) : NULL;
     if (ok != (cfg != NULL) || (ok && strcmp(a, b) != 0))
