@@ -33,6 +33,15 @@ expect 2 "$KADSIM" -q --no-plots --set output.interval=1ms --set simulation.dura
     -o "$T/rows" "$scenario"
 grep -q 'rows of timeseries.csv' "$T/err" || fail "interval: $(cat "$T/err")"
 [ ! -e "$T/rows" ] || fail "a refused run made its folder"
+# a key of a protocol that is not chosen is refused, naming section and key; --check lists only
+# the chosen protocol's section
+expect 2 "$KADSIM" -q --no-plots --set chord.successors=4 -o "$T/cross" "$scenario"
+grep -q '\[chord\] successors' "$T/err" || fail "cross-protocol key: $(cat "$T/err")"
+"$KADSIM" --check "$scenario" > "$T/listing" || fail "--check"
+grep -q '^\[kademlia\]' "$T/listing" || fail "--check does not list [kademlia]"
+grep -q '^\[chord\]' "$T/listing" && fail "--check lists [chord] for a Kademlia scenario"
+"$KADSIM" --check --set simulation.protocol=chord "$scenario" > "$T/listing" || fail "--check chord"
+grep -q '^\[kademlia\]' "$T/listing" && fail "--check lists [kademlia] for a Chord scenario"
 # run-time: an unwritable place (as root, a path under a file cannot be made either)
 expect 1 "$KADSIM" -q --no-plots -o "$T/file/sub" "$scenario"
 
