@@ -87,9 +87,12 @@ typedef struct {
     uint32_t from, to;
     uint32_t lookup, lookup_gen;
     SimTimerId timer;
-    SimTime  sent;
+    SimTime  sent;            /* of the current attempt */
+    uint32_t request;         /* rpc_retries > 0: a copy of the request, resent on a timeout;
+                                 KAD_NONE otherwise */
     uint8_t  kind;
     uint8_t  hop;             /* of the queried candidate */
+    uint8_t  attempt;         /* 0 for the first sending, then 1, 2, ... for each retry */
 } KadRpc;
 
 typedef enum { CAND_NEW, CAND_ASKED, CAND_DONE, CAND_FAILED } KadCandState;
@@ -137,6 +140,7 @@ struct Kad {
     KadRtableParams rp;
     guint k, alpha, id_bits, id_bytes, shortlist, value_size;
     double rtt_factor;
+    guint rpc_retries;                    /* resendings of an unanswered request (0: none) */
     SimTime rpc_timeout, recursive_timeout, refresh, replicate, republish, expire;
     gboolean recursive, oracle_bootstrap, cache_on_get, join_refresh, eviction_ping;
     uint16_t msg_type[KAD_MSG_TYPES];

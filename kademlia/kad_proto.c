@@ -40,6 +40,10 @@ static const SimCfgKey kad_keys[] = {
       "When > 0, an RPC's timeout is this multiple of the node's smoothed round-trip time\n"
       "(updated on every reply as TCP does: srtt = 7/8 srtt + 1/8 rtt), at most rpc_timeout;\n"
       "0 = always rpc_timeout" },
+    { "kademlia", "rpc_retries", SIM_CFG_INT, "0", 0, 10, NULL, NULL,
+      "Times an unanswered request is sent again, each attempt with its own timeout, before\n"
+      "the RPC counts as failed (0 = never: one lost message fails the RPC). Recursive queries\n"
+      "are not resent: their origin retries through another contact" },
     { "kademlia", "lookup", SIM_CFG_CHOICE, "iterative", 0, 0, "iterative|recursive", NULL,
       "Lookups: iterative (the origin asks alpha nodes at a time) or recursive (the query is\n"
       "forwarded node to node and the last node answers the origin)" },
@@ -100,6 +104,7 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad->shortlist = kad->k * KAD_SHORTLIST_PER_K;
     kad->rpc_timeout = sim_config_get_duration(cfg, "kademlia", "rpc_timeout");
     kad->rtt_factor = sim_config_get_double(cfg, "kademlia", "rpc_timeout_rtt");
+    kad->rpc_retries = (guint) sim_config_get_int(cfg, "kademlia", "rpc_retries");
     kad->recursive = sim_config_get_choice(cfg, "kademlia", "lookup") == MODE_RECURSIVE;
     kad->recursive_timeout = kad->recursive
                                  ? sim_config_get_duration(cfg, "kademlia", "recursive_timeout")
