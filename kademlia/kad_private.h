@@ -135,12 +135,22 @@ typedef struct {
 } KadLookup;
 
 
+/* When an iterative lookup is over ([kademlia] termination). */
+typedef enum {
+    KAD_TERM_PAPER,   /* the k closest candidates not known to have failed have all answered */
+    KAD_TERM_OWNER,   /* a node whose ID is the target answered (p2psim); else as paper */
+    KAD_TERM_BETA,    /* the beta closest have answered, no final round (go-libp2p-kad-dht) */
+} KadTermination;
+
 struct Kad {
     Sim *sim;
     KadRtableParams rp;
     guint k, alpha, id_bits, id_bytes, shortlist, value_size;
     double rtt_factor;
     guint rpc_retries;                    /* resendings of an unanswered request (0: none) */
+    KadTermination termination;
+    guint beta;                           /* termination = beta: answers that end a lookup */
+    gboolean target_nodes;                /* workload lookups target live node IDs (p2psim) */
     SimTime rpc_timeout, recursive_timeout, refresh, replicate, republish, expire;
     gboolean recursive, oracle_bootstrap, cache_on_get, join_refresh, eviction_ping;
     uint16_t msg_type[KAD_MSG_TYPES];

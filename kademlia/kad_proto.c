@@ -15,6 +15,7 @@
 enum { MODE_ITERATIVE, MODE_RECURSIVE };
 enum { BOOT_REAL, BOOT_ORACLE };
 enum { EVICT_PING, EVICT_CACHE };
+enum { TARGET_RANDOM, TARGET_NODE };
 
 static const SimCfgKey kad_keys[] = {
     { "kademlia", "id_bits", SIM_CFG_INT, "160", KAD_ID_MIN_BITS, KAD_ID_MAX_BITS, NULL, NULL,
@@ -44,6 +45,16 @@ static const SimCfgKey kad_keys[] = {
       "Times an unanswered request is sent again, each attempt with its own timeout, before\n"
       "the RPC counts as failed (0 = never: one lost message fails the RPC). Recursive queries\n"
       "are not resent: their origin retries through another contact" },
+    { "kademlia", "termination", SIM_CFG_CHOICE, "paper", 0, 0, "paper|owner|beta", NULL,
+      "When an iterative lookup ends: paper (the k closest candidates not known to have failed\n"
+      "have all answered, after a final round), owner (p2psim: as soon as a node whose ID is\n"
+      "the target answers; lookups of other IDs end as paper) or beta (go-libp2p-kad-dht: the\n"
+      "beta closest have answered, no final round)" },
+    { "kademlia", "beta", SIM_CFG_INT, "3", 1, KAD_K_MAX, NULL, "termination=beta",
+      "termination = beta: how many of the closest candidates must have answered" },
+    { "kademlia", "lookup_target", SIM_CFG_CHOICE, "random", 0, 0, "random|node", NULL,
+      "What a lookup of the workload looks for: random (a random ID) or node (the ID of a\n"
+      "random live node other than the origin, as p2psim's Kademlia does)" },
     { "kademlia", "lookup", SIM_CFG_CHOICE, "iterative", 0, 0, "iterative|recursive", NULL,
       "Lookups: iterative (the origin asks alpha nodes at a time) or recursive (the query is\n"
       "forwarded node to node and the last node answers the origin)" },
@@ -105,6 +116,11 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad->rpc_timeout = sim_config_get_duration(cfg, "kademlia", "rpc_timeout");
     kad->rtt_factor = sim_config_get_double(cfg, "kademlia", "rpc_timeout_rtt");
     kad->rpc_retries = (guint) sim_config_get_int(cfg, "kademlia", "rpc_retries");
+    kad->termination = (KadTermination) sim_config_get_choice(cfg, "kademlia", "termination");
+    kad->beta = kad->termination == KAD_TERM_BETA
+                    ? MIN((guint) sim_config_get_int(cfg, "kademlia", "beta"), kad->k)
+                    : kad->k;
+    kad->target_nodes = sim_config_get_choice(cfg, "kademlia", "lookup_target") == TARGET_NODE;
     kad->recursive = sim_config_get_choice(cfg, "kademlia", "lookup") == MODE_RECURSIVE;
     kad->recursive_timeout = kad->recursive
                                  ? sim_config_get_duration(cfg, "kademlia", "recursive_timeout")
@@ -263,12 +279,23 @@ static void start(Kad *kad, SimOpKind kind, uint32_t node, const KadId *target, 
     }
 }
 
+/* lookup_target = node: the ID of a random live node other than `origin` (its own when there
+ * is none), drawn from the protocol-wide stream. */
+static KadId live_node_target(Kad *kad, uint32_t origin)
+{
+    uint32_t pick = origin;
+    kad_oracle_sample_prefix(kad->oracle, kad->ids, &kad->ids[origin], 0, origin, &kad->rng,
+                             &pick, 1);
+    return kad->ids[pick];
+}
+
 static void kad_start_op(void *self, SimOpKind kind, SimHost origin, uint64_t key)
 {
     Kad *kad = self;
     uint32_t node = kad->host_node[origin];
-    KadId target = kind == SIM_OP_LOOKUP ? kad_id_from_u64(key ^ KAD_LOOKUP_SALT, kad->id_bits)
-                                         : kad_key_id(kad, key);
+    KadId target = kind != SIM_OP_LOOKUP ? kad_key_id(kad, key)
+                   : kad->target_nodes   ? live_node_target(kad, node)
+                                         : kad_id_from_u64(key ^ KAD_LOOKUP_SALT, kad->id_bits);
     start(kad, kind, node, &target, key, sim_op_begin(kad->sim), 0);
 }
 

@@ -144,7 +144,88 @@ static void test_zero_retries_is_the_default_behaviour(void)
     CU_ASSERT_STRING_NOT_EQUAL(unset, one);
 }
 
+/* ---- termination rules ------------------------------------------------------------------ */
+
+/* A static network of 1,000 nodes looking up (4 a second), with `extra` keys: its tally. */
+static KadTally static_lookups(const char *extra)
+{
+    KadNet net;
+    KadTally t = { 0 };
+    g_autofree char *ini = kad_static_ini(1000, 4, extra);
+    if (!kad_net_init(&net, ini, NULL))
+        return t;
+    kad_net_run(&net);
+    t = net.tally;
+    t.digest = NULL;
+    g_autofree char *label = g_strdup(extra ? extra + sizeof "[kademlia]" : "defaults");
+    g_strdelimit(label, "\n", ' ');
+    printf("\n    %s: %" G_GUINT64_FORMAT " lookups, %.4f found the owner, %.4f the k closest, "
+           "%.1f messages each", label,
+           t.n[SIM_OP_LOOKUP], (double) t.ok[SIM_OP_LOOKUP] / MAX(t.n[SIM_OP_LOOKUP], 1),
+           (double) t.correct / MAX(t.n[SIM_OP_LOOKUP], 1),
+           (double) t.messages / MAX(t.n[SIM_OP_LOOKUP], 1));
+    kad_net_free(&net);
+    return t;
+}
+
+/* The paper's rule, named, is the default: the same operations; and strict (2k messages or
+ * more per lookup, all exact). */
+static void test_paper_termination_is_the_default(void)
+{
+    char named[65], unset[65];
+    lossy_digest("[kademlia]\ntermination = paper\n", named);
+    lossy_digest(NULL, unset);
+    CU_ASSERT_STRING_EQUAL(named, unset);
+    KadTally t = static_lookups("[kademlia]\ntermination = paper\n");
+    CU_ASSERT_TRUE(t.n[SIM_OP_LOOKUP] > 800);
+    CU_ASSERT_EQUAL(t.correct, t.n[SIM_OP_LOOKUP]);
+    CU_ASSERT_TRUE(t.messages >= 40 * t.n[SIM_OP_LOOKUP]);
+}
+
+/* owner (p2psim): a lookup of a live node's ID ends when that node answers: it finds it, in far
+ * fewer messages than the k closest would take, and returns little else. */
+static void test_owner_termination_ends_when_the_target_node_answers(void)
+{
+    KadTally t = static_lookups("[kademlia]\ntermination = owner\nlookup_target = node\n");
+    guint64 n = t.n[SIM_OP_LOOKUP];
+    CU_ASSERT_TRUE(n > 800);
+    CU_ASSERT_EQUAL(t.ok[SIM_OP_LOOKUP], n);
+    CU_ASSERT_TRUE(t.messages < 20 * n);
+    CU_ASSERT_TRUE(t.correct < n / 10);
+    /* the paper's rule on the same targets: every lookup exact, 2k messages or more */
+    KadTally p = static_lookups("[kademlia]\ntermination = paper\nlookup_target = node\n");
+    CU_ASSERT_EQUAL(p.correct, p.n[SIM_OP_LOOKUP]);
+    CU_ASSERT_TRUE(p.messages >= 40 * p.n[SIM_OP_LOOKUP]);
+}
+
+/* owner on random IDs (no node has the target's ID) is the paper's rule. */
+static void test_owner_termination_of_a_random_id_is_the_papers(void)
+{
+    char owner[65], paper[65];
+    lossy_digest("[kademlia]\ntermination = owner\n", owner);
+    lossy_digest(NULL, paper);
+    CU_ASSERT_STRING_EQUAL(owner, paper);
+}
+
+/* beta (go-libp2p-kad-dht): the beta closest must answer, no final round: the owner is found,
+ * in fewer messages than the paper's rule, and fewer still with a smaller beta. */
+static void test_beta_termination_needs_the_beta_closest(void)
+{
+    KadTally b3 = static_lookups("[kademlia]\ntermination = beta\nbeta = 3\n");
+    KadTally b1 = static_lookups("[kademlia]\ntermination = beta\nbeta = 1\n");
+    guint64 n = b3.n[SIM_OP_LOOKUP];
+    CU_ASSERT_TRUE(n > 800);
+    CU_ASSERT_TRUE(b3.ok[SIM_OP_LOOKUP] >= n * 995 / 1000);
+    CU_ASSERT_TRUE(b3.messages < 40 * n);
+    CU_ASSERT_TRUE(b1.messages < b3.messages);
+    CU_ASSERT_TRUE(b1.ok[SIM_OP_LOOKUP] <= b3.ok[SIM_OP_LOOKUP]);
+}
+
 static CU_TestInfo tests[] = {
+    TEST(test_paper_termination_is_the_default),
+    TEST(test_owner_termination_ends_when_the_target_node_answers),
+    TEST(test_owner_termination_of_a_random_id_is_the_papers),
+    TEST(test_beta_termination_needs_the_beta_closest),
     TEST(test_lost_request_or_reply_is_sent_again_after_the_timeout),
     TEST(test_two_retries_find_the_owner_despite_five_percent_loss),
     TEST(test_zero_retries_is_the_default_behaviour),
