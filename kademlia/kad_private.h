@@ -151,6 +151,7 @@ struct Kad {
     KadTermination termination;
     guint beta;                           /* termination = beta: answers that end a lookup */
     gboolean target_nodes;                /* workload lookups target live node IDs (p2psim) */
+    gboolean random_phase;                /* maintenance_phase = random */
     SimTime rpc_timeout, recursive_timeout, refresh, replicate, republish, expire;
     gboolean recursive, oracle_bootstrap, cache_on_get, join_refresh, eviction_ping;
     uint16_t msg_type[KAD_MSG_TYPES];

@@ -16,6 +16,7 @@ enum { MODE_ITERATIVE, MODE_RECURSIVE };
 enum { BOOT_REAL, BOOT_ORACLE };
 enum { EVICT_PING, EVICT_CACHE };
 enum { TARGET_RANDOM, TARGET_NODE };
+enum { PHASE_RANDOM, PHASE_STORE };
 
 static const SimCfgKey kad_keys[] = {
     { "kademlia", "id_bits", SIM_CFG_INT, "160", KAD_ID_MIN_BITS, KAD_ID_MAX_BITS, NULL, NULL,
@@ -75,6 +76,11 @@ static const SimCfgKey kad_keys[] = {
       "(0 = never)" },
     { "kademlia", "republish", SIM_CFG_DURATION, "24h", 0, 1e9, NULL, NULL,
       "The original publisher re-stores its pairs this often (0 = never)" },
+    { "kademlia", "maintenance_phase", SIM_CFG_CHOICE, "random", 0, 0, "random|store", NULL,
+      "When a node's replication and republish timers fire: random (every interval at a phase\n"
+      "of its own, drawn once per node, so that nodes do not replicate in step) or store (an\n"
+      "interval after the first STORE it received, or after the publication: kadsim before\n"
+      "issue 22; nodes that received their first STOREs together replicate together)" },
     { "kademlia", "expire", SIM_CFG_DURATION, "24h", 1e-9, 1e9, NULL, NULL,
       "A stored pair not stored again within this time is dropped" },
     { "kademlia", "cache_on_get", SIM_CFG_BOOL, "false", 0, 0, NULL, NULL,
@@ -132,6 +138,7 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad->replicate = sim_config_get_duration(cfg, "kademlia", "replicate");
     kad->republish = sim_config_get_duration(cfg, "kademlia", "republish");
     kad->expire = sim_config_get_duration(cfg, "kademlia", "expire");
+    kad->random_phase = sim_config_get_choice(cfg, "kademlia", "maintenance_phase") == PHASE_RANDOM;
     kad->cache_on_get = sim_config_get_bool(cfg, "kademlia", "cache_on_get");
     kad->eviction_ping = sim_config_get_choice(cfg, "kademlia", "eviction") == EVICT_PING;
     kad->value_size = (guint) sim_config_get_int(cfg, "kademlia", "value_size");
