@@ -152,6 +152,7 @@ struct Kad {
     guint beta;                           /* termination = beta: answers that end a lookup */
     gboolean target_nodes;                /* workload lookups target live node IDs (p2psim) */
     gboolean random_phase;                /* maintenance_phase = random */
+    GString *profile_note;                /* what the profile set, for the run's notes */
     SimTime rpc_timeout, recursive_timeout, refresh, replicate, republish, expire;
     gboolean recursive, oracle_bootstrap, cache_on_get, join_refresh, eviction_ping;
     uint16_t msg_type[KAD_MSG_TYPES];
@@ -193,6 +194,18 @@ static inline gboolean kad_node_is(const Kad *kad, uint32_t node, uint16_t epoch
 {
     return kad->nodes[node].state != NODE_DOWN && kad->nodes[node].epoch == epoch;
 }
+
+/* kad_profile.c: [kademlia] keys read with the scenario's profile applied: a key the scenario
+ * gives keeps its value, a key the profile sets takes the profile's, any other its default. */
+typedef struct {
+    const SimConfig *cfg;
+    guint profile;                        /* index in "paper|mainline|ipfs" */
+} KadSettings;
+gint64  kad_setting_int(const KadSettings *s, const char *key);
+SimTime kad_setting_duration(const KadSettings *s, const char *key);
+guint   kad_setting_choice(const KadSettings *s, const char *key, const char *choices);
+/* One line naming the values the profile set (nothing for the paper's). */
+void kad_profile_describe(const KadSettings *s, const char *name, GString *out);
 
 /* kad_rpc.c: messages and RPCs */
 void kad_rpc_init(Kad *kad);

@@ -15,10 +15,20 @@
 enum { MODE_ITERATIVE, MODE_RECURSIVE };
 enum { BOOT_REAL, BOOT_ORACLE };
 enum { EVICT_PING, EVICT_CACHE };
+/* Choices of keys a profile may set: written once, for the table and for reading them. */
+#define EVICTION_CHOICES "ping|cache"
+#define TERMINATION_CHOICES "paper|owner|beta"
+#define PROFILE_CHOICES "paper|mainline|ipfs"
 enum { TARGET_RANDOM, TARGET_NODE };
 enum { PHASE_RANDOM, PHASE_STORE };
 
 static const SimCfgKey kad_keys[] = {
+    { "kademlia", "profile", SIM_CFG_CHOICE, "paper", 0, 0, PROFILE_CHOICES, NULL,
+      "Defaults of a deployed DHT for the keys below that the scenario does not give: paper\n"
+      "(the paper's, as listed), mainline (BitTorrent, BEP 5: 160-bit IDs, k 8, refresh 15min,\n"
+      "no retry) or ipfs (go-libp2p-kad-dht: 256-bit IDs, k 20, alpha 10, termination beta 3,\n"
+      "10s timeouts, refresh 10min, no replication, republish 22h, expire 48h);\n"
+      "docs/kademlia.md gives the sources" },
     { "kademlia", "id_bits", SIM_CFG_INT, "160", KAD_ID_MIN_BITS, KAD_ID_MAX_BITS, NULL, NULL,
       "Bits of a node ID or key (the paper: 160)" },
     { "kademlia", "k", SIM_CFG_INT, "20", 1, KAD_K_MAX, NULL, NULL,
@@ -29,7 +39,7 @@ static const SimCfgKey kad_keys[] = {
       "Bits per routing digit (section 4.2, accelerated lookups); 1 = plain Kademlia" },
     { "kademlia", "replacement_cache", SIM_CFG_INT, "4", 0, KAD_REPL_MAX, NULL, NULL,
       "Contacts kept per bucket to replace stale ones (section 4.1)" },
-    { "kademlia", "eviction", SIM_CFG_CHOICE, "ping", 0, 0, "ping|cache", NULL,
+    { "kademlia", "eviction", SIM_CFG_CHOICE, "ping", 0, 0, EVICTION_CHOICES, NULL,
       "A new contact meeting a full bucket: ping (section 2.2: ping the least-recently-seen\n"
       "contact, evict it only if it does not answer; the newcomer waits in the replacement\n"
       "cache) or cache (section 4.1: no ping; the newcomer waits in the replacement cache and\n"
@@ -46,13 +56,15 @@ static const SimCfgKey kad_keys[] = {
       "Times an unanswered request is sent again, each attempt with its own timeout, before\n"
       "the RPC counts as failed (0 = never: one lost message fails the RPC). Recursive queries\n"
       "are not resent: their origin retries through another contact" },
-    { "kademlia", "termination", SIM_CFG_CHOICE, "paper", 0, 0, "paper|owner|beta", NULL,
+    { "kademlia", "termination", SIM_CFG_CHOICE, "paper", 0, 0, TERMINATION_CHOICES, NULL,
       "When an iterative lookup ends: paper (the k closest candidates not known to have failed\n"
       "have all answered, after a final round), owner (p2psim: as soon as a node whose ID is\n"
       "the target answers; lookups of other IDs end as paper) or beta (go-libp2p-kad-dht: the\n"
       "beta closest have answered, no final round)" },
-    { "kademlia", "beta", SIM_CFG_INT, "3", 1, KAD_K_MAX, NULL, "termination=beta",
-      "termination = beta: how many of the closest candidates must have answered" },
+    /* no only_if: a profile may choose termination = beta for a scenario that sets beta */
+    { "kademlia", "beta", SIM_CFG_INT, "3", 1, KAD_K_MAX, NULL, NULL,
+      "termination = beta: how many of the closest candidates must have answered (ignored\n"
+      "with the other rules)" },
     { "kademlia", "lookup_target", SIM_CFG_CHOICE, "random", 0, 0, "random|node", NULL,
       "What a lookup of the workload looks for: random (a random ID) or node (the ID of a\n"
       "random live node other than the origin, as p2psim's Kademlia does)" },
@@ -102,15 +114,16 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
 {
     Kad *kad = g_new0(Kad, 1);
     kad->sim = sim;
-    kad->id_bits = (guint) sim_config_get_int(cfg, "kademlia", "id_bits");
+    const KadSettings set = { cfg, sim_config_get_choice(cfg, "kademlia", "profile") };
+    kad->id_bits = (guint) kad_setting_int(&set, "id_bits");
     kad->id_bytes = (kad->id_bits + 7) / 8;
-    kad->k = (guint) sim_config_get_int(cfg, "kademlia", "k");
-    kad->alpha = (guint) sim_config_get_int(cfg, "kademlia", "alpha");
+    kad->k = (guint) kad_setting_int(&set, "k");
+    kad->alpha = (guint) kad_setting_int(&set, "alpha");
     kad->rp = (KadRtableParams) {
         .id_bits = kad->id_bits, .k = kad->k,
         .b = (guint) sim_config_get_int(cfg, "kademlia", "b"),
-        .repl = (guint) sim_config_get_int(cfg, "kademlia", "replacement_cache"),
-        .stale_limit = (guint) sim_config_get_int(cfg, "kademlia", "stale_limit"),
+        .repl = (guint) kad_setting_int(&set, "replacement_cache"),
+        .stale_limit = (guint) kad_setting_int(&set, "stale_limit"),
     };
     if (kad->rp.b > kad->id_bits) {
         sim_config_fail(cfg, error, "kademlia", "b", "must not exceed id_bits (%u)", kad->id_bits);
@@ -119,12 +132,13 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     }
     kad_rtable_params_init(&kad->rp);
     kad->shortlist = kad->k * KAD_SHORTLIST_PER_K;
-    kad->rpc_timeout = sim_config_get_duration(cfg, "kademlia", "rpc_timeout");
+    kad->rpc_timeout = kad_setting_duration(&set, "rpc_timeout");
     kad->rtt_factor = sim_config_get_double(cfg, "kademlia", "rpc_timeout_rtt");
-    kad->rpc_retries = (guint) sim_config_get_int(cfg, "kademlia", "rpc_retries");
-    kad->termination = (KadTermination) sim_config_get_choice(cfg, "kademlia", "termination");
+    kad->rpc_retries = (guint) kad_setting_int(&set, "rpc_retries");
+    kad->termination = (KadTermination) kad_setting_choice(&set, "termination",
+                                                           TERMINATION_CHOICES);
     kad->beta = kad->termination == KAD_TERM_BETA
-                    ? MIN((guint) sim_config_get_int(cfg, "kademlia", "beta"), kad->k)
+                    ? MIN((guint) kad_setting_int(&set, "beta"), kad->k)
                     : kad->k;
     kad->target_nodes = sim_config_get_choice(cfg, "kademlia", "lookup_target") == TARGET_NODE;
     kad->recursive = sim_config_get_choice(cfg, "kademlia", "lookup") == MODE_RECURSIVE;
@@ -134,13 +148,16 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad->oracle_bootstrap = sim_config_get_choice(cfg, "kademlia", "bootstrap") == BOOT_ORACLE;
     kad->join_refresh = !kad->oracle_bootstrap &&
                         sim_config_get_bool(cfg, "kademlia", "join_refresh");
-    kad->refresh = sim_config_get_duration(cfg, "kademlia", "refresh");
-    kad->replicate = sim_config_get_duration(cfg, "kademlia", "replicate");
-    kad->republish = sim_config_get_duration(cfg, "kademlia", "republish");
-    kad->expire = sim_config_get_duration(cfg, "kademlia", "expire");
+    kad->refresh = kad_setting_duration(&set, "refresh");
+    kad->replicate = kad_setting_duration(&set, "replicate");
+    kad->republish = kad_setting_duration(&set, "republish");
+    kad->expire = kad_setting_duration(&set, "expire");
     kad->random_phase = sim_config_get_choice(cfg, "kademlia", "maintenance_phase") == PHASE_RANDOM;
+    kad->profile_note = g_string_new(NULL);
+    g_auto(GStrv) profile_names = g_strsplit(PROFILE_CHOICES, "|", -1);
+    kad_profile_describe(&set, profile_names[set.profile], kad->profile_note);
     kad->cache_on_get = sim_config_get_bool(cfg, "kademlia", "cache_on_get");
-    kad->eviction_ping = sim_config_get_choice(cfg, "kademlia", "eviction") == EVICT_PING;
+    kad->eviction_ping = kad_setting_choice(&set, "eviction", EVICTION_CHOICES) == EVICT_PING;
     kad->value_size = (guint) sim_config_get_int(cfg, "kademlia", "value_size");
 
     kad_rpc_init(kad);     /* message types first: their order is the tables' column order */
@@ -167,6 +184,7 @@ static void kad_free(void *self)
     while (g_hash_table_iter_next(&it, &key, NULL))
         g_free(key);
     g_hash_table_destroy(kad->op_values);
+    g_string_free(kad->profile_note, TRUE);
     g_free(kad);
 }
 
@@ -401,6 +419,7 @@ static gsize kad_memory(const void *self)
 static void kad_describe(const void *self, GString *out)
 {
     const Kad *kad = self;
+    g_string_append(out, kad->profile_note->str);
     if (kad->oracle_bootstrap)
         g_string_append(out, "bootstrap = oracle: routing tables were filled from global "
                               "knowledge, not built by joins\n");

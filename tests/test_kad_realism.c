@@ -289,7 +289,90 @@ static void test_random_phase_spreads_replication_over_the_interval(void)
     CU_ASSERT_TRUE(spread.stores < in_step.stores / 3);
 }
 
+/* ---- profiles ---------------------------------------------------------------------------- */
+
+/* A network built from `ini` and `overrides`: its k, ID bits and the run's notes. */
+typedef struct {
+    guint k, id_bits;
+    char *notes;
+} ProfileSeen;
+
+static ProfileSeen profile_seen(const char *ini, const char *const *overrides)
+{
+    ProfileSeen seen = { 0, 0, NULL };
+    KadNet net;
+    if (!kad_net_init(&net, ini, overrides))
+        return seen;
+    Kad *kad = kad_of(net.sim);
+    seen.k = kad_k(kad);
+    seen.id_bits = kad_id_bits(kad);
+    GString *notes = g_string_new(NULL);
+    kad_protocol_class.describe(kad, notes);
+    seen.notes = g_string_free(notes, FALSE);
+    kad_net_free(&net);
+    return seen;
+}
+
+static void test_profile_sets_the_documented_parameters(void)
+{
+    ProfileSeen mainline = profile_seen("[kademlia]\nprofile = mainline\n", NULL);
+    CU_ASSERT_EQUAL(mainline.k, 8);
+    CU_ASSERT_EQUAL(mainline.id_bits, 160);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mainline.notes, "refresh = 15min"));
+    ProfileSeen ipfs = profile_seen("[kademlia]\nprofile = ipfs\n", NULL);
+    CU_ASSERT_EQUAL(ipfs.k, 20);
+    CU_ASSERT_EQUAL(ipfs.id_bits, 256);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ipfs.notes, "termination = beta"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ipfs.notes, "alpha = 10"));
+    ProfileSeen paper = profile_seen("[kademlia]\nprofile = paper\n", NULL);
+    CU_ASSERT_EQUAL(paper.k, 20);
+    CU_ASSERT_EQUAL(paper.id_bits, 160);
+    CU_ASSERT_STRING_EQUAL(paper.notes, "");
+    g_free(mainline.notes);
+    g_free(ipfs.notes);
+    g_free(paper.notes);
+}
+
+/* A key the scenario gives wins over the profile, whether in the file or by --set (a sweep's
+ * points are --set too); even when it equals the paper's default. */
+static void test_scenario_values_win_over_the_profile(void)
+{
+    ProfileSeen file = profile_seen("[kademlia]\nprofile = mainline\nk = 12\n", NULL);
+    CU_ASSERT_EQUAL(file.k, 12);
+    CU_ASSERT_EQUAL(file.id_bits, 160);
+    CU_ASSERT_PTR_NULL(strstr(file.notes, " k = "));  /* not the profile's any more */
+    CU_ASSERT_PTR_NOT_NULL(strstr(file.notes, "refresh = 15min"));
+    ProfileSeen set = profile_seen("[kademlia]\nprofile = ipfs\n",
+                                   (const char *[]) { "kademlia.id_bits=160", NULL });
+    CU_ASSERT_EQUAL(set.id_bits, 160);
+    CU_ASSERT_EQUAL(set.k, 20);
+    ProfileSeen same = profile_seen("[kademlia]\nprofile = mainline\nk = 20\n", NULL);
+    CU_ASSERT_EQUAL(same.k, 20);
+    g_free(file.notes);
+    g_free(set.notes);
+    g_free(same.notes);
+}
+
+/* Every profile's values are valid and run: a static network's lookups all find the owner. */
+static void test_every_profile_runs(void)
+{
+    static const char *const names[] = { "paper", "mainline", "ipfs" };
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *extra = g_strdup_printf("[kademlia]\nprofile = %s\n", names[i]);
+        KadTally t = static_lookups(extra);
+        CU_ASSERT_TRUE(t.n[SIM_OP_LOOKUP] > 800);
+        CU_ASSERT_EQUAL(t.ok[SIM_OP_LOOKUP], t.n[SIM_OP_LOOKUP]);
+    }
+    char paper[65], unset[65];
+    lossy_digest("[kademlia]\nprofile = paper\n", paper);
+    lossy_digest(NULL, unset);
+    CU_ASSERT_STRING_EQUAL(paper, unset);
+}
+
 static CU_TestInfo tests[] = {
+    TEST(test_profile_sets_the_documented_parameters),
+    TEST(test_scenario_values_win_over_the_profile),
+    TEST(test_every_profile_runs),
     TEST(test_random_phase_spreads_replication_over_the_interval),
     TEST(test_paper_termination_is_the_default),
     TEST(test_owner_termination_ends_when_the_target_node_answers),
