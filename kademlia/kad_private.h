@@ -147,6 +147,7 @@ struct Kad {
     KadRtableParams rp;
     guint k, alpha, id_bits, id_bytes, shortlist, value_size;
     double rtt_factor;
+    double true_rtt_factor;               /* rpc_timeout_true_rtt: p2psim's timeouts */
     guint rpc_retries;                    /* resendings of an unanswered request (0: none) */
     KadTermination termination;
     guint beta;                           /* termination = beta: answers that end a lookup */

@@ -52,6 +52,11 @@ static const SimCfgKey kad_keys[] = {
       "When > 0, an RPC's timeout is this multiple of the node's smoothed round-trip time\n"
       "(updated on every reply as TCP does: srtt = 7/8 srtt + 1/8 rtt), at most rpc_timeout;\n"
       "0 = always rpc_timeout" },
+    { "kademlia", "rpc_timeout_true_rtt", SIM_CFG_DOUBLE, "0", 0, 100, NULL, NULL,
+      "When > 0, an RPC's timeout is this multiple of the true round trip between the two\n"
+      "hosts (the latency model's delays both ways, without jitter), instead of rpc_timeout and\n"
+      "rpc_timeout_rtt: p2psim's Kademlia (timeout_multiplier 3 with timeout_cheat), knowledge\n"
+      "no real node has; 0 = off" },
     { "kademlia", "rpc_retries", SIM_CFG_INT, "0", 0, 10, NULL, NULL,
       "Times an unanswered request is sent again, each attempt with its own timeout, before\n"
       "the RPC counts as failed (0 = never: one lost message fails the RPC). Recursive queries\n"
@@ -134,6 +139,7 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad->shortlist = kad->k * KAD_SHORTLIST_PER_K;
     kad->rpc_timeout = kad_setting_duration(&set, "rpc_timeout");
     kad->rtt_factor = sim_config_get_double(cfg, "kademlia", "rpc_timeout_rtt");
+    kad->true_rtt_factor = sim_config_get_double(cfg, "kademlia", "rpc_timeout_true_rtt");
     kad->rpc_retries = (guint) kad_setting_int(&set, "rpc_retries");
     kad->termination = (KadTermination) kad_setting_choice(&set, "termination",
                                                            TERMINATION_CHOICES);

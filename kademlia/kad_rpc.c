@@ -111,6 +111,19 @@ static SimTime adaptive_timeout(const Kad *kad, uint32_t node, SimTime fixed)
     return CLAMP(t, 1, fixed);
 }
 
+/* The timeout of a request from `from` to `to`: rpc_timeout_true_rtt > 0, a multiple of the
+ * true round trip (p2psim's kademlia.C: timeout_multiplier x 2 x latency, "timeout_cheat");
+ * else adaptive_timeout(). A recursive query's answer comes over a whole path: its fixed
+ * timeout stays. */
+static SimTime request_timeout(const Kad *kad, const KadMsg *m, SimTime fixed)
+{
+    if (kad->true_rtt_factor <= 0 || (m->flags & KAD_MSG_RECURSIVE))
+        return adaptive_timeout(kad, m->from, fixed);
+    SimHost a = kad->node_host[m->from], b = kad->node_host[m->to];
+    SimTime rtt = sim_true_delay(kad->sim, a, b) + sim_true_delay(kad->sim, b, a);
+    return MAX((SimTime) (kad->true_rtt_factor * (double) rtt), 1);
+}
+
 /* Fold one measured round trip into the node's smoothed RTT (RFC 6298's alpha = 1/8). */
 static void note_rtt(Kad *kad, uint32_t node, SimTime rtt)
 {
@@ -141,7 +154,7 @@ uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, 
     r->sent = sim_now(kad->sim);
     r->request = keep;
     uint32_t gen = sim_pool_gen(&kad->rpcs, ri);
-    timeout = adaptive_timeout(kad, m->from, timeout);
+    timeout = request_timeout(kad, m, timeout);
     m->rpc = ri;
     m->rpc_gen = gen;
     if (keep != KAD_NONE)
@@ -184,7 +197,7 @@ static void rpc_resend(Kad *kad, uint32_t ri, uint32_t gen)
     memcpy(kad_msg_at(kad, mi), kad_msg_at(kad, r->request), kad->msgs.elem);
     r->attempt++;
     r->sent = sim_now(kad->sim);
-    SimTime timeout = adaptive_timeout(kad, r->from, kad->rpc_timeout);
+    SimTime timeout = request_timeout(kad, kad_msg_at(kad, mi), kad->rpc_timeout);
     r->timer = sim_timeouts_arm(kad->timeouts, timeout, ri, gen, kad->node_host[r->from]);
     if (r->kind == RPC_QUERY)  /* the wait that expired is one of the lookup's timeouts */
         kad_lookup_at(kad, r->lookup)->timeouts++;

@@ -15,6 +15,7 @@ static char *lossy_ini(guint nodes, double loss, const char *extra)
 
 /* The requests and replies of one (operation, asker, asked) pair, as traced. */
 typedef struct {
+    SimHost asker, asked;
     SimTime sent[4];
     gboolean request_lost[4], reply_lost[4];
     guint requests, replies;
@@ -38,6 +39,8 @@ static void note_row(void *ctx, const SimTraceRow *row)
     Exchange *x = g_hash_table_lookup(t->pairs, key);
     if (!x) {
         x = g_new0(Exchange, 1);
+        x->asker = asker;
+        x->asked = asked;
         g_hash_table_insert(t->pairs, key, x);
     } else {
         g_free(key);
@@ -58,12 +61,14 @@ static uint16_t msg_type(Sim *sim, const char *name)
     return UINT16_MAX;
 }
 
-/* 10% loss, one retry: a request sent again follows a lost request or a lost reply, exactly one
- * rpc_timeout (1 s) after the first sending, and never more than once. */
-static void test_lost_request_or_reply_is_sent_again_after_the_timeout(void)
+/* 10% loss, one retry, `extra` keys: a request sent again follows a lost request or a lost
+ * reply, exactly one timeout after the first sending — rpc_timeout (1 s), or with
+ * rpc_timeout_true_rtt = F, F times the pair's true round trip — and never more than once. */
+static void check_resends(const char *extra, double true_rtt_factor)
 {
     KadNet net;
-    g_autofree char *ini = lossy_ini(200, 0.1, "[kademlia]\nrpc_retries = 1\n");
+    g_autofree char *keys = g_strdup_printf("[kademlia]\nrpc_retries = 1\n%s", extra);
+    g_autofree char *ini = lossy_ini(200, 0.1, keys);
     if (!kad_net_init(&net, ini, NULL))
         return;
     RetryTrace t = { g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
@@ -80,7 +85,11 @@ static void test_lost_request_or_reply_is_sent_again_after_the_timeout(void)
         if (x->requests < 2)
             continue;
         resent++;
-        CU_ASSERT_EQUAL(x->sent[1] - x->sent[0], SIM_S);
+        SimTime rtt = sim_true_delay(net.sim, x->asker, x->asked) +
+                      sim_true_delay(net.sim, x->asked, x->asker);
+        SimTime timeout = true_rtt_factor > 0 ? (SimTime) (true_rtt_factor * (double) rtt)
+                                              : SIM_S;
+        CU_ASSERT_EQUAL(x->sent[1] - x->sent[0], timeout);
         /* the first attempt went unanswered: its request or its reply was lost */
         gboolean request_lost = x->request_lost[0];
         gboolean reply_lost = !request_lost && x->replies >= 1 && x->reply_lost[0];
@@ -94,6 +103,19 @@ static void test_lost_request_or_reply_is_sent_again_after_the_timeout(void)
            after_lost_request, after_lost_reply);
     g_hash_table_destroy(t.pairs);
     kad_net_free(&net);
+}
+
+static void test_lost_request_or_reply_is_sent_again_after_the_timeout(void)
+{
+    check_resends("", 0);
+}
+
+/* p2psim's timeouts: three times the pair's true round trip, under per-pair lognormal
+ * latencies (every pair its own timeout). */
+static void test_true_rtt_timeouts_are_a_multiple_of_the_pairs_round_trip(void)
+{
+    check_resends("rpc_timeout_true_rtt = 3\n[network]\nlatency = lognormal\n"
+                  "latency_median = 78ms\nlatency_sigma = 0.5137\nlatency_draw = pair\n", 3);
 }
 
 static double lookup_success(guint nodes, double loss, const char *extra)
@@ -379,6 +401,7 @@ static CU_TestInfo tests[] = {
     TEST(test_owner_termination_of_a_random_id_is_the_papers),
     TEST(test_beta_termination_needs_the_beta_closest),
     TEST(test_lost_request_or_reply_is_sent_again_after_the_timeout),
+    TEST(test_true_rtt_timeouts_are_a_multiple_of_the_pairs_round_trip),
     TEST(test_two_retries_find_the_owner_despite_five_percent_loss),
     TEST(test_zero_retries_is_the_default_behaviour),
     CU_TEST_INFO_NULL,
