@@ -72,6 +72,7 @@ typedef struct {
     uint8_t  state;           /* KadNodeState */
     uint8_t  filled : 1;      /* bootstrap = oracle: table filled */
     uint8_t  replicating : 1; /* its replication timer is scheduled */
+    uint8_t  nat : 1;         /* behind a NAT: requests sent to it are lost (nat_fraction) */
 } KadNode;
 
 G_STATIC_ASSERT(sizeof(KadNode) == 64);
@@ -154,6 +155,8 @@ struct Kad {
     gboolean target_nodes;                /* workload lookups target live node IDs (p2psim) */
     gboolean random_phase;                /* maintenance_phase = random */
     GString *profile_note;                /* what the profile set, for the run's notes */
+    double nat_fraction;                  /* of hosts behind a NAT (unreachable) */
+    gboolean nat_client;                  /* they run in client mode: nobody adds them */
     SimTime rpc_timeout, recursive_timeout, refresh, replicate, republish, expire;
     gboolean recursive, oracle_bootstrap, cache_on_get, join_refresh, eviction_ping;
     uint16_t msg_type[KAD_MSG_TYPES];
@@ -190,6 +193,13 @@ static inline KadLookup *kad_lookup_at(Kad *kad, uint32_t i)
 }
 static inline KadRpc *kad_rpc_at(Kad *kad, uint32_t i) { return sim_pool_at(&kad->rpcs, i); }
 static inline KadMsg *kad_msg_at(Kad *kad, uint32_t i) { return sim_pool_at(&kad->msgs, i); }
+
+/* May `contact` enter routing tables? Not a node in client mode (nat_client): it does not
+ * advertise itself (libp2p's DHT client mode). */
+static inline gboolean kad_node_advertised(const Kad *kad, uint32_t contact)
+{
+    return !(kad->nat_client && kad->nodes[contact].nat);
+}
 
 static inline gboolean kad_node_is(const Kad *kad, uint32_t node, uint16_t epoch)
 {

@@ -98,6 +98,13 @@ static const SimCfgKey kad_keys[] = {
       "of its own, drawn once per node, so that nodes do not replicate in step) or store (an\n"
       "interval after the first STORE it received, or after the publication: kadsim before\n"
       "issue 22; nodes that received their first STOREs together replicate together)" },
+    { "kademlia", "nat_fraction", SIM_CFG_DOUBLE, "0", 0, 1, NULL, NULL,
+      "Fraction of hosts behind a NAT or firewall (drawn per host): requests sent to them are\n"
+      "lost, the replies to their own requests arrive (0 = every host reachable)" },
+    { "kademlia", "nat_client", SIM_CFG_BOOL, "false", 0, 0, NULL, NULL,
+      "Hosts behind a NAT run in client mode (libp2p's DHT client mode): they do not advertise\n"
+      "themselves, so no node adds them to its routing table, and they are not counted among\n"
+      "the nodes responsible for a key" },
     { "kademlia", "expire", SIM_CFG_DURATION, "24h", 1e-9, 1e9, NULL, NULL,
       "A stored pair not stored again within this time is dropped" },
     { "kademlia", "cache_on_get", SIM_CFG_BOOL, "false", 0, 0, NULL, NULL,
@@ -159,6 +166,8 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad->republish = kad_setting_duration(&set, "republish");
     kad->expire = kad_setting_duration(&set, "expire");
     kad->random_phase = sim_config_get_choice(cfg, "kademlia", "maintenance_phase") == PHASE_RANDOM;
+    kad->nat_fraction = sim_config_get_double(cfg, "kademlia", "nat_fraction");
+    kad->nat_client = sim_config_get_bool(cfg, "kademlia", "nat_client");
     kad->profile_note = g_string_new(NULL);
     g_auto(GStrv) profile_names = g_strsplit(PROFILE_CHOICES, "|", -1);
     kad_profile_describe(&set, profile_names[set.profile], kad->profile_note);
@@ -231,6 +240,12 @@ static void handle_find_value(Kad *kad, uint32_t node, const KadMsg *req)
     kad_msg_send(kad, mi);
 }
 
+static gboolean is_request(const KadMsg *m)
+{
+    return m->type == KAD_PING || m->type == KAD_FIND_NODE || m->type == KAD_FIND_VALUE ||
+           m->type == KAD_STORE;
+}
+
 static void kad_deliver(void *self, SimHost dst, SimHost src, uint16_t type, uint32_t payload)
 {
     Kad *kad = self;
@@ -248,6 +263,8 @@ static void kad_deliver(void *self, SimHost dst, SimHost src, uint16_t type, uin
     /* The identity it was meant for may have left this host (a fresh-ID rejoin): lost. */
     if (node != m->to || kad->nodes[node].state == NODE_DOWN)
         return;
+    if (kad->nodes[node].nat && is_request(m))
+        return;  /* unsolicited: the NAT has no mapping for it */
     kad_fill_from_oracle(kad, node);
     kad_note_seen(kad, node, m->from);
     if (m->flags & KAD_MSG_RECURSIVE && (m->type == KAD_FIND_NODE || m->type == KAD_FIND_VALUE)) {
@@ -379,6 +396,22 @@ gboolean kad_check_invariants(const Kad *kad, char **why)
         }
     }
     return TRUE;
+}
+
+double kad_unreachable_contacts(const Kad *kad)
+{
+    guint64 contacts = 0, behind_nat = 0;
+    for (uint32_t n = 0; n < kad->n_nodes; n++) {
+        if (kad->nodes[n].state == NODE_DOWN)
+            continue;
+        const KadRtable *rt = &kad->nodes[n].rt;
+        for (guint b = 0; b < kad_rtable_buckets(rt, &kad->rp); b++)
+            for (guint j = 0; j < kad_rtable_bucket_count(rt, &kad->rp, b); j++) {
+                contacts++;
+                behind_nat += kad->nodes[kad_rtable_bucket_contact(rt, &kad->rp, b, j)].nat;
+            }
+    }
+    return contacts ? (double) behind_nat / (double) contacts : 0;
 }
 
 double kad_bytes_per_node(const Kad *kad)

@@ -214,6 +214,8 @@ static void send_evict_ping(Kad *kad, uint32_t node, uint32_t lrs)
 
 void kad_note_seen(Kad *kad, uint32_t node, uint32_t contact)
 {
+    if (!kad_node_advertised(kad, contact))
+        return;
     uint32_t ping = KAD_NONE;
     KadRtSeen r = kad_rtable_seen(&kad->nodes[node].rt, &kad->rp, kad->ids, node, contact, &ping);
     if (r == KAD_RT_FULL && ping <= KAD_MAX_NODES) {
