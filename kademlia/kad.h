@@ -31,6 +31,10 @@ guint kad_host_table_size(const Kad *kad, SimHost host);
  * bucket of their prefix, no duplicates). FALSE with a message in *why (caller frees). */
 gboolean kad_check_invariants(const Kad *kad, char **why);
 
+/* Of the contacts in live nodes' routing tables, the fraction behind a NAT (nat_fraction):
+ * contacts that no request reaches. 0 when the tables are empty. */
+double kad_unreachable_contacts(const Kad *kad);
+
 /* Heap bytes held by the protocol's per-node state, divided by the nodes ever created. */
 double kad_bytes_per_node(const Kad *kad);
 

@@ -193,10 +193,29 @@ static void send_query(Kad *kad, uint32_t li, KadCand *c, gboolean recursive)
                  recursive ? kad->recursive_timeout : kad->rpc_timeout);
 }
 
+/* termination = owner (p2psim's kademlia.C): once the target's own node is a candidate (it is
+ * then the closest), ask it alone and end when it has answered or failed. FALSE while it is not
+ * a candidate: the lookup goes on by the paper's rule. */
+static gboolean owner_step(Kad *kad, uint32_t li)
+{
+    KadLookup *L = kad_lookup_at(kad, li);
+    if (L->n == 0 || !kad_id_equal(id_of(kad, L->cands[0].node), &L->target))
+        return FALSE;
+    KadCand *c = &L->cands[0];
+    if (c->state == CAND_NEW)
+        send_query(kad, li, c, FALSE);
+    else if (c->state != CAND_ASKED)
+        finish(kad, li);
+    return TRUE;
+}
+
 /* Keep alpha RPCs out to the closest candidates not yet asked (k of them in the final round);
- * finish when the k closest candidates that have not failed have all answered. */
+ * finish when the closest candidates that have not failed have all answered: the k closest
+ * (paper, owner), or the beta closest (beta). */
 static void step(Kad *kad, uint32_t li)
 {
+    if (kad->termination == KAD_TERM_OWNER && owner_step(kad, li))
+        return;
     KadLookup *L = kad_lookup_at(kad, li);
     guint limit = L->final_round ? kad->k : kad->alpha;
     guint considered = 0, open = 0;
@@ -207,7 +226,7 @@ static void step(Kad *kad, uint32_t li)
         considered++;
         if (c->state == CAND_DONE)
             continue;
-        open++;
+        open += considered <= kad->beta;
         if (c->state == CAND_NEW && L->inflight < limit)
             send_query(kad, li, c, FALSE);
     }
@@ -215,14 +234,15 @@ static void step(Kad *kad, uint32_t li)
         finish(kad, li);
 }
 
-/* A round (alpha answers) that brought nothing closer starts the final round (section 2.3). */
+/* A round (alpha answers) that brought nothing closer starts the final round (section 2.3);
+ * termination = beta has none. */
 static void note_progress(Kad *kad, KadLookup *L, uint32_t best_before)
 {
     if (best_live(L) != best_before) {
         L->stall = 0;
         return;
     }
-    if (++L->stall >= kad->alpha)
+    if (++L->stall >= kad->alpha && kad->termination != KAD_TERM_BETA)
         L->final_round = 1;
 }
 

@@ -81,6 +81,17 @@ static void on_refresh(Sim *sim, void *ctx, const SimEvent *ev)
 
 /* ---- nodes coming and going ------------------------------------------------------------- */
 
+/* Is `host` behind a NAT? Drawn once per host from a stream of its own ("kad-nat"), so that
+ * nat_fraction moves no other draw. */
+static gboolean host_behind_nat(const Kad *kad, SimHost host)
+{
+    if (kad->nat_fraction <= 0)
+        return FALSE;
+    SimRngState st;
+    sim_stream_state(kad->sim, "kad-nat", host, &st);
+    return sim_rng_state_uniform(&st) < kad->nat_fraction;
+}
+
 static uint32_t new_node(Kad *kad, SimHost host)
 {
     if (kad->n_nodes == kad->cap_nodes) {
@@ -104,6 +115,7 @@ static uint32_t new_node(Kad *kad, SimHost host)
     kad->node_host[node] = host;
     sim_stream_state(kad->sim, "kad-node", node, &n->rng);
     kad->ids[node] = kad_id_random(&n->rng, kad->id_bits);
+    n->nat = host_behind_nat(kad, host);
     kad_rtable_init(&n->rt, &kad->rp);
     return node;
 }
@@ -115,7 +127,8 @@ void kad_join_complete(Kad *kad, uint32_t node)
     if (n->state != NODE_JOINING)
         return;
     n->state = NODE_UP;
-    kad_oracle_add(kad->oracle, kad->ids, node);
+    if (kad_node_advertised(kad, node))  /* a client is no member of the DHT */
+        kad_oracle_add(kad->oracle, kad->ids, node);
 }
 
 static void report_instant_join(Kad *kad, uint32_t node)
@@ -125,6 +138,25 @@ static void report_instant_join(Kad *kad, uint32_t node)
                  .start = now, .end = now, .success = TRUE, .correct = -1 };
     kad_join_complete(kad, node);
     sim_op_end(kad->sim, &op);
+}
+
+/* Deployed DHTs bootstrap through well-known public nodes: a bootstrap behind a NAT (which would
+ * drop the join's requests) is replaced by another up host, drawn from the node's stream, at
+ * most KAD_BOOTSTRAP_DRAWS times. With nat_fraction = 0 nothing is drawn. */
+#define KAD_BOOTSTRAP_DRAWS 64
+static SimHost reachable_bootstrap(Kad *kad, uint32_t node, SimHost bootstrap)
+{
+    SimHost self = kad->node_host[node];
+    for (guint i = 0; i < KAD_BOOTSTRAP_DRAWS; i++) {
+        uint32_t b = kad->host_node[bootstrap];
+        if (b == KAD_NONE || !kad->nodes[b].nat)
+            break;
+        SimHost other = sim_random_up_host(kad->sim, &kad->nodes[node].rng, self);
+        if (other == SIM_HOST_NONE)
+            break;
+        bootstrap = other;
+    }
+    return bootstrap;
 }
 
 void kad_host_up(void *self, SimHost host, SimHost bootstrap, gboolean fresh)
@@ -150,6 +182,7 @@ void kad_host_up(void *self, SimHost host, SimHost bootstrap, gboolean fresh)
         report_instant_join(kad, node);
         return;
     }
+    bootstrap = reachable_bootstrap(kad, node, bootstrap);
     kad_note_seen(kad, node, kad->host_node[bootstrap]);
     uint64_t op = sim_op_begin(kad->sim);
     kad_lookup_start(kad, node, &kad->ids[node], P_JOIN, op, 0, 0, KAD_NONE);

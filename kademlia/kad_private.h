@@ -72,6 +72,7 @@ typedef struct {
     uint8_t  state;           /* KadNodeState */
     uint8_t  filled : 1;      /* bootstrap = oracle: table filled */
     uint8_t  replicating : 1; /* its replication timer is scheduled */
+    uint8_t  nat : 1;         /* behind a NAT: requests sent to it are lost (nat_fraction) */
 } KadNode;
 
 G_STATIC_ASSERT(sizeof(KadNode) == 64);
@@ -87,9 +88,12 @@ typedef struct {
     uint32_t from, to;
     uint32_t lookup, lookup_gen;
     SimTimerId timer;
-    SimTime  sent;
+    SimTime  sent;            /* of the current attempt */
+    uint32_t request;         /* rpc_retries > 0: a copy of the request, resent on a timeout;
+                                 KAD_NONE otherwise */
     uint8_t  kind;
     uint8_t  hop;             /* of the queried candidate */
+    uint8_t  attempt;         /* 0 for the first sending, then 1, 2, ... for each retry */
 } KadRpc;
 
 typedef enum { CAND_NEW, CAND_ASKED, CAND_DONE, CAND_FAILED } KadCandState;
@@ -132,11 +136,27 @@ typedef struct {
 } KadLookup;
 
 
+/* When an iterative lookup is over ([kademlia] termination). */
+typedef enum {
+    KAD_TERM_PAPER,   /* the k closest candidates not known to have failed have all answered */
+    KAD_TERM_OWNER,   /* a node whose ID is the target answered (p2psim); else as paper */
+    KAD_TERM_BETA,    /* the beta closest have answered, no final round (go-libp2p-kad-dht) */
+} KadTermination;
+
 struct Kad {
     Sim *sim;
     KadRtableParams rp;
     guint k, alpha, id_bits, id_bytes, shortlist, value_size;
     double rtt_factor;
+    double true_rtt_factor;               /* rpc_timeout_true_rtt: p2psim's timeouts */
+    guint rpc_retries;                    /* resendings of an unanswered request (0: none) */
+    KadTermination termination;
+    guint beta;                           /* termination = beta: answers that end a lookup */
+    gboolean target_nodes;                /* workload lookups target live node IDs (p2psim) */
+    gboolean random_phase;                /* maintenance_phase = random */
+    GString *profile_note;                /* what the profile set, for the run's notes */
+    double nat_fraction;                  /* of hosts behind a NAT (unreachable) */
+    gboolean nat_client;                  /* they run in client mode: nobody adds them */
     SimTime rpc_timeout, recursive_timeout, refresh, replicate, republish, expire;
     gboolean recursive, oracle_bootstrap, cache_on_get, join_refresh, eviction_ping;
     uint16_t msg_type[KAD_MSG_TYPES];
@@ -174,10 +194,29 @@ static inline KadLookup *kad_lookup_at(Kad *kad, uint32_t i)
 static inline KadRpc *kad_rpc_at(Kad *kad, uint32_t i) { return sim_pool_at(&kad->rpcs, i); }
 static inline KadMsg *kad_msg_at(Kad *kad, uint32_t i) { return sim_pool_at(&kad->msgs, i); }
 
+/* May `contact` enter routing tables? Not a node in client mode (nat_client): it does not
+ * advertise itself (libp2p's DHT client mode). */
+static inline gboolean kad_node_advertised(const Kad *kad, uint32_t contact)
+{
+    return !(kad->nat_client && kad->nodes[contact].nat);
+}
+
 static inline gboolean kad_node_is(const Kad *kad, uint32_t node, uint16_t epoch)
 {
     return kad->nodes[node].state != NODE_DOWN && kad->nodes[node].epoch == epoch;
 }
+
+/* kad_profile.c: [kademlia] keys read with the scenario's profile applied: a key the scenario
+ * gives keeps its value, a key the profile sets takes the profile's, any other its default. */
+typedef struct {
+    const SimConfig *cfg;
+    guint profile;                        /* index in "paper|mainline|ipfs" */
+} KadSettings;
+gint64  kad_setting_int(const KadSettings *s, const char *key);
+SimTime kad_setting_duration(const KadSettings *s, const char *key);
+guint   kad_setting_choice(const KadSettings *s, const char *key, const char *choices);
+/* One line naming the values the profile set (nothing for the paper's). */
+void kad_profile_describe(const KadSettings *s, const char *name, GString *out);
 
 /* kad_rpc.c: messages and RPCs */
 void kad_rpc_init(Kad *kad);

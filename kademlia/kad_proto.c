@@ -15,8 +15,20 @@
 enum { MODE_ITERATIVE, MODE_RECURSIVE };
 enum { BOOT_REAL, BOOT_ORACLE };
 enum { EVICT_PING, EVICT_CACHE };
+/* Choices of keys a profile may set: written once, for the table and for reading them. */
+#define EVICTION_CHOICES "ping|cache"
+#define TERMINATION_CHOICES "paper|owner|beta"
+#define PROFILE_CHOICES "paper|mainline|ipfs"
+enum { TARGET_RANDOM, TARGET_NODE };
+enum { PHASE_RANDOM, PHASE_STORE };
 
 static const SimCfgKey kad_keys[] = {
+    { "kademlia", "profile", SIM_CFG_CHOICE, "paper", 0, 0, PROFILE_CHOICES, NULL,
+      "Defaults of a deployed DHT for the keys below that the scenario does not give: paper\n"
+      "(the paper's, as listed), mainline (BitTorrent, BEP 5: 160-bit IDs, k 8, refresh 15min,\n"
+      "no retry) or ipfs (go-libp2p-kad-dht: 256-bit IDs, k 20, alpha 10, termination beta 3,\n"
+      "10s timeouts, refresh 10min, no replication, republish 22h, expire 48h);\n"
+      "docs/kademlia.md gives the sources" },
     { "kademlia", "id_bits", SIM_CFG_INT, "160", KAD_ID_MIN_BITS, KAD_ID_MAX_BITS, NULL, NULL,
       "Bits of a node ID or key (the paper: 160)" },
     { "kademlia", "k", SIM_CFG_INT, "20", 1, KAD_K_MAX, NULL, NULL,
@@ -27,7 +39,7 @@ static const SimCfgKey kad_keys[] = {
       "Bits per routing digit (section 4.2, accelerated lookups); 1 = plain Kademlia" },
     { "kademlia", "replacement_cache", SIM_CFG_INT, "4", 0, KAD_REPL_MAX, NULL, NULL,
       "Contacts kept per bucket to replace stale ones (section 4.1)" },
-    { "kademlia", "eviction", SIM_CFG_CHOICE, "ping", 0, 0, "ping|cache", NULL,
+    { "kademlia", "eviction", SIM_CFG_CHOICE, "ping", 0, 0, EVICTION_CHOICES, NULL,
       "A new contact meeting a full bucket: ping (section 2.2: ping the least-recently-seen\n"
       "contact, evict it only if it does not answer; the newcomer waits in the replacement\n"
       "cache) or cache (section 4.1: no ping; the newcomer waits in the replacement cache and\n"
@@ -40,6 +52,27 @@ static const SimCfgKey kad_keys[] = {
       "When > 0, an RPC's timeout is this multiple of the node's smoothed round-trip time\n"
       "(updated on every reply as TCP does: srtt = 7/8 srtt + 1/8 rtt), at most rpc_timeout;\n"
       "0 = always rpc_timeout" },
+    { "kademlia", "rpc_timeout_true_rtt", SIM_CFG_DOUBLE, "0", 0, 100, NULL, NULL,
+      "When > 0, an RPC's timeout is this multiple of the true round trip between the two\n"
+      "hosts (the latency model's delays both ways, without jitter), instead of rpc_timeout and\n"
+      "rpc_timeout_rtt: p2psim's Kademlia (timeout_multiplier 3 with timeout_cheat), knowledge\n"
+      "no real node has; 0 = off" },
+    { "kademlia", "rpc_retries", SIM_CFG_INT, "0", 0, 10, NULL, NULL,
+      "Times an unanswered request is sent again, each attempt with its own timeout, before\n"
+      "the RPC counts as failed (0 = never: one lost message fails the RPC). Recursive queries\n"
+      "are not resent: their origin retries through another contact" },
+    { "kademlia", "termination", SIM_CFG_CHOICE, "paper", 0, 0, TERMINATION_CHOICES, NULL,
+      "When an iterative lookup ends: paper (the k closest candidates not known to have failed\n"
+      "have all answered, after a final round), owner (p2psim: as soon as a node whose ID is\n"
+      "the target answers; lookups of other IDs end as paper) or beta (go-libp2p-kad-dht: the\n"
+      "beta closest have answered, no final round)" },
+    /* no only_if: a profile may choose termination = beta for a scenario that sets beta */
+    { "kademlia", "beta", SIM_CFG_INT, "3", 1, KAD_K_MAX, NULL, NULL,
+      "termination = beta: how many of the closest candidates must have answered (ignored\n"
+      "with the other rules)" },
+    { "kademlia", "lookup_target", SIM_CFG_CHOICE, "random", 0, 0, "random|node", NULL,
+      "What a lookup of the workload looks for: random (a random ID) or node (the ID of a\n"
+      "random live node other than the origin, as p2psim's Kademlia does)" },
     { "kademlia", "lookup", SIM_CFG_CHOICE, "iterative", 0, 0, "iterative|recursive", NULL,
       "Lookups: iterative (the origin asks alpha nodes at a time) or recursive (the query is\n"
       "forwarded node to node and the last node answers the origin)" },
@@ -60,6 +93,18 @@ static const SimCfgKey kad_keys[] = {
       "(0 = never)" },
     { "kademlia", "republish", SIM_CFG_DURATION, "24h", 0, 1e9, NULL, NULL,
       "The original publisher re-stores its pairs this often (0 = never)" },
+    { "kademlia", "maintenance_phase", SIM_CFG_CHOICE, "random", 0, 0, "random|store", NULL,
+      "When a node's replication and republish timers fire: random (every interval at a phase\n"
+      "of its own, drawn once per node, so that nodes do not replicate in step) or store (an\n"
+      "interval after the first STORE it received, or after the publication: kadsim before\n"
+      "issue 22; nodes that received their first STOREs together replicate together)" },
+    { "kademlia", "nat_fraction", SIM_CFG_DOUBLE, "0", 0, 1, NULL, NULL,
+      "Fraction of hosts behind a NAT or firewall (drawn per host): requests sent to them are\n"
+      "lost, the replies to their own requests arrive (0 = every host reachable)" },
+    { "kademlia", "nat_client", SIM_CFG_BOOL, "false", 0, 0, NULL, NULL,
+      "Hosts behind a NAT run in client mode (libp2p's DHT client mode): they do not advertise\n"
+      "themselves, so no node adds them to its routing table, and they are not counted among\n"
+      "the nodes responsible for a key" },
     { "kademlia", "expire", SIM_CFG_DURATION, "24h", 1e-9, 1e9, NULL, NULL,
       "A stored pair not stored again within this time is dropped" },
     { "kademlia", "cache_on_get", SIM_CFG_BOOL, "false", 0, 0, NULL, NULL,
@@ -81,15 +126,16 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
 {
     Kad *kad = g_new0(Kad, 1);
     kad->sim = sim;
-    kad->id_bits = (guint) sim_config_get_int(cfg, "kademlia", "id_bits");
+    const KadSettings set = { cfg, sim_config_get_choice(cfg, "kademlia", "profile") };
+    kad->id_bits = (guint) kad_setting_int(&set, "id_bits");
     kad->id_bytes = (kad->id_bits + 7) / 8;
-    kad->k = (guint) sim_config_get_int(cfg, "kademlia", "k");
-    kad->alpha = (guint) sim_config_get_int(cfg, "kademlia", "alpha");
+    kad->k = (guint) kad_setting_int(&set, "k");
+    kad->alpha = (guint) kad_setting_int(&set, "alpha");
     kad->rp = (KadRtableParams) {
         .id_bits = kad->id_bits, .k = kad->k,
         .b = (guint) sim_config_get_int(cfg, "kademlia", "b"),
-        .repl = (guint) sim_config_get_int(cfg, "kademlia", "replacement_cache"),
-        .stale_limit = (guint) sim_config_get_int(cfg, "kademlia", "stale_limit"),
+        .repl = (guint) kad_setting_int(&set, "replacement_cache"),
+        .stale_limit = (guint) kad_setting_int(&set, "stale_limit"),
     };
     if (kad->rp.b > kad->id_bits) {
         sim_config_fail(cfg, error, "kademlia", "b", "must not exceed id_bits (%u)", kad->id_bits);
@@ -98,8 +144,16 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     }
     kad_rtable_params_init(&kad->rp);
     kad->shortlist = kad->k * KAD_SHORTLIST_PER_K;
-    kad->rpc_timeout = sim_config_get_duration(cfg, "kademlia", "rpc_timeout");
+    kad->rpc_timeout = kad_setting_duration(&set, "rpc_timeout");
     kad->rtt_factor = sim_config_get_double(cfg, "kademlia", "rpc_timeout_rtt");
+    kad->true_rtt_factor = sim_config_get_double(cfg, "kademlia", "rpc_timeout_true_rtt");
+    kad->rpc_retries = (guint) kad_setting_int(&set, "rpc_retries");
+    kad->termination = (KadTermination) kad_setting_choice(&set, "termination",
+                                                           TERMINATION_CHOICES);
+    kad->beta = kad->termination == KAD_TERM_BETA
+                    ? MIN((guint) kad_setting_int(&set, "beta"), kad->k)
+                    : kad->k;
+    kad->target_nodes = sim_config_get_choice(cfg, "kademlia", "lookup_target") == TARGET_NODE;
     kad->recursive = sim_config_get_choice(cfg, "kademlia", "lookup") == MODE_RECURSIVE;
     kad->recursive_timeout = kad->recursive
                                  ? sim_config_get_duration(cfg, "kademlia", "recursive_timeout")
@@ -107,12 +161,18 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad->oracle_bootstrap = sim_config_get_choice(cfg, "kademlia", "bootstrap") == BOOT_ORACLE;
     kad->join_refresh = !kad->oracle_bootstrap &&
                         sim_config_get_bool(cfg, "kademlia", "join_refresh");
-    kad->refresh = sim_config_get_duration(cfg, "kademlia", "refresh");
-    kad->replicate = sim_config_get_duration(cfg, "kademlia", "replicate");
-    kad->republish = sim_config_get_duration(cfg, "kademlia", "republish");
-    kad->expire = sim_config_get_duration(cfg, "kademlia", "expire");
+    kad->refresh = kad_setting_duration(&set, "refresh");
+    kad->replicate = kad_setting_duration(&set, "replicate");
+    kad->republish = kad_setting_duration(&set, "republish");
+    kad->expire = kad_setting_duration(&set, "expire");
+    kad->random_phase = sim_config_get_choice(cfg, "kademlia", "maintenance_phase") == PHASE_RANDOM;
+    kad->nat_fraction = sim_config_get_double(cfg, "kademlia", "nat_fraction");
+    kad->nat_client = sim_config_get_bool(cfg, "kademlia", "nat_client");
+    kad->profile_note = g_string_new(NULL);
+    g_auto(GStrv) profile_names = g_strsplit(PROFILE_CHOICES, "|", -1);
+    kad_profile_describe(&set, profile_names[set.profile], kad->profile_note);
     kad->cache_on_get = sim_config_get_bool(cfg, "kademlia", "cache_on_get");
-    kad->eviction_ping = sim_config_get_choice(cfg, "kademlia", "eviction") == EVICT_PING;
+    kad->eviction_ping = kad_setting_choice(&set, "eviction", EVICTION_CHOICES) == EVICT_PING;
     kad->value_size = (guint) sim_config_get_int(cfg, "kademlia", "value_size");
 
     kad_rpc_init(kad);     /* message types first: their order is the tables' column order */
@@ -139,6 +199,7 @@ static void kad_free(void *self)
     while (g_hash_table_iter_next(&it, &key, NULL))
         g_free(key);
     g_hash_table_destroy(kad->op_values);
+    g_string_free(kad->profile_note, TRUE);
     g_free(kad);
 }
 
@@ -179,6 +240,12 @@ static void handle_find_value(Kad *kad, uint32_t node, const KadMsg *req)
     kad_msg_send(kad, mi);
 }
 
+static gboolean is_request(const KadMsg *m)
+{
+    return m->type == KAD_PING || m->type == KAD_FIND_NODE || m->type == KAD_FIND_VALUE ||
+           m->type == KAD_STORE;
+}
+
 static void kad_deliver(void *self, SimHost dst, SimHost src, uint16_t type, uint32_t payload)
 {
     Kad *kad = self;
@@ -196,6 +263,8 @@ static void kad_deliver(void *self, SimHost dst, SimHost src, uint16_t type, uin
     /* The identity it was meant for may have left this host (a fresh-ID rejoin): lost. */
     if (node != m->to || kad->nodes[node].state == NODE_DOWN)
         return;
+    if (kad->nodes[node].nat && is_request(m))
+        return;  /* unsolicited: the NAT has no mapping for it */
     kad_fill_from_oracle(kad, node);
     kad_note_seen(kad, node, m->from);
     if (m->flags & KAD_MSG_RECURSIVE && (m->type == KAD_FIND_NODE || m->type == KAD_FIND_VALUE)) {
@@ -258,12 +327,23 @@ static void start(Kad *kad, SimOpKind kind, uint32_t node, const KadId *target, 
     }
 }
 
+/* lookup_target = node: the ID of a random live node other than `origin` (its own when there
+ * is none), drawn from the protocol-wide stream. */
+static KadId live_node_target(Kad *kad, uint32_t origin)
+{
+    uint32_t pick = origin;
+    kad_oracle_sample_prefix(kad->oracle, kad->ids, &kad->ids[origin], 0, origin, &kad->rng,
+                             &pick, 1);
+    return kad->ids[pick];
+}
+
 static void kad_start_op(void *self, SimOpKind kind, SimHost origin, uint64_t key)
 {
     Kad *kad = self;
     uint32_t node = kad->host_node[origin];
-    KadId target = kind == SIM_OP_LOOKUP ? kad_id_from_u64(key ^ KAD_LOOKUP_SALT, kad->id_bits)
-                                         : kad_key_id(kad, key);
+    KadId target = kind != SIM_OP_LOOKUP ? kad_key_id(kad, key)
+                   : kad->target_nodes   ? live_node_target(kad, node)
+                                         : kad_id_from_u64(key ^ KAD_LOOKUP_SALT, kad->id_bits);
     start(kad, kind, node, &target, key, sim_op_begin(kad->sim), 0);
 }
 
@@ -318,6 +398,22 @@ gboolean kad_check_invariants(const Kad *kad, char **why)
     return TRUE;
 }
 
+double kad_unreachable_contacts(const Kad *kad)
+{
+    guint64 contacts = 0, behind_nat = 0;
+    for (uint32_t n = 0; n < kad->n_nodes; n++) {
+        if (kad->nodes[n].state == NODE_DOWN)
+            continue;
+        const KadRtable *rt = &kad->nodes[n].rt;
+        for (guint b = 0; b < kad_rtable_buckets(rt, &kad->rp); b++)
+            for (guint j = 0; j < kad_rtable_bucket_count(rt, &kad->rp, b); j++) {
+                contacts++;
+                behind_nat += kad->nodes[kad_rtable_bucket_contact(rt, &kad->rp, b, j)].nat;
+            }
+    }
+    return contacts ? (double) behind_nat / (double) contacts : 0;
+}
+
 double kad_bytes_per_node(const Kad *kad)
 {
     if (kad->n_nodes == 0)
@@ -362,6 +458,7 @@ static gsize kad_memory(const void *self)
 static void kad_describe(const void *self, GString *out)
 {
     const Kad *kad = self;
+    g_string_append(out, kad->profile_note->str);
     if (kad->oracle_bootstrap)
         g_string_append(out, "bootstrap = oracle: routing tables were filled from global "
                               "knowledge, not built by joins\n");

@@ -111,6 +111,19 @@ static SimTime adaptive_timeout(const Kad *kad, uint32_t node, SimTime fixed)
     return CLAMP(t, 1, fixed);
 }
 
+/* The timeout of a request from `from` to `to`: rpc_timeout_true_rtt > 0, a multiple of the
+ * true round trip (p2psim's kademlia.C: timeout_multiplier x 2 x latency, "timeout_cheat");
+ * else adaptive_timeout(). A recursive query's answer comes over a whole path: its fixed
+ * timeout stays. */
+static SimTime request_timeout(const Kad *kad, const KadMsg *m, SimTime fixed)
+{
+    if (kad->true_rtt_factor <= 0 || (m->flags & KAD_MSG_RECURSIVE))
+        return adaptive_timeout(kad, m->from, fixed);
+    SimHost a = kad->node_host[m->from], b = kad->node_host[m->to];
+    SimTime rtt = sim_true_delay(kad->sim, a, b) + sim_true_delay(kad->sim, b, a);
+    return MAX((SimTime) (kad->true_rtt_factor * (double) rtt), 1);
+}
+
 /* Fold one measured round trip into the node's smoothed RTT (RFC 6298's alpha = 1/8). */
 static void note_rtt(Kad *kad, uint32_t node, SimTime rtt)
 {
@@ -124,6 +137,11 @@ static void note_rtt(Kad *kad, uint32_t node, SimTime rtt)
 uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, uint8_t hop,
                       SimTime timeout)
 {
+    /* With retries, the RPC keeps a copy of its request to send again (allocated before any
+     * pointer is taken: the pool may move). */
+    uint32_t keep = KAD_NONE;
+    if (kad->rpc_retries > 0 && !(kad_msg_at(kad, msg)->flags & KAD_MSG_RECURSIVE))
+        keep = sim_pool_alloc(&kad->msgs);
     uint32_t ri = sim_pool_alloc(&kad->rpcs);
     KadRpc *r = kad_rpc_at(kad, ri);
     KadMsg *m = kad_msg_at(kad, msg);
@@ -134,14 +152,57 @@ uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, 
     r->lookup = lookup;
     r->lookup_gen = lookup == KAD_NONE ? 0 : sim_pool_gen(&kad->lookups, lookup);
     r->sent = sim_now(kad->sim);
+    r->request = keep;
     uint32_t gen = sim_pool_gen(&kad->rpcs, ri);
-    timeout = adaptive_timeout(kad, m->from, timeout);
+    timeout = request_timeout(kad, m, timeout);
     m->rpc = ri;
     m->rpc_gen = gen;
+    if (keep != KAD_NONE)
+        memcpy(kad_msg_at(kad, keep), m, kad->msgs.elem);
     r->timer = sim_timeouts_arm(kad->timeouts, timeout, ri, gen, kad->node_host[m->from]);
     kad_msg_count(kad, msg);
     kad_msg_send(kad, msg);
     return ri;
+}
+
+/* The RPC is over (answered or failed): release it and its kept request. */
+static void rpc_release(Kad *kad, uint32_t ri)
+{
+    uint32_t keep = kad_rpc_at(kad, ri)->request;
+    if (keep != KAD_NONE)
+        sim_pool_release(&kad->msgs, keep);
+    sim_pool_release(&kad->rpcs, ri);
+}
+
+/* An unanswered request is worth sending again while attempts are left, its sender is up and
+ * what it serves still waits for it (a query of a lookup still looking, a STORE of a store). */
+static gboolean rpc_retry_wanted(const Kad *kad, const KadRpc *r)
+{
+    if (r->request == KAD_NONE || r->attempt >= kad->rpc_retries ||
+        kad->nodes[r->from].state == NODE_DOWN)
+        return FALSE;
+    if (r->kind != RPC_QUERY && r->kind != RPC_STORE)
+        return TRUE;
+    if (r->lookup == KAD_NONE || !sim_pool_valid(&kad->lookups, r->lookup, r->lookup_gen))
+        return FALSE;
+    return r->kind == RPC_STORE ||
+           ((const KadLookup *) sim_pool_at(&kad->lookups, r->lookup))->phase == PHASE_LOOKUP;
+}
+
+/* Send the kept request of RPC (ri, gen) again, with a timeout of its own. */
+static void rpc_resend(Kad *kad, uint32_t ri, uint32_t gen)
+{
+    uint32_t mi = sim_pool_alloc(&kad->msgs);
+    KadRpc *r = kad_rpc_at(kad, ri);
+    memcpy(kad_msg_at(kad, mi), kad_msg_at(kad, r->request), kad->msgs.elem);
+    r->attempt++;
+    r->sent = sim_now(kad->sim);
+    SimTime timeout = request_timeout(kad, kad_msg_at(kad, mi), kad->rpc_timeout);
+    r->timer = sim_timeouts_arm(kad->timeouts, timeout, ri, gen, kad->node_host[r->from]);
+    if (r->kind == RPC_QUERY)  /* the wait that expired is one of the lookup's timeouts */
+        kad_lookup_at(kad, r->lookup)->timeouts++;
+    kad_msg_count(kad, mi);
+    kad_msg_send(kad, mi);
 }
 
 /* A contact's bucket was full: ping its least-recently-seen entry before evicting it. */
@@ -153,6 +214,8 @@ static void send_evict_ping(Kad *kad, uint32_t node, uint32_t lrs)
 
 void kad_note_seen(Kad *kad, uint32_t node, uint32_t contact)
 {
+    if (!kad_node_advertised(kad, contact))
+        return;
     uint32_t ping = KAD_NONE;
     KadRtSeen r = kad_rtable_seen(&kad->nodes[node].rt, &kad->rp, kad->ids, node, contact, &ping);
     if (r == KAD_RT_FULL && ping <= KAD_MAX_NODES) {
@@ -172,8 +235,12 @@ void kad_note_seen(Kad *kad, uint32_t node, uint32_t contact)
 static void rpc_timed_out(void *ctx, uint32_t ri, uint32_t gen)
 {
     Kad *kad = ctx;
+    if (rpc_retry_wanted(kad, kad_rpc_at(kad, ri))) {
+        rpc_resend(kad, ri, gen);
+        return;
+    }
     KadRpc r = *kad_rpc_at(kad, ri);
-    sim_pool_release(&kad->rpcs, ri);
+    rpc_release(kad, ri);
     KadNode *from = &kad->nodes[r.from];
     if (from->state == NODE_DOWN)
         return;
@@ -198,8 +265,10 @@ void kad_rpc_reply(Kad *kad, const KadMsg *m)
         return;
     if (r.timer)
         sim_cancel(kad->sim, r.timer);
-    sim_pool_release(&kad->rpcs, m->rpc);
-    if (!(m->flags & KAD_MSG_RECURSIVE))  /* a recursive answer's delay is the whole path's */
+    rpc_release(kad, m->rpc);
+    /* A recursive answer's delay is the whole path's; after a retry the reply may answer
+     * either sending, so its delay is no round trip (Karn's rule, as TCP does). */
+    if (!(m->flags & KAD_MSG_RECURSIVE) && r.attempt == 0)
         note_rtt(kad, r.from, sim_now(kad->sim) - r.sent);
     if (r.kind == RPC_EVICT_PING)
         kad_rtable_ping_done(&kad->nodes[r.from].rt, &kad->rp, kad->ids, r.from, r.to);

@@ -62,13 +62,36 @@ void kad_store_local(Kad *kad, uint32_t node, const KadId *key, uint32_t value)
     schedule_replication(kad, node);
 }
 
+/* Which of a node's maintenance timers a phase is for (the draws of its phase stream). */
+enum { PHASE_OF_REPLICATION, PHASE_OF_REPUBLISH };
+
+/* The delay until the node's next maintenance time of period `period`: with a random phase,
+ * the next instant (in (0, period]) at which time is `phase` modulo `period`, the phase drawn
+ * once per node from a stream of its own ("kad-phase", so that no other draw of the node moves);
+ * otherwise one period. Without it every node that got its first STORE in the same minute (all
+ * of them, a few minutes after stores begin) replicates in the same minute of every hour: the
+ * hourly bandwidth spikes of scenarios/churn.ini. */
+static SimTime maintenance_delay(Kad *kad, uint32_t node, SimTime period, guint which)
+{
+    if (!kad->random_phase)
+        return period;
+    SimRngState st;
+    sim_stream_state(kad->sim, "kad-phase", node, &st);
+    SimTime phase = 0;
+    for (guint i = 0; i <= which; i++)
+        phase = (SimTime) sim_rng_state_below(&st, (uint64_t) period);
+    SimTime delay = (phase - sim_now(kad->sim) % period + period) % period;
+    return delay == 0 ? period : delay;
+}
+
 static void schedule_replication(Kad *kad, uint32_t node)
 {
     KadNode *n = &kad->nodes[node];
     if (kad->replicate == 0 || n->replicating)
         return;
     n->replicating = 1;
-    sim_schedule(kad->sim, sim_now(kad->sim) + kad->replicate, kad->ev_replicate, node, n->epoch,
+    SimTime delay = maintenance_delay(kad, node, kad->replicate, PHASE_OF_REPLICATION);
+    sim_schedule(kad->sim, sim_now(kad->sim) + delay, kad->ev_replicate, node, n->epoch,
                  kad->node_host[node]);
 }
 
@@ -114,10 +137,11 @@ static void on_republish(Sim *sim, void *ctx, const SimEvent *ev)
     KadPublication *pub = &g_array_index(kad->publications, KadPublication, ev->data);
     if (!kad_node_is(kad, pub->node, pub->epoch))
         return;  /* the publisher is gone: nobody republishes */
-    kad_lookup_start(kad, pub->node, &pub->key, P_REPUBLISH, KAD_NO_OP, 0, pub->value,
-                     KAD_NONE);
-    sim_schedule(sim, sim_now(sim) + kad->republish, kad->ev_republish, pub->node, ev->data,
-                 kad->node_host[pub->node]);
+    uint32_t node = pub->node;
+    kad_lookup_start(kad, node, &pub->key, P_REPUBLISH, KAD_NO_OP, 0, pub->value, KAD_NONE);
+    sim_schedule(sim, sim_now(sim) + maintenance_delay(kad, node, kad->republish,
+                                                       PHASE_OF_REPUBLISH),
+                 kad->ev_republish, node, ev->data, kad->node_host[node]);
 }
 
 void kad_remember_publication(Kad *kad, uint32_t node, const KadId *key, uint32_t value)
@@ -126,7 +150,10 @@ void kad_remember_publication(Kad *kad, uint32_t node, const KadId *key, uint32_
         return;
     KadPublication pub = { node, kad->nodes[node].epoch, value, *key };
     g_array_append_val(kad->publications, pub);
-    sim_schedule(kad->sim, sim_now(kad->sim) + kad->republish, kad->ev_republish, node,
+    /* with a random phase, the first republish comes at the node's next republish time: never
+     * later than one interval, so never after the pair expires when expire = republish */
+    SimTime delay = maintenance_delay(kad, node, kad->republish, PHASE_OF_REPUBLISH);
+    sim_schedule(kad->sim, sim_now(kad->sim) + delay, kad->ev_republish, node,
                  kad->publications->len - 1, kad->node_host[node]);
 }
 

@@ -536,6 +536,11 @@ static void trace(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t pa
         sim->trace_fn(sim->trace_ctx, &row);
 }
 
+SimTime sim_true_delay(const Sim *sim, SimHost src, SimHost dst)
+{
+    return sim_latency_peek(sim->latency, src, dst);
+}
+
 void sim_send(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t bytes, uint32_t payload)
 {
     g_assert(type < sim->msg_counters->len && dst < sim->n_hosts);

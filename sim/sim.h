@@ -221,6 +221,11 @@ const char *sim_msg_type_name(const Sim *sim, uint16_t type);
  * deliver() or discard(). Sending costs no allocation: the event carries src and payload. */
 void sim_send(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t bytes, uint32_t payload);
 
+/* The network's one-way delay from src to dst, jitter left out, without drawing anything (see
+ * sim_latency_peek): knowledge no real host has, for protocols that model a simulator's
+ * shortcut, such as p2psim's RPC timeouts of a multiple of the true round trip. */
+SimTime sim_true_delay(const Sim *sim, SimHost src, SimHost dst);
+
 /* Message counters since the start, per type (type < sim_msg_types()). */
 typedef struct {
     uint64_t sent, bytes_sent;

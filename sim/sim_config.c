@@ -762,6 +762,11 @@ char *sim_config_get_path(const SimConfig *cfg, const char *section, const char 
     return resolve_path(cfg, t);
 }
 
+gboolean sim_config_is_given(const SimConfig *cfg, const char *section, const char *key)
+{
+    return g_key_file_has_key(cfg->given, section, key, NULL);
+}
+
 char **sim_config_free_section_keys(const SimConfig *cfg, const char *section)
 {
     char **keys = g_key_file_get_keys(cfg->values, section, NULL, NULL);

@@ -86,6 +86,10 @@ const char *sim_config_get_string(const SimConfig *cfg, const char *section, con
 guint       sim_config_get_choice(const SimConfig *cfg, const char *section, const char *key);
 /* PATH keys: the path resolved against the scenario's folder ("" when unset). Caller frees. */
 char       *sim_config_get_path(const SimConfig *cfg, const char *section, const char *key);
+/* Was the key given explicitly — in the file or by an override (--set, a sweep's point) —
+ * rather than left at its default? For a module whose own settings choose other defaults for
+ * keys not given (e.g. a protocol's profile). */
+gboolean    sim_config_is_given(const SimConfig *cfg, const char *section, const char *key);
 
 /* Keys of a free section, as given, in file order (NULL-terminated; free with g_strfreev). */
 char **sim_config_free_section_keys(const SimConfig *cfg, const char *section);

@@ -132,6 +132,12 @@ SimTime sim_latency_delay(SimLatency *lat, SimHost src, SimHost dst)
     return MAX(d, 1);
 }
 
+SimTime sim_latency_peek(const SimLatency *lat, SimHost src, SimHost dst)
+{
+    SimRngState scratch = lat->rng;
+    return MAX(lat->cls->delay(lat->model, src, dst, &scratch), 1);
+}
+
 double sim_latency_mean(const SimLatency *lat)
 {
     return lat->cls->mean(lat->model) + (double) lat->jitter / 2;

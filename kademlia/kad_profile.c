@@ -1,0 +1,98 @@
+/* kad_profile — profiles of deployed Kademlia DHTs ([kademlia] profile): the documented
+ * parameters of an implementation, each with its source, used for every key the scenario does
+ * not give itself (sim_config_is_given). docs/kademlia.md quotes the sources. */
+#include "kad_private.h"
+
+#include <string.h>
+
+typedef struct {
+    const char *key, *value;
+} KadProfileValue;
+
+/* BitTorrent's Mainline DHT, BEP 5 ("DHT Protocol", bittorrent.org/beps/bep_0005.html). */
+static const KadProfileValue mainline[] = {
+    { "id_bits", "160" },          /* "the same 160-bit space as BitTorrent infohashes" */
+    { "k", "8" },                  /* "Each bucket can only hold K nodes, currently eight" */
+    { "eviction", "ping" },        /* "the least recently seen node is pinged" */
+    { "replacement_cache", "0" },  /* "When the bucket is full of good nodes, the new node is
+                                      simply discarded" */
+    { "stale_limit", "2" },        /* bad after failing "multiple queries in a row"; "try once
+                                      more before discarding the node" */
+    { "rpc_retries", "0" },        /* KRPC: "There is no retry" */
+    { "refresh", "15min" },        /* "Buckets that have not been changed in 15 minutes should
+                                      be refreshed" */
+    { "termination", "paper" },    /* "iteratively queries nodes that are closer to the target
+                                      infohash until it cannot find any closer nodes" */
+    { NULL, NULL },
+};
+
+/* The IPFS (Amino) DHT: the libp2p Kademlia DHT specification (libp2p/specs kad-dht/README.md)
+ * and go-libp2p-kad-dht's defaults (amino/defaults.go, internal/config/config.go,
+ * internal/net/message_manager.go), with kubo's reprovide interval (config/reprovider.go). */
+static const KadProfileValue ipfs[] = {
+    { "id_bits", "256" },          /* keys and IDs compared as SHA-256 digests */
+    { "k", "20" },                 /* DefaultBucketSize = 20 */
+    { "alpha", "10" },             /* DefaultConcurrency = 10 */
+    { "termination", "beta" },     /* a query path completes when Resiliency peers answered */
+    { "beta", "3" },               /* DefaultResiliency = 3 */
+    { "rpc_timeout", "10s" },      /* dhtReadMessageTimeout = 10 * time.Second */
+    { "refresh", "10min" },        /* RoutingTable.RefreshInterval = 10 * time.Minute */
+    { "replicate", "0" },          /* holders do not re-store: only the provider reprovides */
+    { "republish", "22h" },        /* DefaultReproviderInterval = 22h (kubo) */
+    { "expire", "48h" },           /* DefaultProvideValidity = 48h */
+    { NULL, NULL },
+};
+
+/* In the order of the key's choices "paper|mainline|ipfs"; the paper sets nothing. */
+static const KadProfileValue *const profiles[] = { NULL, mainline, ipfs };
+
+static const char *profile_text(const KadSettings *s, const char *key)
+{
+    if (sim_config_is_given(s->cfg, "kademlia", key))
+        return NULL;  /* the scenario's value wins */
+    for (const KadProfileValue *v = profiles[s->profile]; v && v->key; v++)
+        if (strcmp(v->key, key) == 0)
+            return v->value;
+    return NULL;
+}
+
+gint64 kad_setting_int(const KadSettings *s, const char *key)
+{
+    const char *t = profile_text(s, key);
+    return t ? g_ascii_strtoll(t, NULL, 10) : sim_config_get_int(s->cfg, "kademlia", key);
+}
+
+SimTime kad_setting_duration(const KadSettings *s, const char *key)
+{
+    const char *t = profile_text(s, key);
+    SimTime v = 0;
+    if (!t)
+        return sim_config_get_duration(s->cfg, "kademlia", key);
+    gboolean ok = sim_time_parse(t, &v, NULL);
+    g_assert(ok);  /* the profile tables are ours: tests/test_kad_realism.c reads them all */
+    return v;
+}
+
+guint kad_setting_choice(const KadSettings *s, const char *key, const char *choices)
+{
+    const char *t = profile_text(s, key);
+    if (!t)
+        return sim_config_get_choice(s->cfg, "kademlia", key);
+    g_auto(GStrv) words = g_strsplit(choices, "|", -1);
+    for (guint i = 0; words[i]; i++)
+        if (strcmp(words[i], t) == 0)
+            return i;
+    g_assert_not_reached();
+}
+
+void kad_profile_describe(const KadSettings *s, const char *name, GString *out)
+{
+    if (!profiles[s->profile])
+        return;
+    g_string_append_printf(out, "profile = %s:", name);
+    for (const KadProfileValue *v = profiles[s->profile]; v->key; v++)
+        if (!sim_config_is_given(s->cfg, "kademlia", v->key))
+            g_string_append_printf(out, " %s = %s,", v->key, v->value);
+    g_string_truncate(out, out->len - (out->str[out->len - 1] == ','));
+    g_string_append(out, " (keys given in the scenario keep their values)\n");
+}
