@@ -82,8 +82,8 @@ drawn=
 for op in $ops; do
     name=sequence-$op
     [ "$count" -ne 1 ] || name=sequence
-    describe md "$op" > "$dir/$name.md.tmp"
-    mv "$dir/$name.md.tmp" "$dir/$name.md"
+    describe md "$op" > "$dir/$name.md.tmp" || { rm -f "$dir/$name.md.tmp"; exit 1; }
+    adopt "$dir/$name.md" || exit 1
     if [ -n "$gnuplot" ]; then
         "$gnuplot" -e "dir='$dir'; op=$op; name='$name'; out_suffix='.tmp'" "$here/sequence.gp"
         ok=1
