@@ -221,6 +221,10 @@ guint sim_hosts(const Sim *sim) { return sim->n_hosts; }
 SimTime sim_now(const Sim *sim) { return sim->now; }
 uint64_t sim_events_processed(const Sim *sim) { return sim->events; }
 gsize sim_events_pending(const Sim *sim) { return sim_queue_size(sim->queue); }
+SimTime sim_proximity(const Sim *sim, SimHost a, SimHost b)
+{
+    return sim_latency_proximity(sim->latency, a, b);
+}
 gsize sim_protocol_memory(const Sim *sim) { return sim->protocol_class->memory(sim->protocol); }
 
 void sim_stream(const Sim *sim, const char *name, uint64_t index, SimRng *out)

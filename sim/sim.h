@@ -209,6 +209,11 @@ SimHost sim_up_host(const Sim *sim, guint i);
 void sim_host_up(Sim *sim, SimHost host, gboolean fresh_identity);
 void sim_host_down(Sim *sim, SimHost host, gboolean graceful);
 
+/* Network proximity of two hosts: the latency model's one-way delay from a to b without
+ * jitter, the same every time it is asked and drawing nothing from the run's streams. For
+ * protocols that choose contacts by proximity (Pastry), standing for the ping they would send. */
+SimTime sim_proximity(const Sim *sim, SimHost a, SimHost b);
+
 /* ---- messages -------------------------------------------------------------------------- */
 
 /* Register a message type name ("FIND_NODE") for accounting; returns its number. */

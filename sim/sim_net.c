@@ -130,6 +130,13 @@ SimTime sim_latency_delay(SimLatency *lat, SimHost src, SimHost dst)
     return MAX(d, 1);
 }
 
+SimTime sim_latency_proximity(const SimLatency *lat, SimHost src, SimHost dst)
+{
+    SimRngState pair;
+    sim_rng_state_init(&pair, lat->rng.s[0], ((uint64_t) MIN(src, dst) << 32) | MAX(src, dst));
+    return MAX(lat->cls->delay(lat->model, src, dst, &pair), 1);
+}
+
 double sim_latency_mean(const SimLatency *lat)
 {
     return lat->cls->mean(lat->model) + (double) lat->jitter / 2;

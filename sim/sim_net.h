@@ -33,6 +33,11 @@ SimLatency *sim_latency_new(const SimConfig *cfg, uint64_t seed, guint hosts, GE
 SimTime sim_latency_delay(SimLatency *lat, SimHost src, SimHost dst);
 /* Mean one-way delay in ns, jitter included (jitter / 2 on average). */
 double sim_latency_mean(const SimLatency *lat);
+/* The model's one-way delay from src to dst without jitter, drawing nothing from the run's
+ * streams: what a protocol's proximity measurement (a ping) would tell. A model that draws
+ * afresh per message answers with one draw from a stream of the pair's own, so the answer is
+ * the same every time it is asked. */
+SimTime sim_latency_proximity(const SimLatency *lat, SimHost src, SimHost dst);
 const char *sim_latency_name(const SimLatency *lat);
 void sim_latency_free(SimLatency *lat);
 
