@@ -46,3 +46,8 @@ double pastry_mean_stretch(const Pastry *p);
 /* Repair work so far: hops rerouted around a dead next hop, leaf-set and table repairs. */
 void pastry_repair_counts(const Pastry *p, uint64_t *reroutes, uint64_t *leaf_repairs,
                           uint64_t *rt_repairs);
+
+/* Store workload key number `key` (a synthetic value) from `origin`, or get it: the same
+ * operations the workload runs. Return the operation number (SimOp.id). */
+uint64_t pastry_put(Pastry *p, SimHost origin, uint64_t key);
+uint64_t pastry_get(Pastry *p, SimHost origin, uint64_t key);

@@ -44,6 +44,21 @@ gboolean pastry_leafset_insert(PastryLeafset *ls, guint half, const PastryIdSpac
     return a || b;
 }
 
+gboolean pastry_leafset_wants(const PastryLeafset *ls, guint half, const PastryIdSpace *s,
+                              const PastryId *ids, uint32_t self, uint32_t node)
+{
+    if (node == self || ids[node] == ids[self] || pastry_leafset_contains(ls, half, node))
+        return FALSE;
+    for (int side = 0; side < 2; side++) {
+        if (ls->n[side] < half)
+            return TRUE;
+        uint32_t far = ls->m[side * half + half - 1];
+        if (side_dist(s, ids, self, node, side) < side_dist(s, ids, self, far, side))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 gboolean pastry_leafset_remove(PastryLeafset *ls, guint half, uint32_t node)
 {
     gboolean found = FALSE;

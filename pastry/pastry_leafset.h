@@ -24,6 +24,10 @@ enum { PASTRY_CCW = 0, PASTRY_CW = 1 };
 gboolean pastry_leafset_insert(PastryLeafset *ls, guint half, const PastryIdSpace *s,
                                const PastryId *ids, uint32_t self, uint32_t node);
 
+/* Would pastry_leafset_insert() add node? (Nothing changes.) */
+gboolean pastry_leafset_wants(const PastryLeafset *ls, guint half, const PastryIdSpace *s,
+                              const PastryId *ids, uint32_t self, uint32_t node);
+
 /* Remove node from both sides; TRUE when it was there. */
 gboolean pastry_leafset_remove(PastryLeafset *ls, guint half, uint32_t node);
 

@@ -183,6 +183,8 @@ static void rpc_timed_out(void *ctx, uint32_t ri, uint32_t gen)
     (void) gen;
     PastryRpc r = *pastry_rpc_at(p, ri);
     sim_pool_release(&p->rpcs, ri);
+    if (r.kind == RPC_PROBE)
+        pastry_probe_done(p, r.from, r.to);
     if (!pastry_node_live(p, r.from))
         return;
     switch ((PastryRpcKind) r.kind) {

@@ -53,7 +53,7 @@ uint32_t pastry_node_new(Pastry *p, SimHost host)
     memset(n, 0, sizeof *n);
     sim_stream_state(p->sim, "pastry-node", node, &n->rng);
     p->ids[node] = pastry_id_random(&p->s, &n->rng);
-    n->ls.m = g_new(uint32_t, p->L + p->M);
+    n->ls.m = g_new(uint32_t, p->L + 2 * p->M);
     p->node_host[node] = host;
     p->host_node[host] = node;
     return node;
@@ -67,51 +67,70 @@ SimTime pastry_proximity(void *ctx, uint32_t a, uint32_t b)
     return sim_proximity(p->sim, p->node_host[a], p->node_host[b]);
 }
 
-/* The neighbourhood set: the M nodes nearest by proximity, nearest first. Most offers to a
- * full set are farther than its farthest: one proximity to reject them. */
-static void nbr_offer(Pastry *p, uint32_t node, uint32_t contact)
+/* The neighbourhood set: the M nodes nearest by proximity, nearest first; their proximities
+ * are kept beside them (pastry_nbr_prox). */
+static void nbr_offer(Pastry *p, uint32_t node, uint32_t contact, uint32_t d)
 {
     PastryNode *n = &p->nodes[node];
-    uint32_t *set = pastry_nbr(p, node);
-    SimTime d = pastry_proximity(p, node, contact);
-    if (n->n_nbr == p->M && d >= pastry_proximity(p, node, set[n->n_nbr - 1]))
+    uint32_t *set = pastry_nbr(p, node), *prox = pastry_nbr_prox(p, node);
+    if (n->n_nbr == p->M && d >= prox[n->n_nbr - 1])
         return;
     for (guint i = 0; i < n->n_nbr; i++)
         if (set[i] == contact)
             return;
     guint pos = n->n_nbr;
-    while (pos > 0 && d < pastry_proximity(p, node, set[pos - 1]))
+    while (pos > 0 && d < prox[pos - 1])
         pos--;
     if (pos >= p->M)
         return;
     guint keep = MIN((guint) n->n_nbr, p->M - 1);
     memmove(&set[pos + 1], &set[pos], sizeof(uint32_t) * (keep - pos));
+    memmove(&prox[pos + 1], &prox[pos], sizeof(uint32_t) * (keep - pos));
     set[pos] = contact;
+    prox[pos] = d;
     n->n_nbr = (uint8_t) (keep + 1);
 }
 
 static gboolean nbr_remove(Pastry *p, uint32_t node, uint32_t contact)
 {
     PastryNode *n = &p->nodes[node];
-    uint32_t *set = pastry_nbr(p, node);
+    uint32_t *set = pastry_nbr(p, node), *prox = pastry_nbr_prox(p, node);
     for (guint i = 0; i < n->n_nbr; i++)
         if (set[i] == contact) {
             memmove(&set[i], &set[i + 1], sizeof(uint32_t) * (n->n_nbr - i - 1u));
+            memmove(&prox[i], &prox[i + 1], sizeof(uint32_t) * (n->n_nbr - i - 1u));
             n->n_nbr--;
             return TRUE;
         }
     return FALSE;
 }
 
-void pastry_consider(Pastry *p, uint32_t node, uint32_t contact)
+/* Offer contact to the routing table and the neighbourhood set (one proximity measurement
+ * for both); FALSE when it is no contact for node at all (itself, the same ID). */
+static gboolean offer_by_proximity(Pastry *p, uint32_t node, uint32_t contact)
 {
     if (contact == node || contact >= p->n_nodes || p->ids[contact] == p->ids[node])
-        return;
-    PastryNode *n = &p->nodes[node];
-    pastry_rtable_offer(&n->rt, &p->s, p->ids, node, contact, pastry_proximity, p);
-    if (pastry_leafset_insert(&n->ls, p->half, &p->s, p->ids, node, contact))
+        return FALSE;
+    uint32_t d = pastry_prox_clamp(pastry_proximity(p, node, contact));
+    pastry_rtable_offer(&p->nodes[node].rt, &p->s, p->ids, node, contact, d);
+    nbr_offer(p, node, contact, d);
+    return TRUE;
+}
+
+void pastry_consider(Pastry *p, uint32_t node, uint32_t contact)
+{
+    if (offer_by_proximity(p, node, contact) &&
+        pastry_leafset_insert(&p->nodes[node].ls, p->half, &p->s, p->ids, node, contact))
         pastry_store_leafset_changed(p, node, contact);
-    nbr_offer(p, node, contact);
+}
+
+void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact)
+{
+    /* Into the leaf set only once it answers: a node that another still lists after its
+     * crash would otherwise come back from every exchange of leaf sets. */
+    if (offer_by_proximity(p, node, contact) &&
+        pastry_leafset_wants(&p->nodes[node].ls, p->half, &p->s, p->ids, node, contact))
+        pastry_leaf_send(p, node, contact, PASTRY_LEAF_PROBE, NULL);
 }
 
 void pastry_node_forget(Pastry *p, uint32_t node, uint32_t dead, gboolean repair)

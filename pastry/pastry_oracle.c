@@ -107,7 +107,8 @@ static void fill_slot(Pastry *p, uint32_t node, guint row, guint col)
         }
     }
     if (best != PASTRY_NONE)
-        pastry_rtable_set(&p->nodes[node].rt, p->s.cols, row, col, best);
+        pastry_rtable_set(&p->nodes[node].rt, p->s.cols, row, col, best,
+                          pastry_prox_clamp(best_d));
 }
 
 void pastry_oracle_fill(Pastry *p, uint32_t node)

@@ -108,7 +108,8 @@ typedef enum { NODE_DOWN, NODE_JOINING, NODE_UP } PastryNodeState;
  * node numbers), stored pairs, its random stream. Its ID is in Pastry.ids. */
 typedef struct {
     PastryRtable  rt;
-    PastryLeafset ls;         /* ls.m: L entries, then M of the neighbourhood set */
+    PastryLeafset ls;         /* ls.m: L entries, then M of the neighbourhood set, then their
+                                 M proximities */
     GArray       *store;      /* PastryItem[], NULL while empty */
     SimRngState   rng;
     uint16_t      epoch;      /* changes when the node goes down: stale timers see it */
@@ -140,6 +141,7 @@ struct Pastry {
     uint32_t *node_host;      /* node number -> host */
 
     SimPool msgs, rpcs, ops;
+    GHashTable *probing;      /* (node << 32 | contact) of leaf probes in flight: one at a time */
     GTree *live;              /* nodes up, by ID: exactness and the oracle bootstrap */
     PastryId probe;           /* the ID a search of `live` looks for (see pastry_oracle.c) */
     GPtrArray *values;        /* GBytes* by value handle; 0 is synthetic */
@@ -155,6 +157,10 @@ static inline PastryMsg *pastry_msg_at(Pastry *p, uint32_t i) { return sim_pool_
 static inline PastryRpc *pastry_rpc_at(Pastry *p, uint32_t i) { return sim_pool_at(&p->rpcs, i); }
 static inline PastryOp *pastry_op_at(Pastry *p, uint32_t i) { return sim_pool_at(&p->ops, i); }
 static inline uint32_t *pastry_nbr(Pastry *p, uint32_t n) { return &p->nodes[n].ls.m[p->L]; }
+static inline uint32_t *pastry_nbr_prox(Pastry *p, uint32_t n)
+{
+    return &p->nodes[n].ls.m[p->L + p->M];
+}
 static inline gboolean pastry_node_live(const Pastry *p, uint32_t n)
 {
     return p->nodes[n].state != NODE_DOWN;
@@ -188,8 +194,11 @@ void pastry_nodes_init(Pastry *p);
 void pastry_nodes_free(Pastry *p);
 uint32_t pastry_node_new(Pastry *p, SimHost host);
 SimTime pastry_proximity(void *ctx, uint32_t a, uint32_t b);
-/* node hears of contact (alive, as far as it knows): offer it to every table. */
+/* node heard from contact itself (so it is alive): offer it to every table. */
 void pastry_consider(Pastry *p, uint32_t node, uint32_t contact);
+/* node heard of contact from another node (it may be dead by now): offered to the routing
+ * table and the neighbourhood set; probed first when it would enter the leaf set. */
+void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact);
 /* node found contact dead (no ack, no reply): remove it everywhere and start repairs. */
 void pastry_node_failed(Pastry *p, uint32_t node, uint32_t dead);
 /* The same without repairs (repair = FALSE: a leaving node handed over its leaf set). */
@@ -241,6 +250,8 @@ void pastry_rt_repair(Pastry *p, uint32_t node, guint row, guint col, uint32_t d
 void pastry_rt_repair_received(Pastry *p, uint32_t node, const PastryMsg *m);
 void pastry_rt_repair_reply(Pastry *p, uint32_t node, const PastryMsg *m);
 void pastry_probe_failed(Pastry *p, const PastryRpc *r);
+/* A leaf probe from `from` to `to` is over (answered, timed out): another may be sent. */
+void pastry_probe_done(Pastry *p, uint32_t from, uint32_t to);
 void pastry_host_down(void *self, SimHost host, gboolean graceful);
 void pastry_leave_received(Pastry *p, uint32_t node, const PastryMsg *m);
 

@@ -81,6 +81,7 @@ static void *pastry_create(Sim *sim, const SimConfig *cfg, GError **error)
     pastry_nodes_init(p);
     pastry_repair_init(p);
     pastry_oracle_init(p);
+    p->probing = g_hash_table_new(g_direct_hash, g_direct_equal);
     p->values = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
     g_ptr_array_add(p->values, g_bytes_new_static("", 0));  /* handle 0: synthetic */
     p->op_values = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
@@ -93,6 +94,7 @@ static void pastry_free(void *self)
     pastry_nodes_free(p);
     pastry_msg_free(p);
     pastry_oracle_free(p);
+    g_hash_table_destroy(p->probing);
     g_ptr_array_free(p->values, TRUE);
     g_hash_table_destroy(p->op_values);
     g_free(p);
@@ -172,14 +174,30 @@ static void pastry_discard(void *self, uint32_t payload, SimFate fate)
 
 /* ---- operations from the workload ------------------------------------------------------- */
 
-static void pastry_start_op(void *self, SimOpKind kind, SimHost origin, uint64_t key)
+static uint64_t start(Pastry *p, SimOpKind kind, SimHost origin, uint64_t key)
 {
-    Pastry *p = self;
     uint32_t node = p->host_node[origin];
     PastryId target = kind == SIM_OP_LOOKUP ? pastry_lookup_target(p, key)
                                             : pastry_id_from_u64(&p->s, key);
+    uint64_t op = sim_op_begin(p->sim);
     pastry_oracle_fill(p, node);
-    pastry_route_start(p, kind, node, &target, sim_op_begin(p->sim), key, 0);
+    pastry_route_start(p, kind, node, &target, op, key, 0);
+    return op;
+}
+
+static void pastry_start_op(void *self, SimOpKind kind, SimHost origin, uint64_t key)
+{
+    start(self, kind, origin, key);
+}
+
+uint64_t pastry_put(Pastry *p, SimHost origin, uint64_t key)
+{
+    return start(p, SIM_OP_STORE, origin, key);
+}
+
+uint64_t pastry_get(Pastry *p, SimHost origin, uint64_t key)
+{
+    return start(p, SIM_OP_GET, origin, key);
 }
 
 /* ---- inspection ------------------------------------------------------------------------- */
@@ -246,11 +264,25 @@ gboolean pastry_check_leafsets(Pastry *p, char **why)
                         memcmp(ls->m, truth.m, sizeof(uint32_t) * ls->n[0]) == 0 &&
                         memcmp(&ls->m[p->half], &truth.m[p->half],
                                sizeof(uint32_t) * ls->n[1]) == 0;
-        g_free(truth.m);
         if (!same) {
-            *why = g_strdup_printf("node %u of %u up: leaf set differs from the live ring", n, up);
+            GString *w = g_string_new(NULL);
+            g_string_append_printf(w, "node %u of %u up: leaf set differs from the live ring:",
+                                   n, up);
+            for (int side = 0; side < 2; side++) {
+                g_string_append_printf(w, " side %d has", side);
+                for (guint i = 0; i < ls->n[side]; i++) {
+                    uint32_t c = ls->m[side * p->half + i];
+                    g_string_append_printf(w, " %u%s", c, p->nodes[c].state == NODE_UP ? "" : "(down)");
+                }
+                g_string_append(w, ", should have");
+                for (guint i = 0; i < truth.n[side]; i++)
+                    g_string_append_printf(w, " %u", truth.m[side * p->half + i]);
+            }
+            g_free(truth.m);
+            *why = g_string_free(w, FALSE);
             return FALSE;
         }
+        g_free(truth.m);
     }
     return TRUE;
 }
@@ -265,7 +297,7 @@ double pastry_bytes_per_node(const Pastry *p)
         const PastryNode *x = &p->nodes[n];
         bytes += pastry_rtable_bytes(&x->rt, p->s.cols);
         if (x->ls.m)
-            bytes += sizeof(uint32_t) * (p->L + p->M);
+            bytes += sizeof(uint32_t) * (p->L + 2 * p->M);
         if (x->store)
             bytes += sizeof(GArray) + x->store->len * sizeof(PastryItem);
     }

@@ -43,9 +43,26 @@ static void on_probe(Sim *sim, void *ctx, const SimEvent *ev)
 
 /* ---- leaf sets -------------------------------------------------------------------------- */
 
+/* A pointer holds both node numbers: kadsim runs on 64-bit hosts (asserted). */
+G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(uint64_t));
+
+static gpointer probe_key(uint32_t from, uint32_t to)
+{
+    return (gpointer) (uintptr_t) (((uint64_t) from << 32) | to);
+}
+
+void pastry_probe_done(Pastry *p, uint32_t from, uint32_t to)
+{
+    g_hash_table_remove(p->probing, probe_key(from, to));
+}
+
 void pastry_leaf_send(Pastry *p, uint32_t node, uint32_t to, PastryMsgType type,
                       const PastryMsg *req)
 {
+    /* One probe at a time to a node: during joins, a candidate named in many leaf sets at
+     * once was probed once per mention, and each answer named more (a storm of probes). */
+    if (type == PASTRY_LEAF_PROBE && !g_hash_table_add(p->probing, probe_key(node, to)))
+        return;
     uint32_t mi = req ? pastry_msg_answer(p, type, node, to, req) : pastry_msg_new(p, type, node, to);
     PastryMsg *m = pastry_msg_at(p, mi);
     if (type != PASTRY_LEAF_REPLY)
@@ -60,11 +77,11 @@ void pastry_leaf_send(Pastry *p, uint32_t node, uint32_t to, PastryMsgType type,
 void pastry_leaf_received(Pastry *p, uint32_t node, const PastryMsg *m)
 {
     PastryRpc r;
-    if (m->type == PASTRY_LEAF_REPLY)
-        pastry_rpc_answered(p, m, &r);
+    if (m->type == PASTRY_LEAF_REPLY && pastry_rpc_answered(p, m, &r))
+        pastry_probe_done(p, r.from, r.to);
     pastry_consider(p, node, m->from);
     for (guint i = 0; i < m->n; i++)
-        pastry_consider(p, node, m->contacts[i]);
+        pastry_hear_of(p, node, m->contacts[i]);
     if (m->type == PASTRY_LEAF_PROBE)
         pastry_leaf_send(p, node, m->from, PASTRY_LEAF_REPLY, m);
 }
@@ -131,7 +148,7 @@ void pastry_rt_repair_reply(Pastry *p, uint32_t node, const PastryMsg *m)
     pastry_rpc_answered(p, m, &r);
     pastry_consider(p, node, m->from);
     if (m->answer != PASTRY_NONE && m->answer != m->value)
-        pastry_consider(p, node, m->answer);
+        pastry_hear_of(p, node, m->answer);
 }
 
 /* ---- leaving ---------------------------------------------------------------------------- */
@@ -162,5 +179,5 @@ void pastry_leave_received(Pastry *p, uint32_t node, const PastryMsg *m)
     pastry_node_forget(p, node, m->from, FALSE);
     for (guint i = 0; i < m->n; i++)
         if (m->contacts[i] != node)
-            pastry_consider(p, node, m->contacts[i]);
+            pastry_hear_of(p, node, m->contacts[i]);
 }

@@ -6,19 +6,23 @@
 void pastry_rtable_free(PastryRtable *rt)
 {
     g_free(rt->slots);
-    rt->slots = NULL;
+    g_free(rt->prox);
+    rt->slots = rt->prox = NULL;
     rt->rows = 0;
 }
 
-void pastry_rtable_set(PastryRtable *rt, guint cols, guint row, guint col, uint32_t node)
+void pastry_rtable_set(PastryRtable *rt, guint cols, guint row, guint col, uint32_t node,
+                       uint32_t prox)
 {
     if (row >= rt->rows) {
         rt->slots = g_renew(uint32_t, rt->slots, (gsize) (row + 1) * cols);
+        rt->prox = g_renew(uint32_t, rt->prox, (gsize) (row + 1) * cols);
         memset(&rt->slots[(gsize) rt->rows * cols], 0xff,
                sizeof(uint32_t) * (gsize) (row + 1 - rt->rows) * cols);
         rt->rows = (uint8_t) (row + 1);
     }
     rt->slots[row * cols + col] = node;
+    rt->prox[row * cols + col] = prox;
 }
 
 gboolean pastry_rtable_slot(const PastryIdSpace *s, PastryId self, PastryId node, guint *row,
@@ -32,7 +36,7 @@ gboolean pastry_rtable_slot(const PastryIdSpace *s, PastryId self, PastryId node
 }
 
 gboolean pastry_rtable_offer(PastryRtable *rt, const PastryIdSpace *s, const PastryId *ids,
-                             uint32_t self, uint32_t node, PastryProximityFn prox, void *ctx)
+                             uint32_t self, uint32_t node, uint32_t prox)
 {
     guint row, col;
     if (node == self || !pastry_rtable_slot(s, ids[self], ids[node], &row, &col))
@@ -40,9 +44,9 @@ gboolean pastry_rtable_offer(PastryRtable *rt, const PastryIdSpace *s, const Pas
     uint32_t cur = pastry_rtable_get(rt, s->cols, row, col);
     if (cur == node)
         return FALSE;
-    if (cur != PASTRY_RT_NONE && prox(ctx, self, node) >= prox(ctx, self, cur))
+    if (cur != PASTRY_RT_NONE && prox >= rt->prox[row * s->cols + col])
         return FALSE;  /* the holder is as near or nearer: keep it (no churn on ties) */
-    pastry_rtable_set(rt, s->cols, row, col, node);
+    pastry_rtable_set(rt, s->cols, row, col, node, prox);
     return TRUE;
 }
 
@@ -66,7 +70,7 @@ guint pastry_rtable_size(const PastryRtable *rt, guint cols)
 
 gsize pastry_rtable_bytes(const PastryRtable *rt, guint cols)
 {
-    return sizeof(uint32_t) * (gsize) rt->rows * cols;
+    return 2 * sizeof(uint32_t) * (gsize) rt->rows * cols;
 }
 
 gboolean pastry_rtable_check(const PastryRtable *rt, const PastryIdSpace *s, const PastryId *ids,
