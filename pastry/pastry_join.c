@@ -96,7 +96,7 @@ void pastry_join_state(Pastry *p, uint32_t node, const PastryMsg *m)
 {
     pastry_consider(p, node, m->from);
     for (guint i = 0; i < m->n_table; i++)
-        pastry_hear_of(p, node, m->table[i]);
+        pastry_take_state(p, node, m->table[i]);
     if (!(m->flags & PASTRY_MSG_FINAL) || p->nodes[node].state != NODE_JOINING ||
         !pastry_op_valid(p, m->op, m->op_gen))
         return;

@@ -124,12 +124,40 @@ void pastry_consider(Pastry *p, uint32_t node, uint32_t contact)
         pastry_store_leafset_changed(p, node, contact);
 }
 
-void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact)
+void pastry_take_state(Pastry *p, uint32_t node, uint32_t contact)
 {
     /* Into the leaf set only once it answers: a node that another still lists after its
      * crash would otherwise come back from every exchange of leaf sets. */
     if (offer_by_proximity(p, node, contact) &&
         pastry_leafset_wants(&p->nodes[node].ls, p->half, &p->s, p->ids, node, contact))
+        pastry_leaf_send(p, node, contact, PASTRY_LEAF_PROBE, NULL);
+}
+
+/* Would any of node's tables take contact? */
+static gboolean wanted(Pastry *p, uint32_t node, uint32_t contact)
+{
+    PastryNode *n = &p->nodes[node];
+    if (contact == node || contact >= p->n_nodes || p->ids[contact] == p->ids[node])
+        return FALSE;
+    if (pastry_leafset_wants(&n->ls, p->half, &p->s, p->ids, node, contact))
+        return TRUE;
+    uint32_t d = pastry_prox_clamp(pastry_proximity(p, node, contact));
+    if (pastry_rtable_wants(&n->rt, &p->s, p->ids, node, contact, d))
+        return TRUE;
+    if (n->n_nbr == p->M && d >= pastry_nbr_prox(p, node)[n->n_nbr - 1])
+        return FALSE;
+    for (guint i = 0; i < n->n_nbr; i++)
+        if (pastry_nbr(p, node)[i] == contact)
+            return FALSE;
+    return TRUE;
+}
+
+void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact)
+{
+    /* Measuring a candidate's proximity takes a round trip: a dead one never answers, so it
+     * never enters a table (routing-table repair and leaf-set exchanges kept handing dead
+     * nodes round: 18% of lookups met a timeout minutes after a crash of 10%). */
+    if (wanted(p, node, contact))
         pastry_leaf_send(p, node, contact, PASTRY_LEAF_PROBE, NULL);
 }
 

@@ -196,9 +196,12 @@ uint32_t pastry_node_new(Pastry *p, SimHost host);
 SimTime pastry_proximity(void *ctx, uint32_t a, uint32_t b);
 /* node heard from contact itself (so it is alive): offer it to every table. */
 void pastry_consider(Pastry *p, uint32_t node, uint32_t contact);
-/* node heard of contact from another node (it may be dead by now): offered to the routing
- * table and the neighbourhood set; probed first when it would enter the leaf set. */
+/* node heard of contact from another node (it may be dead by now): probed when one of its
+ * tables would take it, and taken when it answers. */
 void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact);
+/* The same for the state a joining node is sent: into the routing table and the
+ * neighbourhood set at once (as the paper does), into the leaf set once it answers. */
+void pastry_take_state(Pastry *p, uint32_t node, uint32_t contact);
 /* node found contact dead (no ack, no reply): remove it everywhere and start repairs. */
 void pastry_node_failed(Pastry *p, uint32_t node, uint32_t dead);
 /* The same without repairs (repair = FALSE: a leaving node handed over its leaf set). */

@@ -35,17 +35,24 @@ gboolean pastry_rtable_slot(const PastryIdSpace *s, PastryId self, PastryId node
     return TRUE;
 }
 
-gboolean pastry_rtable_offer(PastryRtable *rt, const PastryIdSpace *s, const PastryId *ids,
+gboolean pastry_rtable_wants(const PastryRtable *rt, const PastryIdSpace *s, const PastryId *ids,
                              uint32_t self, uint32_t node, uint32_t prox)
 {
     guint row, col;
     if (node == self || !pastry_rtable_slot(s, ids[self], ids[node], &row, &col))
         return FALSE;
     uint32_t cur = pastry_rtable_get(rt, s->cols, row, col);
-    if (cur == node)
+    /* the holder as near or nearer: keep it (no churn on ties) */
+    return cur == PASTRY_RT_NONE || (cur != node && prox < rt->prox[row * s->cols + col]);
+}
+
+gboolean pastry_rtable_offer(PastryRtable *rt, const PastryIdSpace *s, const PastryId *ids,
+                             uint32_t self, uint32_t node, uint32_t prox)
+{
+    if (!pastry_rtable_wants(rt, s, ids, self, node, prox))
         return FALSE;
-    if (cur != PASTRY_RT_NONE && prox >= rt->prox[row * s->cols + col])
-        return FALSE;  /* the holder is as near or nearer: keep it (no churn on ties) */
+    guint row, col;
+    pastry_rtable_slot(s, ids[self], ids[node], &row, &col);
     pastry_rtable_set(rt, s->cols, row, col, node, prox);
     return TRUE;
 }

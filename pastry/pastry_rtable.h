@@ -45,6 +45,10 @@ gboolean pastry_rtable_slot(const PastryIdSpace *s, PastryId self, PastryId node
 gboolean pastry_rtable_offer(PastryRtable *rt, const PastryIdSpace *s, const PastryId *ids,
                              uint32_t self, uint32_t node, uint32_t prox);
 
+/* Would pastry_rtable_offer() take node at proximity prox? (Nothing changes.) */
+gboolean pastry_rtable_wants(const PastryRtable *rt, const PastryIdSpace *s, const PastryId *ids,
+                             uint32_t self, uint32_t node, uint32_t prox);
+
 /* Remove node from the slot it would occupy; TRUE (and the slot) when it was there. */
 gboolean pastry_rtable_remove(PastryRtable *rt, const PastryIdSpace *s, const PastryId *ids,
                               uint32_t self, uint32_t node, guint *row, guint *col);
