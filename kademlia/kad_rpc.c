@@ -120,7 +120,7 @@ static SimTime request_timeout(const Kad *kad, const KadMsg *m, SimTime fixed)
     if (kad->true_rtt_factor <= 0 || (m->flags & KAD_MSG_RECURSIVE))
         return adaptive_timeout(kad, m->from, fixed);
     SimHost a = kad->node_host[m->from], b = kad->node_host[m->to];
-    SimTime rtt = sim_true_delay(kad->sim, a, b) + sim_true_delay(kad->sim, b, a);
+    SimTime rtt = sim_proximity(kad->sim, a, b) + sim_proximity(kad->sim, b, a);
     return MAX((SimTime) (kad->true_rtt_factor * (double) rtt), 1);
 }
 

@@ -259,6 +259,10 @@ guint sim_hosts(const Sim *sim) { return sim->n_hosts; }
 SimTime sim_now(const Sim *sim) { return sim->now; }
 uint64_t sim_events_processed(const Sim *sim) { return sim->events; }
 gsize sim_events_pending(const Sim *sim) { return sim_queue_size(sim->queue); }
+SimTime sim_proximity(const Sim *sim, SimHost a, SimHost b)
+{
+    return sim_latency_proximity(sim->latency, a, b);
+}
 gsize sim_protocol_memory(const Sim *sim) { return sim->protocol_class->memory(sim->protocol); }
 
 void sim_stream(const Sim *sim, const char *name, uint64_t index, SimRng *out)
@@ -534,11 +538,6 @@ static void trace(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t pa
     };
     if (sim->protocol_class->trace_info(sim->protocol, payload, &row))
         sim->trace_fn(sim->trace_ctx, &row);
-}
-
-SimTime sim_true_delay(const Sim *sim, SimHost src, SimHost dst)
-{
-    return sim_latency_peek(sim->latency, src, dst);
 }
 
 void sim_send(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t bytes, uint32_t payload)

@@ -209,6 +209,13 @@ SimHost sim_up_host(const Sim *sim, guint i);
 void sim_host_up(Sim *sim, SimHost host, gboolean fresh_identity);
 void sim_host_down(Sim *sim, SimHost host, gboolean graceful);
 
+/* Network proximity of two hosts: the latency model's one-way delay from a to b without
+ * jitter, the same every time it is asked and drawing nothing from the run's streams. For
+ * protocols that choose contacts by proximity (Pastry), standing for the ping they would send,
+ * and for a simulator's shortcut no real host has, such as p2psim's RPC timeouts of a multiple
+ * of the true round trip (Kademlia's rpc_timeout_true_rtt). */
+SimTime sim_proximity(const Sim *sim, SimHost a, SimHost b);
+
 /* ---- messages -------------------------------------------------------------------------- */
 
 /* Register a message type name ("FIND_NODE") for accounting; returns its number. */
@@ -220,11 +227,6 @@ const char *sim_msg_type_name(const Sim *sim, uint16_t type);
  * lost; the protocol gets `payload` (its own handle, e.g. a message pool index) back through
  * deliver() or discard(). Sending costs no allocation: the event carries src and payload. */
 void sim_send(Sim *sim, SimHost src, SimHost dst, uint16_t type, uint32_t bytes, uint32_t payload);
-
-/* The network's one-way delay from src to dst, jitter left out, without drawing anything (see
- * sim_latency_peek): knowledge no real host has, for protocols that model a simulator's
- * shortcut, such as p2psim's RPC timeouts of a multiple of the true round trip. */
-SimTime sim_true_delay(const Sim *sim, SimHost src, SimHost dst);
 
 /* Message counters since the start, per type (type < sim_msg_types()). */
 typedef struct {

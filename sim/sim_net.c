@@ -132,10 +132,11 @@ SimTime sim_latency_delay(SimLatency *lat, SimHost src, SimHost dst)
     return MAX(d, 1);
 }
 
-SimTime sim_latency_peek(const SimLatency *lat, SimHost src, SimHost dst)
+SimTime sim_latency_proximity(const SimLatency *lat, SimHost src, SimHost dst)
 {
-    SimRngState scratch = lat->rng;
-    return MAX(lat->cls->delay(lat->model, src, dst, &scratch), 1);
+    SimRngState pair;
+    sim_rng_state_init(&pair, lat->rng.s[0], ((uint64_t) MIN(src, dst) << 32) | MAX(src, dst));
+    return MAX(lat->cls->delay(lat->model, src, dst, &pair), 1);
 }
 
 double sim_latency_mean(const SimLatency *lat)

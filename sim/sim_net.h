@@ -32,12 +32,13 @@ SimLatency *sim_latency_new(const SimConfig *cfg, uint64_t seed, guint hosts, GE
 /* One-way delay of one message from src to dst, jitter included; always >= 1 ns, and
  * SIM_TIME_NEVER when it is beyond the last representable time (the message never arrives). */
 SimTime sim_latency_delay(SimLatency *lat, SimHost src, SimHost dst);
-/* The one-way delay the model gives a message from src to dst now, jitter left out, drawn from
- * a copy of the model's stream so that no draw moves: for models drawn per pair, exactly the
- * pair's delay. */
-SimTime sim_latency_peek(const SimLatency *lat, SimHost src, SimHost dst);
 /* Mean one-way delay in ns, jitter included (jitter / 2 on average). */
 double sim_latency_mean(const SimLatency *lat);
+/* The model's one-way delay from src to dst without jitter, drawing nothing from the run's
+ * streams: what a protocol's proximity measurement (a ping) would tell. A model that draws
+ * afresh per message answers with one draw from a stream of the pair's own, so the answer is
+ * the same every time it is asked. */
+SimTime sim_latency_proximity(const SimLatency *lat, SimHost src, SimHost dst);
 void sim_latency_free(SimLatency *lat);
 
 /* For models whose delay is drawn from a distribution (in seconds): once per unordered host

@@ -7,14 +7,17 @@
 
 #include "chord.h"
 #include "kad.h"
+#include "pastry.h"
 #include "program.h"
 
 static const char *const kademlia_subtitle[] = { "k", "k", "alpha", "alpha", NULL };
 static const char *const chord_subtitle[] = { "r", "successors", NULL };
+static const char *const pastry_subtitle[] = { "b", "b", "L", "L", NULL };
 
 static const KadsimProtocol protocols[] = {
     { "kademlia", &kad_protocol_class, "kademlia", kademlia_subtitle },
     { "chord", &chord_protocol_class, "chord", chord_subtitle },
+    { "pastry", &pastry_protocol_class, "pastry", pastry_subtitle },
 };
 
 /* [simulation] protocol, its choices ("kademlia|chord") made from the table once: sweeps build

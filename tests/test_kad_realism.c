@@ -85,8 +85,8 @@ static void check_resends(const char *extra, double true_rtt_factor)
         if (x->requests < 2)
             continue;
         resent++;
-        SimTime rtt = sim_true_delay(net.sim, x->asker, x->asked) +
-                      sim_true_delay(net.sim, x->asked, x->asker);
+        SimTime rtt = sim_proximity(net.sim, x->asker, x->asked) +
+                      sim_proximity(net.sim, x->asked, x->asker);
         SimTime timeout = true_rtt_factor > 0 ? (SimTime) (true_rtt_factor * (double) rtt)
                                               : SIM_S;
         CU_ASSERT_EQUAL(x->sent[1] - x->sent[0], timeout);

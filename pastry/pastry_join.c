@@ -1,0 +1,139 @@
+/* pastry_join — a node arriving (section 2.4 of the paper): it routes a JOIN with its own ID as
+ * the key through its bootstrap node; every node on the route sends it the rows of its routing
+ * table that apply to it, the bootstrap its neighbourhood set, the last node (numerically
+ * closest) its leaf set. The node keeps, slot by slot, the nearest candidate it was offered,
+ * then announces itself to every node of its new tables, which take it into theirs; those
+ * whose leaf set it enters answer with their leaf set. With bootstrap = oracle, tables come
+ * from global knowledge instead (pastry_oracle.c). */
+#include "pastry_private.h"
+
+static void report_instant_join(Pastry *p, uint32_t node)
+{
+    SimTime now = sim_now(p->sim);
+    SimOp op = { .id = sim_op_begin(p->sim), .kind = SIM_OP_JOIN,
+                 .origin = p->node_host[node], .start = now, .end = now, .success = TRUE,
+                 .correct = -1 };
+    sim_op_end(p->sim, &op);
+}
+
+/* The node takes part in the network: the oracle counts it, its leaf set is probed. */
+static void become_up(Pastry *p, uint32_t node)
+{
+    p->nodes[node].state = NODE_UP;
+    pastry_oracle_add(p, node);
+    pastry_repair_schedule(p, node, TRUE);
+}
+
+/* A node rejoining under its old identity starts from empty tables, as after a restart. */
+static void clear_tables(Pastry *p, uint32_t node)
+{
+    PastryNode *n = &p->nodes[node];
+    pastry_rtable_free(&n->rt);
+    n->ls.n[0] = n->ls.n[1] = 0;
+    n->n_nbr = 0;
+    n->filled = 0;
+}
+
+void pastry_host_up(void *self, SimHost host, SimHost bootstrap, gboolean fresh)
+{
+    Pastry *p = self;
+    uint32_t node = p->host_node[host];
+    if (node == PASTRY_NONE || fresh)
+        node = pastry_node_new(p, host);
+    else
+        clear_tables(p, node);
+    p->nodes[node].state = NODE_JOINING;
+    if (p->oracle_bootstrap || bootstrap == SIM_HOST_NONE) {
+        become_up(p, node);
+        report_instant_join(p, node);
+        return;
+    }
+    uint32_t via = p->host_node[bootstrap];
+    pastry_consider(p, node, via);
+    uint32_t oi = pastry_op_new(p, SIM_OP_JOIN, node, sim_op_begin(p->sim), 0, &p->ids[node], 0);
+    pastry_route_join(p, node, via, oi);
+}
+
+/* ---- the nodes on the route ------------------------------------------------------------- */
+
+void pastry_join_send_state(Pastry *p, uint32_t node, const PastryMsg *join, gboolean final)
+{
+    uint32_t x = join->origin;
+    PastryNode *n = &p->nodes[node];
+    guint rows = MIN(pastry_id_shl(&p->s, p->ids[node], p->ids[x]) + 1u, (guint) n->rt.rows);
+    gboolean first = join->from == x;
+    guint cap = rows * p->s.cols + (first ? n->n_nbr : 0u) + (final ? p->L : 0u);
+    uint32_t *table = g_new(uint32_t, MAX(cap, 1u));
+    guint k = 0;
+    for (guint i = 0; i < rows * p->s.cols; i++)
+        if (n->rt.slots[i] != PASTRY_NONE)
+            table[k++] = n->rt.slots[i];
+    for (guint i = 0; first && i < n->n_nbr; i++)
+        table[k++] = pastry_nbr(p, node)[i];
+    if (final)
+        k += pastry_leafset_members(&n->ls, p->half, &table[k]);
+    uint32_t mi = pastry_msg_answer(p, PASTRY_JOIN_STATE, node, x, join);
+    PastryMsg *m = pastry_msg_at(p, mi);
+    m->rpc = PASTRY_NONE;
+    m->table = table;
+    m->n_table = k;
+    m->flags = (uint8_t) ((final ? PASTRY_MSG_FINAL : 0) | (first ? PASTRY_MSG_FIRST : 0));
+    pastry_msg_send(p, mi);
+}
+
+/* ---- the joining node ------------------------------------------------------------------- */
+
+static void announce(Pastry *p, uint32_t node)
+{
+    uint32_t *to = g_new(uint32_t, pastry_contacts_max(p));
+    guint k = pastry_node_contacts(p, node, to);
+    for (guint i = 0; i < k; i++)
+        pastry_leaf_send(p, node, to[i], PASTRY_ANNOUNCE, NULL);
+    g_free(to);
+}
+
+void pastry_join_state(Pastry *p, uint32_t node, const PastryMsg *m)
+{
+    pastry_consider(p, node, m->from);
+    for (guint i = 0; i < m->n_table; i++)
+        pastry_take_state(p, node, m->table[i]);
+    if (!(m->flags & PASTRY_MSG_FINAL) || p->nodes[node].state != NODE_JOINING ||
+        !pastry_op_valid(p, m->op, m->op_gen))
+        return;
+    become_up(p, node);
+    pastry_op_end(p, m->op, TRUE, -1, m->hop);
+    announce(p, node);
+}
+
+/* No final state in time: try again through another node, or give up and carry on with
+ * what the node has. */
+void pastry_join_timeout(Pastry *p, uint32_t oi)
+{
+    PastryOp *o = pastry_op_at(p, oi);
+    uint32_t node = o->origin;
+    PastryNode *n = &p->nodes[node];
+    o->timeouts++;
+    if (++o->tries >= PASTRY_JOIN_ATTEMPTS || n->state != NODE_JOINING) {
+        if (n->state == NODE_JOINING)
+            become_up(p, node);
+        pastry_op_end(p, oi, FALSE, -1, 0);
+        return;
+    }
+    SimHost h = sim_random_up_host(p->sim, &n->rng, p->node_host[node]);
+    uint32_t via = h == SIM_HOST_NONE ? PASTRY_NONE : p->host_node[h];
+    sim_timeouts_arm(p->op_timeouts, p->join_timeout, oi, sim_pool_gen(&p->ops, oi),
+                     p->node_host[node]);
+    if (via == PASTRY_NONE)
+        return;
+    pastry_consider(p, node, via);
+    pastry_route_join(p, node, via, oi);
+}
+
+void pastry_announce_received(Pastry *p, uint32_t node, const PastryMsg *m)
+{
+    pastry_consider(p, node, m->from);
+    for (guint i = 0; i < m->n; i++)
+        pastry_hear_of(p, node, m->contacts[i]);
+    if (pastry_leafset_contains(&p->nodes[node].ls, p->half, m->from))
+        pastry_leaf_send(p, node, m->from, PASTRY_LEAF_REPLY, m);
+}

@@ -1,0 +1,183 @@
+/* pastry_repair — keeping the tables right as nodes leave (section 2.4 of the paper): every
+ * leaf_probe each node probes its leaf set (the probe and its reply carry both leaf sets, so
+ * neighbours also learn of each other's changes); a member that does not answer is dead, and
+ * the farthest live member on its side is asked for its leaf set to refill the gap. A
+ * routing-table entry found dead (an unacked hop, a probe) is replaced lazily: another entry
+ * of the same row (or, failing that, of the next) is asked for its entry of that slot. A node
+ * that leaves gracefully tells its leaf set, handing it over; a crash is silent. */
+#include "pastry_private.h"
+
+static void on_probe(Sim *sim, void *ctx, const SimEvent *ev);
+
+void pastry_repair_init(Pastry *p)
+{
+    p->ev_probe = sim_register_handler(p->sim, "pastry-leaf-probe", on_probe, p);
+}
+
+void pastry_repair_schedule(Pastry *p, uint32_t node, gboolean first)
+{
+    if (p->leaf_probe == 0)
+        return;
+    PastryNode *n = &p->nodes[node];
+    /* the first after a random part of a period: nodes that came up together probe apart */
+    SimTime delay = first ? 1 + (SimTime) sim_rng_state_below(&n->rng, (uint64_t) p->leaf_probe)
+                          : p->leaf_probe;
+    sim_schedule(p->sim, sim_now(p->sim) + delay, p->ev_probe, node, n->epoch,
+                 p->node_host[node]);
+}
+
+static void on_probe(Sim *sim, void *ctx, const SimEvent *ev)
+{
+    Pastry *p = ctx;
+    uint32_t node = ev->target;
+    PastryNode *n = &p->nodes[node];
+    (void) sim;
+    if (n->state != NODE_UP || n->epoch != (uint16_t) ev->data)
+        return;
+    uint32_t members[PASTRY_L_MAX];
+    guint k = pastry_leafset_members(&n->ls, p->half, members);
+    for (guint i = 0; i < k; i++)
+        pastry_leaf_send(p, node, members[i], PASTRY_LEAF_PROBE, NULL);
+    pastry_repair_schedule(p, node, FALSE);
+}
+
+/* ---- leaf sets -------------------------------------------------------------------------- */
+
+/* A pointer holds both node numbers: kadsim runs on 64-bit hosts (asserted). */
+G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(uint64_t));
+
+static gpointer probe_key(uint32_t from, uint32_t to)
+{
+    return (gpointer) (uintptr_t) (((uint64_t) from << 32) | to);
+}
+
+void pastry_probe_done(Pastry *p, uint32_t from, uint32_t to)
+{
+    g_hash_table_remove(p->probing, probe_key(from, to));
+}
+
+void pastry_leaf_send(Pastry *p, uint32_t node, uint32_t to, PastryMsgType type,
+                      const PastryMsg *req)
+{
+    /* One probe at a time to a node: during joins, a candidate named in many leaf sets at
+     * once was probed once per mention, and each answer named more (a storm of probes). */
+    if (type == PASTRY_LEAF_PROBE && !g_hash_table_add(p->probing, probe_key(node, to)))
+        return;
+    uint32_t mi = req ? pastry_msg_answer(p, type, node, to, req) : pastry_msg_new(p, type, node, to);
+    PastryMsg *m = pastry_msg_at(p, mi);
+    if (type != PASTRY_LEAF_REPLY)
+        m->op = PASTRY_NONE;  /* maintenance: no operation's message */
+    m->n = (uint16_t) pastry_leafset_members(&p->nodes[node].ls, p->half, m->contacts);
+    if (type == PASTRY_LEAF_PROBE)
+        pastry_rpc_send(p, mi, RPC_PROBE, p->hop_timeout);
+    else
+        pastry_msg_send(p, mi);
+}
+
+void pastry_leaf_received(Pastry *p, uint32_t node, const PastryMsg *m)
+{
+    PastryRpc r;
+    if (m->type == PASTRY_LEAF_REPLY && pastry_rpc_answered(p, m, &r))
+        pastry_probe_done(p, r.from, r.to);
+    pastry_consider(p, node, m->from);
+    for (guint i = 0; i < m->n; i++)
+        pastry_hear_of(p, node, m->contacts[i]);
+    if (m->type == PASTRY_LEAF_PROBE)
+        pastry_leaf_send(p, node, m->from, PASTRY_LEAF_REPLY, m);
+}
+
+void pastry_leaf_repair(Pastry *p, uint32_t node, int side)
+{
+    PastryLeafset *ls = &p->nodes[node].ls;
+    if (ls->n[side] == 0)
+        side = !side;  /* nobody left on that side: ask the other (the ring wraps round) */
+    if (ls->n[side] == 0)
+        return;
+    p->leaf_repairs++;
+    pastry_leaf_send(p, node, pastry_leafset_at(ls, p->half, side, ls->n[side] - 1u),
+                     PASTRY_LEAF_PROBE, NULL);
+}
+
+void pastry_probe_failed(Pastry *p, const PastryRpc *r)
+{
+    pastry_node_failed(p, r->from, r->to);
+}
+
+/* ---- routing-table entries -------------------------------------------------------------- */
+
+/* Another entry of row (or of the rows below) to ask for slot (row, col), or PASTRY_NONE. */
+static uint32_t repair_source(Pastry *p, uint32_t node, guint row, guint col)
+{
+    const PastryRtable *rt = &p->nodes[node].rt;
+    for (guint r = row; r < rt->rows; r++)
+        for (guint c = 0; c < p->s.cols; c++) {
+            uint32_t e = pastry_rtable_get(rt, p->s.cols, r, c);
+            if (e != PASTRY_NONE && !(r == row && c == col))
+                return e;
+        }
+    return PASTRY_NONE;
+}
+
+void pastry_rt_repair(Pastry *p, uint32_t node, guint row, guint col, uint32_t dead)
+{
+    uint32_t ask = repair_source(p, node, row, col);
+    if (ask == PASTRY_NONE)
+        return;
+    p->rt_repairs++;
+    uint32_t mi = pastry_msg_new(p, PASTRY_RT_REPAIR, node, ask);
+    PastryMsg *m = pastry_msg_at(p, mi);
+    m->rowcol = (uint16_t) (row << 8 | col);
+    m->value = dead;  /* not to be handed back */
+    pastry_rpc_send(p, mi, RPC_REPAIR, p->hop_timeout);
+}
+
+void pastry_rt_repair_received(Pastry *p, uint32_t node, const PastryMsg *m)
+{
+    pastry_consider(p, node, m->from);
+    guint row = m->rowcol >> 8, col = m->rowcol & 0xff;
+    uint32_t mi = pastry_msg_answer(p, PASTRY_RT_REPAIR_REPLY, node, m->from, m);
+    PastryMsg *r = pastry_msg_at(p, mi);
+    r->rowcol = m->rowcol;
+    r->answer = pastry_rtable_get(&p->nodes[node].rt, p->s.cols, row, col);
+    pastry_msg_send(p, mi);
+}
+
+void pastry_rt_repair_reply(Pastry *p, uint32_t node, const PastryMsg *m)
+{
+    PastryRpc r;
+    pastry_rpc_answered(p, m, &r);
+    pastry_consider(p, node, m->from);
+    if (m->answer != PASTRY_NONE && m->answer != m->value)
+        pastry_hear_of(p, node, m->answer);
+}
+
+/* ---- leaving ---------------------------------------------------------------------------- */
+
+void pastry_host_down(void *self, SimHost host, gboolean graceful)
+{
+    Pastry *p = self;
+    uint32_t node = p->host_node[host];
+    if (node == PASTRY_NONE)
+        return;
+    PastryNode *n = &p->nodes[node];
+    if (graceful && n->state == NODE_UP) {
+        uint32_t members[PASTRY_L_MAX];
+        guint k = pastry_leafset_members(&n->ls, p->half, members);
+        for (guint i = 0; i < k; i++)
+            pastry_leaf_send(p, node, members[i], PASTRY_LEAVE, NULL);
+    }
+    pastry_op_abandon_node(p, node);
+    if (n->state == NODE_UP)
+        pastry_oracle_remove(p, node);
+    n->state = NODE_DOWN;
+    n->epoch++;
+    pastry_store_free_node(p, node);  /* values live in memory only: a restart loses them */
+}
+
+void pastry_leave_received(Pastry *p, uint32_t node, const PastryMsg *m)
+{
+    pastry_node_forget(p, node, m->from, FALSE);
+    for (guint i = 0; i < m->n; i++)
+        if (m->contacts[i] != node)
+            pastry_hear_of(p, node, m->contacts[i]);
+}
