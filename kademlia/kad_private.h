@@ -206,17 +206,10 @@ static inline gboolean kad_node_is(const Kad *kad, uint32_t node, uint16_t epoch
     return kad->nodes[node].state != NODE_DOWN && kad->nodes[node].epoch == epoch;
 }
 
-/* kad_profile.c: [kademlia] keys read with the scenario's profile applied: a key the scenario
- * gives keeps its value, a key the profile sets takes the profile's, any other its default. */
-typedef struct {
-    const SimConfig *cfg;
-    guint profile;                        /* index in "paper|mainline|ipfs" */
-} KadSettings;
-gint64  kad_setting_int(const KadSettings *s, const char *key);
-SimTime kad_setting_duration(const KadSettings *s, const char *key);
-guint   kad_setting_choice(const KadSettings *s, const char *key, const char *choices);
-/* One line naming the values the profile set (nothing for the paper's). */
-void kad_profile_describe(const KadSettings *s, const char *name, GString *out);
+/* kad_profile.c: write the values of profile number `profile` (in "paper|mainline|ipfs",
+ * called `name`) into cfg for every [kademlia] key the scenario did not give (as values, not as
+ * given keys), and name them in `note`. Nothing for the paper's. */
+void kad_profile_apply(SimConfig *cfg, guint profile, const char *name, GString *note);
 
 /* kad_rpc.c: messages and RPCs */
 void kad_rpc_init(Kad *kad);

@@ -46,53 +46,20 @@ static const KadProfileValue ipfs[] = {
 /* In the order of the key's choices "paper|mainline|ipfs"; the paper sets nothing. */
 static const KadProfileValue *const profiles[] = { NULL, mainline, ipfs };
 
-static const char *profile_text(const KadSettings *s, const char *key)
+void kad_profile_apply(SimConfig *cfg, guint profile, const char *name, GString *note)
 {
-    if (sim_config_is_given(s->cfg, "kademlia", key))
-        return NULL;  /* the scenario's value wins */
-    for (const KadProfileValue *v = profiles[s->profile]; v && v->key; v++)
-        if (strcmp(v->key, key) == 0)
-            return v->value;
-    return NULL;
-}
-
-gint64 kad_setting_int(const KadSettings *s, const char *key)
-{
-    const char *t = profile_text(s, key);
-    return t ? g_ascii_strtoll(t, NULL, 10) : sim_config_get_int(s->cfg, "kademlia", key);
-}
-
-SimTime kad_setting_duration(const KadSettings *s, const char *key)
-{
-    const char *t = profile_text(s, key);
-    SimTime v = 0;
-    if (!t)
-        return sim_config_get_duration(s->cfg, "kademlia", key);
-    gboolean ok = sim_time_parse(t, &v, NULL);
-    g_assert(ok);  /* the profile tables are ours: tests/test_kad_realism.c reads them all */
-    return v;
-}
-
-guint kad_setting_choice(const KadSettings *s, const char *key, const char *choices)
-{
-    const char *t = profile_text(s, key);
-    if (!t)
-        return sim_config_get_choice(s->cfg, "kademlia", key);
-    g_auto(GStrv) words = g_strsplit(choices, "|", -1);
-    for (guint i = 0; words[i]; i++)
-        if (strcmp(words[i], t) == 0)
-            return i;
-    g_assert_not_reached();
-}
-
-void kad_profile_describe(const KadSettings *s, const char *name, GString *out)
-{
-    if (!profiles[s->profile])
+    const KadProfileValue *values = profiles[profile];
+    if (!values)
         return;
-    g_string_append_printf(out, "profile = %s:", name);
-    for (const KadProfileValue *v = profiles[s->profile]; v->key; v++)
-        if (!sim_config_is_given(s->cfg, "kademlia", v->key))
-            g_string_append_printf(out, " %s = %s,", v->key, v->value);
-    g_string_truncate(out, out->len - (out->str[out->len - 1] == ','));
-    g_string_append(out, " (keys given in the scenario keep their values)\n");
+    g_string_append_printf(note, "profile = %s:", name);
+    for (const KadProfileValue *v = values; v->key; v++) {
+        if (sim_config_is_given(cfg, "kademlia", v->key))
+            continue;  /* the scenario's value wins */
+        gboolean ok = sim_config_set(cfg, "kademlia", v->key, v->value, "profile", NULL);
+        g_assert(ok);  /* the tables are ours: tests/test_kad_realism.c runs every profile */
+        g_string_append_printf(note, " %s = %s,", v->key, v->value);
+    }
+    if (note->str[note->len - 1] == ',')
+        g_string_truncate(note, note->len - 1);
+    g_string_append(note, " (keys given in the scenario keep their values)\n");
 }

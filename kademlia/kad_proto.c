@@ -15,9 +15,7 @@
 enum { MODE_ITERATIVE, MODE_RECURSIVE };
 enum { BOOT_REAL, BOOT_ORACLE };
 enum { EVICT_PING, EVICT_CACHE };
-/* Choices of keys a profile may set: written once, for the table and for reading them. */
-#define EVICTION_CHOICES "ping|cache"
-#define TERMINATION_CHOICES "paper|owner|beta"
+/* The profiles (kad_profile.c), in this order: the key's choices and the profiles' names. */
 #define PROFILE_CHOICES "paper|mainline|ipfs"
 enum { TARGET_RANDOM, TARGET_NODE };
 enum { PHASE_RANDOM, PHASE_STORE };
@@ -39,7 +37,7 @@ static const SimCfgKey kad_keys[] = {
       "Bits per routing digit (section 4.2, accelerated lookups); 1 = plain Kademlia" },
     { "kademlia", "replacement_cache", SIM_CFG_INT, "4", 0, KAD_REPL_MAX, NULL, NULL,
       "Contacts kept per bucket to replace stale ones (section 4.1)" },
-    { "kademlia", "eviction", SIM_CFG_CHOICE, "ping", 0, 0, EVICTION_CHOICES, NULL,
+    { "kademlia", "eviction", SIM_CFG_CHOICE, "ping", 0, 0, "ping|cache", NULL,
       "A new contact meeting a full bucket: ping (section 2.2: ping the least-recently-seen\n"
       "contact, evict it only if it does not answer; the newcomer waits in the replacement\n"
       "cache) or cache (section 4.1: no ping; the newcomer waits in the replacement cache and\n"
@@ -61,7 +59,7 @@ static const SimCfgKey kad_keys[] = {
       "Times an unanswered request is sent again, each attempt with its own timeout, before\n"
       "the RPC counts as failed (0 = never: one lost message fails the RPC). Recursive queries\n"
       "are not resent: their origin retries through another contact" },
-    { "kademlia", "termination", SIM_CFG_CHOICE, "paper", 0, 0, TERMINATION_CHOICES, NULL,
+    { "kademlia", "termination", SIM_CFG_CHOICE, "paper", 0, 0, "paper|owner|beta", NULL,
       "When an iterative lookup ends: paper (the k closest candidates not known to have failed\n"
       "have all answered, after a final round), owner (p2psim: as soon as a node whose ID is\n"
       "the target answers; lookups of other IDs end as paper) or beta (go-libp2p-kad-dht: the\n"
@@ -126,32 +124,39 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
 {
     Kad *kad = g_new0(Kad, 1);
     kad->sim = sim;
-    const KadSettings set = { cfg, sim_config_get_choice(cfg, "kademlia", "profile") };
-    kad->id_bits = (guint) kad_setting_int(&set, "id_bits");
+    /* The profile's values go into the configuration itself — the caller's, built for this
+     * simulation — as values, not as given keys: so run.ini lists the values in effect, and
+     * loading it back gives the same run. */
+    kad->profile_note = g_string_new(NULL);
+    guint profile = sim_config_get_choice(cfg, "kademlia", "profile");
+    g_auto(GStrv) profile_names = g_strsplit(PROFILE_CHOICES, "|", -1);
+    kad_profile_apply((SimConfig *) cfg, profile, profile_names[profile], kad->profile_note);
+    kad->id_bits = (guint) sim_config_get_int(cfg, "kademlia", "id_bits");
     kad->id_bytes = (kad->id_bits + 7) / 8;
-    kad->k = (guint) kad_setting_int(&set, "k");
-    kad->alpha = (guint) kad_setting_int(&set, "alpha");
+    kad->k = (guint) sim_config_get_int(cfg, "kademlia", "k");
+    kad->alpha = (guint) sim_config_get_int(cfg, "kademlia", "alpha");
     kad->rp = (KadRtableParams) {
         .id_bits = kad->id_bits, .k = kad->k,
         .b = (guint) sim_config_get_int(cfg, "kademlia", "b"),
-        .repl = (guint) kad_setting_int(&set, "replacement_cache"),
-        .stale_limit = (guint) kad_setting_int(&set, "stale_limit"),
+        .repl = (guint) sim_config_get_int(cfg, "kademlia", "replacement_cache"),
+        .stale_limit = (guint) sim_config_get_int(cfg, "kademlia", "stale_limit"),
     };
     if (kad->rp.b > kad->id_bits) {
         sim_config_fail(cfg, error, "kademlia", "b", "must not exceed id_bits (%u)", kad->id_bits);
+        g_string_free(kad->profile_note, TRUE);
         g_free(kad);
         return NULL;
     }
     kad_rtable_params_init(&kad->rp);
     kad->shortlist = kad->k * KAD_SHORTLIST_PER_K;
-    kad->rpc_timeout = kad_setting_duration(&set, "rpc_timeout");
+    kad->rpc_timeout = sim_config_get_duration(cfg, "kademlia", "rpc_timeout");
     kad->rtt_factor = sim_config_get_double(cfg, "kademlia", "rpc_timeout_rtt");
     kad->true_rtt_factor = sim_config_get_double(cfg, "kademlia", "rpc_timeout_true_rtt");
-    kad->rpc_retries = (guint) kad_setting_int(&set, "rpc_retries");
-    kad->termination = (KadTermination) kad_setting_choice(&set, "termination",
-                                                           TERMINATION_CHOICES);
+    kad->rpc_retries = (guint) sim_config_get_int(cfg, "kademlia", "rpc_retries");
+    kad->termination = (KadTermination) sim_config_get_choice(cfg, "kademlia",
+                                                              "termination");
     kad->beta = kad->termination == KAD_TERM_BETA
-                    ? MIN((guint) kad_setting_int(&set, "beta"), kad->k)
+                    ? MIN((guint) sim_config_get_int(cfg, "kademlia", "beta"), kad->k)
                     : kad->k;
     kad->target_nodes = sim_config_get_choice(cfg, "kademlia", "lookup_target") == TARGET_NODE;
     kad->recursive = sim_config_get_choice(cfg, "kademlia", "lookup") == MODE_RECURSIVE;
@@ -161,18 +166,15 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad->oracle_bootstrap = sim_config_get_choice(cfg, "kademlia", "bootstrap") == BOOT_ORACLE;
     kad->join_refresh = !kad->oracle_bootstrap &&
                         sim_config_get_bool(cfg, "kademlia", "join_refresh");
-    kad->refresh = kad_setting_duration(&set, "refresh");
-    kad->replicate = kad_setting_duration(&set, "replicate");
-    kad->republish = kad_setting_duration(&set, "republish");
-    kad->expire = kad_setting_duration(&set, "expire");
+    kad->refresh = sim_config_get_duration(cfg, "kademlia", "refresh");
+    kad->replicate = sim_config_get_duration(cfg, "kademlia", "replicate");
+    kad->republish = sim_config_get_duration(cfg, "kademlia", "republish");
+    kad->expire = sim_config_get_duration(cfg, "kademlia", "expire");
     kad->random_phase = sim_config_get_choice(cfg, "kademlia", "maintenance_phase") == PHASE_RANDOM;
     kad->nat_fraction = sim_config_get_double(cfg, "kademlia", "nat_fraction");
     kad->nat_client = sim_config_get_bool(cfg, "kademlia", "nat_client");
-    kad->profile_note = g_string_new(NULL);
-    g_auto(GStrv) profile_names = g_strsplit(PROFILE_CHOICES, "|", -1);
-    kad_profile_describe(&set, profile_names[set.profile], kad->profile_note);
     kad->cache_on_get = sim_config_get_bool(cfg, "kademlia", "cache_on_get");
-    kad->eviction_ping = kad_setting_choice(&set, "eviction", EVICTION_CHOICES) == EVICT_PING;
+    kad->eviction_ping = sim_config_get_choice(cfg, "kademlia", "eviction") == EVICT_PING;
     kad->value_size = (guint) sim_config_get_int(cfg, "kademlia", "value_size");
 
     kad_rpc_init(kad);     /* message types first: their order is the tables' column order */

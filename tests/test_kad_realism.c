@@ -316,12 +316,12 @@ static void test_random_phase_spreads_replication_over_the_interval(void)
 /* A network built from `ini` and `overrides`: its k, ID bits and the run's notes. */
 typedef struct {
     guint k, id_bits;
-    char *notes;
+    char *notes, *resolved;
 } ProfileSeen;
 
 static ProfileSeen profile_seen(const char *ini, const char *const *overrides)
 {
-    ProfileSeen seen = { 0, 0, NULL };
+    ProfileSeen seen = { 0, 0, NULL, NULL };
     KadNet net;
     if (!kad_net_init(&net, ini, overrides))
         return seen;
@@ -331,6 +331,7 @@ static ProfileSeen profile_seen(const char *ini, const char *const *overrides)
     GString *notes = g_string_new(NULL);
     kad_protocol_class.describe(kad, notes);
     seen.notes = g_string_free(notes, FALSE);
+    seen.resolved = sim_config_to_data(net.cfg, NULL);  /* what run.ini holds */
     kad_net_free(&net);
     return seen;
 }
@@ -353,6 +354,27 @@ static void test_profile_sets_the_documented_parameters(void)
     g_free(mainline.notes);
     g_free(ipfs.notes);
     g_free(paper.notes);
+    g_free(mainline.resolved);
+    g_free(ipfs.resolved);
+    g_free(paper.resolved);
+}
+
+/* run.ini lists the values in effect, and a run of it is the same run: every key is then given,
+ * with the profile's values. */
+static void test_resolved_configuration_reproduces_a_profile_run(void)
+{
+    ProfileSeen first = profile_seen("[kademlia]\nprofile = ipfs\nalpha = 4\n", NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(first.resolved, "\nk = 20\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(first.resolved, "\nid_bits = 256\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(first.resolved, "\nalpha = 4\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(first.resolved, "\nrefresh = 10min\n"));
+    ProfileSeen again = profile_seen(first.resolved, NULL);
+    CU_ASSERT_EQUAL(again.id_bits, 256);
+    CU_ASSERT_STRING_EQUAL(again.resolved, first.resolved);
+    g_free(first.notes);
+    g_free(first.resolved);
+    g_free(again.notes);
+    g_free(again.resolved);
 }
 
 /* A key the scenario gives wins over the profile, whether in the file or by --set (a sweep's
@@ -373,6 +395,9 @@ static void test_scenario_values_win_over_the_profile(void)
     g_free(file.notes);
     g_free(set.notes);
     g_free(same.notes);
+    g_free(file.resolved);
+    g_free(set.resolved);
+    g_free(same.resolved);
 }
 
 /* Every profile's values are valid and run: a static network's lookups all find the owner. */
@@ -450,6 +475,7 @@ static CU_TestInfo tests[] = {
     TEST(test_nat_peers_in_client_mode_stay_out_of_tables),
     TEST(test_profile_sets_the_documented_parameters),
     TEST(test_scenario_values_win_over_the_profile),
+    TEST(test_resolved_configuration_reproduces_a_profile_run),
     TEST(test_every_profile_runs),
     TEST(test_random_phase_spreads_replication_over_the_interval),
     TEST(test_paper_termination_is_the_default),
