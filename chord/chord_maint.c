@@ -56,13 +56,18 @@ void chord_stop_maintenance(Chord *c)
     c->stabilize = c->fix_fingers = c->check_pred = 0;  /* pending timers see 0 and stop */
 }
 
+/* A new successor list; successors that join the first `replicas` get copies of our keys
+ * (a failed successor's place is taken, or a node joined in front of them). */
 static void set_succ_list(Chord *c, uint32_t node, uint32_t first, const uint32_t *rest,
                           guint n_rest)
 {
-    uint32_t tmp[CHORD_MAX_SUCCESSORS];
+    uint32_t tmp[CHORD_MAX_SUCCESSORS], before[CHORD_MAX_SUCCESSORS];
+    guint n_before = c->nodes[node].n_succ;
+    memcpy(before, chord_succ(c, node), sizeof(uint32_t) * n_before);
     guint k = chord_succ_merge(node, first, rest, n_rest, tmp, c->r);
     memcpy(chord_succ(c, node), tmp, sizeof(uint32_t) * k);
     c->nodes[node].n_succ = (uint8_t) k;
+    chord_store_replicas_changed(c, node, before, n_before);
 }
 
 static void send_notify(Chord *c, uint32_t node, uint32_t to)
@@ -160,8 +165,13 @@ void chord_handle_notify(Chord *c, uint32_t node, uint32_t from)
     n->pred = from;
     if (n->n_succ == 0)  /* a lone node: its first peer is its successor too */
         set_succ_list(c, node, from, NULL, 0);
-    if (old == CHORD_NONE)
+    if (old == CHORD_NONE) {
+        /* Our range is known again (after the predecessor failed, or a first time after our
+         * join): it may include a failed node's keys, which we held as its first replica.
+         * Copy them to our successors, or the crash cost them a copy for good. */
+        chord_store_replicate_range(c, node, &c->ids[from], &c->ids[node], CHORD_NONE);
         return;
+    }
     chord_store_hand_over(c, node, from, &c->ids[old], &c->ids[from]);
     uint32_t mi = chord_msg_new(c, CHORD_HINT, node, old);
     chord_msg_at(c, mi)->pred = from;

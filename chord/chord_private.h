@@ -243,6 +243,14 @@ const ChordItem *chord_store_find(Chord *c, uint32_t node, const ChordId *key);
 void chord_store_local(Chord *c, uint32_t node, const ChordId *key, uint32_t value);
 /* Copies of a key the owner just took to its first `replicas` successors. */
 void chord_store_replicate(Chord *c, uint32_t node, const ChordId *key, uint32_t value);
+/* Copy every key the node holds in (from, upto] to `to`, or with CHORD_NONE to its first
+ * `replicas` successors. */
+void chord_store_replicate_range(Chord *c, uint32_t node, const ChordId *from,
+                                 const ChordId *upto, uint32_t to);
+/* The successor list changed from `before`: the successors now among the first `replicas`
+ * that were not before get copies of the keys the node owns. */
+void chord_store_replicas_changed(Chord *c, uint32_t node, const uint32_t *before,
+                                  guint n_before);
 /* Send `to` every key in (from, upto] (TRANSFER); with upto == NULL, every key. */
 void chord_store_hand_over(Chord *c, uint32_t node, uint32_t to, const ChordId *from,
                            const ChordId *upto);

@@ -46,6 +46,39 @@ void chord_store_replicate(Chord *c, uint32_t node, const ChordId *key, uint32_t
         send_item(c, CHORD_REPLICA, node, chord_succ(c, node)[i], key, value);
 }
 
+void chord_store_replicate_range(Chord *c, uint32_t node, const ChordId *from,
+                                 const ChordId *upto, uint32_t to)
+{
+    GArray *st = c->nodes[node].store;
+    if (!st || c->replicas == 0)
+        return;
+    for (guint i = 0; i < st->len; i++) {
+        ChordItem it = g_array_index(st, ChordItem, i);
+        if (!chord_id_in_half(&it.key, from, upto))
+            continue;
+        if (to == CHORD_NONE)
+            chord_store_replicate(c, node, &it.key, it.value);
+        else
+            send_item(c, CHORD_REPLICA, node, to, &it.key, it.value);
+    }
+}
+
+void chord_store_replicas_changed(Chord *c, uint32_t node, const uint32_t *before, guint n_before)
+{
+    const ChordNode *n = &c->nodes[node];
+    if (n->pred == CHORD_NONE || !n->store)
+        return;
+    guint now = MIN(c->replicas, (guint) n->n_succ);
+    for (guint i = 0; i < now; i++) {
+        uint32_t s = chord_succ(c, node)[i];
+        gboolean known = FALSE;
+        for (guint j = 0; j < MIN(n_before, c->replicas) && !known; j++)
+            known = before[j] == s;
+        if (!known)
+            chord_store_replicate_range(c, node, &c->ids[n->pred], &c->ids[node], s);
+    }
+}
+
 void chord_store_hand_over(Chord *c, uint32_t node, uint32_t to, const ChordId *from,
                            const ChordId *upto)
 {

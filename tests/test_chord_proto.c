@@ -207,6 +207,35 @@ static void test_graceful_leave_hands_keys_to_the_successor(void)
 
 /* ---- failures --------------------------------------------------------------------------- */
 
+static void test_crashed_owners_keys_are_copied_again(void)
+{
+    ChordNet net;
+    const char *const o[] = { "chord.replicas=2", NULL };
+    g_autofree char *ini = chord_static_ini(200, "14min", "0", 0, NULL);
+    if (!chord_net_init(&net, ini, o))
+        return;
+    Actions a;
+    actions_init(&a, &net);
+    for (uint64_t key = 0; key < 30; key++)
+        act(&a, 7 * SIM_MIN + key * SIM_S, ACT_STORE, (SimHost) (key * 3 % 200), key);
+    sim_run(net.sim, 8 * SIM_MIN);
+    Chord *c = chord_of(net.sim);
+    for (uint64_t key = 0; key < 10; key++) {  /* the owners of 10 keys crash */
+        SimHost owner = chord_owner(c, key);
+        if (sim_host_is_up(net.sim, owner))
+            sim_host_down(net.sim, owner, FALSE);
+    }
+    chord_net_run(&net, 0);
+    CU_ASSERT_EQUAL(net.tally.ok[SIM_OP_STORE], 30);
+    for (uint64_t key = 0; key < 30; key++) {  /* owner + 2 copies, for every key */
+        SimHost holders[8];
+        guint h = chord_holders(c, key, holders, 8);
+        if (h < 3) fprintf(stderr, "key %u: %u holders\n", (guint) key, h);
+        CU_ASSERT_TRUE(h >= 3);
+    }
+    chord_net_free(&net);
+}
+
 /* 500 nodes; at 8 min every `every`-th host crashes (with maintenance stopped just before,
  * unless `stabilize`); lookups from `start` to the end. */
 static void crash_run(ChordNet *net, guint every, gboolean stabilize, const char *start,
@@ -311,6 +340,7 @@ static CU_TestInfo tests[] = {
     TEST(test_oracle_bootstrap_lookups_are_correct),
     TEST(test_stored_keys_are_found_by_gets_from_other_nodes),
     TEST(test_graceful_leave_hands_keys_to_the_successor),
+    TEST(test_crashed_owners_keys_are_copied_again),
     TEST(test_stabilization_restores_correct_lookups_after_crashes),
     TEST(test_lookups_route_around_crashed_nodes_without_stabilization),
     TEST(test_messages_have_realistic_wire_sizes),
