@@ -114,6 +114,10 @@ END {
         }
     }
 
+    # the bits each node shares with the target (a message to it says), needed by the choice
+    # of the node that answered and by the order of the lifelines
+    for (b = 1; b <= n; b++) { i = ord[b]; if (B[i] != "" && !(D[i] in bits)) bits[D[i]] = B[i] + 0 }
+
     # the node that answered: the value's sender for a get, the closest that replied otherwise
     hl = ""; hl_row = ""
     is_get = o_kind == "get"
@@ -135,7 +139,6 @@ END {
     L = 0
     for (b = 1; b <= n; b++) {
         i = ord[b]
-        if (B[i] != "" && !(D[i] in bits)) bits[D[i]] = B[i] + 0
         if (!(F[i] in pos)) { L++; node[L] = F[i]; pos[F[i]] = L }
         if (!(D[i] in pos)) { L++; node[L] = D[i]; pos[D[i]] = L }
     }
