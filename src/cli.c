@@ -92,8 +92,10 @@ int kadsim_cli_parse(int *argc, char ***argv, KadsimCommandLine *cl)
         { "jobs", 'j', 0, G_OPTION_ARG_INT, &opt->jobs,
           "Sweeps: simulations at once (default: one per core)", "N" },
         { "shard", 0, 0, G_OPTION_ARG_STRING, &opt->shard,
-          "Sweeps: run slice I of N only (Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT); "
-          "combine the slices with kadsim merge", "I/N" },
+          "Sweeps: run slice I of N only (Slurm: $SLURM_ARRAY_TASK_ID/N with N the size of "
+          "--array, docs/sweeps.md); combine the slices with kadsim merge", "I/N" },
+        { "no-sweep", 0, 0, G_OPTION_ARG_NONE, &opt->no_sweep,
+          "Ignore the [sweep] section: run the scenario once, with its own values", NULL },
         { "trace", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, on_trace_option,
           "Write trace.csv: every message of all operations, or of SPEC = first:N, op:A, "
           "op:A-B or key:K (docs/output.md)", "SPEC" },
@@ -141,8 +143,39 @@ void kadsim_cli_clear(KadsimCommandLine *cl)
     *cl = (KadsimCommandLine) { 0 };
 }
 
+/* Options of the main command line that take a value as the next argument. */
+static gboolean takes_value(const char *arg)
+{
+    static const char *const with_value[] = { "-o", "--out", "-s", "--seed", "--set", "-j",
+                                              "--jobs", "--shard" };
+    for (gsize i = 0; i < G_N_ELEMENTS(with_value); i++)
+        if (strcmp(arg, with_value[i]) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static gboolean is_subcommand(const char *arg)
+{
+    return strcmp(arg, "demo") == 0 || strcmp(arg, "merge") == 0 || strcmp(arg, "plot") == 0;
+}
+
+/* `kadsim -q demo ...`: options written before a subcommand are moved after it, where its own
+ * parser reads them (one it does not know is then refused by name, by that subcommand). */
+static void subcommand_first(int argc, char **argv)
+{
+    int i = 1;
+    while (i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0)
+        i += takes_value(argv[i]) ? 2 : 1;
+    if (i <= 1 || i >= argc || !is_subcommand(argv[i]))
+        return;
+    char *sub = argv[i];
+    memmove(argv + 2, argv + 1, (gsize) (i - 1) * sizeof *argv);
+    argv[1] = sub;
+}
+
 int kadsim_main(int argc, char **argv)
 {
+    subcommand_first(argc, argv);
     setlocale(LC_ALL, "");
     /* GSL aborts the process on a domain error by default; we check its return values instead
      * (a confidence interval that cannot be computed is written empty). DESIGN.md decision 8. */
