@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "demo.h"
+#include "plot_cmd.h"
 #include "program.h"
 #include "sim_trace.h"
 
@@ -25,6 +26,8 @@ static const char description_text[] =
     "Every key, its default and its range: kadsim --check SCENARIO.ini.\n"
     "Sweeps and replicates: a [sweep] section, -j, --shard, kadsim merge (docs/sweeps.md).\n"
     "A walk-through: kadsim demo KEY VALUE (kadsim demo --help, docs/tutorial.md).\n"
+    "Plots of a sweep folder: kadsim plot DIR [--y M] [--x KEY] [--lines KEY] [--vs M] [--fit F]\n"
+    "(kadsim plot --help, docs/sweeps.md).\n"
     "Exit status: 0 success, 1 run-time failure, 2 usage or scenario error,\n"
     "130 or 143 when stopped by SIGINT (Ctrl-C) or SIGTERM (the results folder is then marked\n"
     "partial, with what was measured so far).";
@@ -184,6 +187,8 @@ int kadsim_main(int argc, char **argv)
         return kadsim_merge_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "demo") == 0)  /* kadsim demo KEY VALUE: src/demo.c */
         return kadsim_demo_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "plot") == 0)  /* kadsim plot DIR: src/plot_cmd.c */
+        return kadsim_plot_main(argc - 1, argv + 1);
     KadsimCommandLine cl = { 0 };
     int status = kadsim_cli_parse(&argc, &argv, &cl);
     if (status == KADSIM_CLI_GO_ON) {

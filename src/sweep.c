@@ -525,6 +525,48 @@ static void append_point_summary(GString *out, const SweepGrid *g, guint point,
     g_free(x);
 }
 
+/* The value of a swept key as a number for a numeric axis: a plain number, or a duration in
+ * seconds ("30min" -> 1800); FALSE for anything else (a model name). */
+static gboolean axis_number(const char *text, double *out, gboolean *is_duration)
+{
+    char *end = NULL;
+    *out = g_ascii_strtod(text, &end);
+    if (*text && end && !*end && isfinite(*out))
+        return TRUE;
+    SimTime t;
+    if (!sim_time_parse(text, &t, NULL))
+        return FALSE;
+    *out = sim_time_to_s(t);
+    *is_duration = TRUE;
+    return TRUE;
+}
+
+/* sweep_numbers[a]: the values of axis a as numbers, or "" when one is not a number;
+ * sweep_units[a]: "s" for durations, "" otherwise. plots/sweep.gp draws numeric axes. */
+static void append_axis_numbers(GString *out, const SweepGrid *g)
+{
+    guint n = MAX(g->axes->len, 1);
+    g_string_append_printf(out, "array sweep_numbers[%u]\narray sweep_units[%u]\n", n, n);
+    for (guint a = 0; a < g->axes->len; a++) {
+        const GPtrArray *v = axis_at(g, a)->values;
+        GString *list = g_string_new(NULL);
+        gboolean numeric = TRUE, duration = FALSE;
+        for (guint i = 0; numeric && i < v->len; i++) {
+            double x;
+            numeric = axis_number(g_ptr_array_index(v, i), &x, &duration);
+            if (numeric) {
+                g_string_append(list, i ? " " : "");
+                sim_csv_append_real(list, x);
+            }
+        }
+        g_autofree char *var = g_strdup_printf("sweep_numbers[%u]", a + 1);
+        kadsim_gp_string(out, var, numeric ? list->str : "");
+        g_autofree char *unit = g_strdup_printf("sweep_units[%u]", a + 1);
+        kadsim_gp_string(out, unit, numeric && duration ? "s" : "");
+        g_string_free(list, TRUE);
+    }
+}
+
 /* sweep_labels.gp: what plots/sweep.gp needs besides sweep_summary.csv. */
 static char *labels_gp(const SweepGrid *g, const char *ini)
 {
@@ -537,8 +579,9 @@ static char *labels_gp(const SweepGrid *g, const char *ini)
     g_ptr_array_add(skip, NULL);
     g_autofree char *params = kadsim_subtitle(ini, (const char *const *) skip->pdata, FALSE);
     g_ptr_array_free(skip, TRUE);
-    g_autofree char *subtitle = g_strdup_printf("%s; mean of %u replicate%s, 95%% CI "
-                                                "(Student t; rates: Wilson, pooled)", params, g->replicates,
+    g_autofree char *subtitle = g_strdup_printf("%s; mean of %u replicate%s, 95%% CI: "
+                                                "Student t, rates Wilson (pooled)", params,
+                                                g->replicates,
                                                 g->replicates == 1 ? "" : "s");
     GString *out = g_string_new("# Labels of this sweep folder, loaded by kadsim's "
                                 "plots/sweep.gp (gnuplot syntax).\n");
@@ -565,6 +608,7 @@ static char *labels_gp(const SweepGrid *g, const char *ini)
         kadsim_gp_string(out, var, list->str);
         g_string_free(list, TRUE);
     }
+    append_axis_numbers(out, g);
     kadsim_gp_string(out, "plot_x", g->plot_x);
     kadsim_gp_string(out, "plot_lines", g->plot_lines);
     /* swept keys on neither axis are held at their first value */
