@@ -33,7 +33,7 @@ function fmt_ms(t) { return t == int(t) ? sprintf("%d", t) : sprintf("%.1f", t) 
 # A gnuplot string in double quotes.
 function gq(s) { gsub(/"/, "\\\"", s); gsub(/\n/, "\\n", s); return "\"" s "\"" }
 
-BEGIN { FS = "," }
+BEGIN { FS = ","; MAX_LANES_PX = 1700 }          # widest the lanes of a diagram get
 NR == 1 { next }                                          # header
 op == "" || op < 0 { op = $2 }                            # no op given: the first one
 $2 == op {
@@ -211,11 +211,16 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
         V[k + 1] = V[k] + g * SC[k]
     }
     span = V[nev] - V[1]; pad = delay * 0.25 + span * 0.03
-    # the image: 120 px per lifeline, about 110 px per typical delay
-    W = 120 * (L + 0.4) + 180; if (W < 880) W = 880   # the legend needs 880
+    # the image: 120 px per lifeline, about 110 px per typical delay; a lookup that meets 25
+    # nodes would be 3,000 px wide, so lanes narrow down to 64 px to keep it under ~1,900 px,
+    # and then the lifeline labels alternate between two rows so that they do not overlap
+    lane = (L + 0.4) * 120 > MAX_LANES_PX ? MAX_LANES_PX / (L + 0.4) : 120
+    if (lane < 64) lane = 64
+    narrow = lane < 100; stagger = narrow ? 34 : 0; small = narrow ? " font ',8'" : " font ',9'"
+    W = int(lane * (L + 0.4) + 180); if (W < 880) W = 880   # the legend needs 880
     ph = (span + 2 * pad) * 110 / delay; if (ph < 260) ph = 260; if (ph > 2400) ph = 2400
-    Hh = int(ph + 160 + 80)
-    lm = 110 / W; rm = 1 - 60 / W; tm = sy(160); bm = 80 / Hh
+    Hh = int(ph + 160 + stagger + 80)
+    lm = 110 / W; rm = 1 - 60 / W; tm = sy(160 + stagger); bm = 80 / Hh
     pw = W * (rm - lm)
     print "sequence_W = " W "; sequence_H = " Hh
     print "set style textbox opaque noborder margins 1,1"
@@ -248,11 +253,12 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
         c = v == hl ? "'#e6a100' lw 4" : "'#9e9e9e' lw 1 dt 3"
         printf "set arrow from %d,%g to %d,%g nohead back lc rgb %s\n", a - 1, V[1] - pad, a - 1, V[nev] + pad, c
         lbl = node_label(v) "\n" (bits_of(v) >= 0 ? bits_word(bits_of(v)) " shared" : "")
+        row = narrow && a % 2 == 0 ? stagger : 0
         if (v == hl) {
             lbl = lbl "\nANSWERED"
-            printf "set object %d rect center first %d, screen %g size first 0.92, screen %g fc rgb '#ffe082' fs solid 1 noborder\n", ++obj, a - 1, sy(114), 52 / Hh
+            printf "set object %d rect center first %d, screen %g size first 0.92, screen %g fc rgb '#ffe082' fs solid 1 noborder\n", ++obj, a - 1, sy(114 + row), 52 / Hh
         }
-        printf "set label %s at first %d, screen %g center front\n", gq(lbl), a - 1, sy(99)
+        printf "set label %s at first %d, screen %g center front%s\n", gq(lbl), a - 1, sy(99 + row), narrow ? small : ""
     }
     # messages sent together (same type, time and sender, or same receiver for replies) share
     # one label, on the longest arrow
@@ -285,7 +291,7 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
         if (ang < -90) ang += 180
         f = i == hl_row ? 0.25 : 0.5               # along the arrow, above it; the answer's
         mx = x1 + (x2 - x1) * f; my = y1 + (y2 - y1) * f   # near its sender, clear of the rest
-        printf "set label %s at %g,%g center rotate by %.1f offset %.2f,%.2f boxed font ',9' tc rgb %s front\n", gq(lbl), mx, my, ang, -0.6 * sin(ang / 57.29578), 0.6 * cos(ang / 57.29578), lc
+        printf "set label %s at %g,%g center rotate by %.1f offset %.2f,%.2f boxed%s tc rgb %s front\n", gq(lbl), mx, my, ang, -0.6 * sin(ang / 57.29578), 0.6 * cos(ang / 57.29578), small, lc
     }
     # timeouts: the wait on the sender's lifeline, then a bar (one per node and time)
     for (k = 1; k <= nt; k++) tcnt[TO_n[k] SUBSEP TO_t[k]]++

@@ -752,6 +752,8 @@ void sweep_print_summary(const SweepGrid *g, const char *dir, gboolean plotted,
         }
         printf("\n");
     }
+    printf("  (mean over the replicates ± half-width of its 95%% interval: Student t, rates "
+           "Wilson over the pooled counts; sweep_summary.csv, docs/sweeps.md)\n");
     printf("  results: %s/ (sweep.csv, sweep_summary.csv, " SWEEP_RUNS "/)\n", dir);
     if (plotted) {
         printf("  plots:   %s/sweep_{", dir);
