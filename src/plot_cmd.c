@@ -70,8 +70,8 @@ static int parse_options(int *argc, char ***argv, PlotOptions *o)
         "kadsim merge): a metric against a swept key, or against another metric.");
     g_option_context_set_description(ctx,
         "Examples (docs/sweeps.md):\n"
-        "  kadsim plot results/hops-n --y hops_mean --x simulation.nodes --fit log2\n"
-        "  kadsim plot results/sweep-k-alpha --y latency_ms_p50 --vs bytes_per_node_per_s\n"
+        "  kadsim plot results/course-hops-n --y hops_mean --x nodes --lines k --fit log2\n"
+        "  kadsim plot results/course-alpha --y latency_ms_p50 --vs messages_per_lookup\n"
         "Images go into SWEEP_DIR as NAME.png and NAME.svg.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_autoptr(GError) error = NULL;

@@ -4,12 +4,13 @@
 # made), against this build. Convention (README.md, "Commands in the docs"): a block
 # whose first or second line is a comment `# not run: REASON` is not run (root, Slurm, GNU
 # parallel, the build itself). Reduced size: the scratch folder's scenarios/ are copies with
-# at most DOC_NODES nodes and one replicate, so the commands run in seconds; their output is
+# at most DOC_NODES nodes (a swept list of sizes scaled down alike) and one replicate, so the
+# commands run in seconds; their output is
 # not checked, except where the docs quote a deterministic one (the demo), which must match.
 # Skipped (77) without gnuplot: half the commands draw.
 . "${srcdir:-.}/tests/test_run_lib.sh"
 gnuplot=$(command -v gnuplot) || { echo "gnuplot not found: skipped"; exit 77; }
-DOC_NODES=200
+DOC_NODES=100
 src=$(cd "$srcdir" && pwd)
 # Files of other owners whose blocks are make targets of the build tree (fuzz, validate,
 # bench, check), not user commands, and not yet marked: listed here, not run.
@@ -28,6 +29,12 @@ scratch() {
         awk -v max=$DOC_NODES '
             /^nodes *= *[0-9]+ *$/ { split($0, a, "="); if (a[2] + 0 > max) { print "nodes = " max; next } }
             /^replicates *= *[0-9]+ *$/ { print "replicates = 1"; next }
+            /^simulation\.nodes *=/ {          # a swept size: the list scaled down to max
+                sub(/^[^=]*= */, ""); n = split($0, v, / *, */); top = 0
+                for (i = 1; i <= n; i++) if (v[i] + 0 > top) top = v[i] + 0
+                f = top > max ? top / max : 1; line = ""
+                for (i = 1; i <= n; i++) line = line (i > 1 ? ", " : "") int(v[i] / f)
+                print "simulation.nodes = " line; next }
             { print }' "$f" > "$1/scenarios/$(basename "$f")"
     done
     ln -s "$src/plots" "$1/plots"
@@ -83,6 +90,7 @@ for doc in $(cd "$src" && echo README.md docs/*.md); do
         b=$w.blocks/block.$n
         n=$((n + 1))
         [ -f "$b" ] || continue
+        [ -z "${DOC_TIMES-}" ] || echo "$doc $b: $(head -1 "$b")" >&2
         (cd "$w" && sh -e "$b") > "$T/out" 2>&1 || fail "$doc: this block failed:
 $(cat "$b")
 --- its output:
