@@ -217,7 +217,8 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
     lane = (L + 0.4) * 120 > MAX_LANES_PX ? MAX_LANES_PX / (L + 0.4) : 120
     if (lane < 64) lane = 64
     narrow = lane < 100; stagger = narrow ? 34 : 0; small = narrow ? " font ',8'" : " font ',9'"
-    W = int(lane * (L + 0.4) + 180); if (W < 880) W = 880   # the legend needs 880
+    lpad = 90 / lane; if (lpad < 0.9) lpad = 0.9   # room for "2 timeouts" left of the first lifeline
+    W = int(lane * (L - 0.5 + lpad) + 180); if (W < 880) W = 880   # the legend needs 880
     ph = (span + 2 * pad) * 110 / delay; if (ph < 260) ph = 260; if (ph > 2400) ph = 2400
     Hh = int(ph + 160 + stagger + 80)
     lm = 110 / W; rm = 1 - 60 / W; tm = sy(160 + stagger); bm = 80 / Hh
@@ -226,7 +227,7 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
     print "set style textbox opaque noborder margins 1,1"
     printf "set lmargin at screen %g; set rmargin at screen %g\n", lm, rm
     printf "set tmargin at screen %g; set bmargin at screen %g\n", tm, bm
-    printf "set xrange [-0.9:%g]\n", L - 0.5          # room for "timeout" left of the first
+    printf "set xrange [%g:%g]\n", -lpad, L - 0.5
     printf "set yrange [%g:%g]\n", V[nev] + pad, V[1] - pad
     print "unset xtics; set border 2; set grid ytics lc rgb '#eeeeee'"
     print "set ylabel 'simulated time since the operation began (ms)'"
@@ -241,7 +242,7 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
     obj = 100
     for (k = 1; k < nev; k++) {
         if (SC[k] >= 1) continue
-        printf "set object %d rect from -0.9,%g to %g,%g fc rgb '#f3f3f3' fs solid 1 noborder back\n", ++obj, V[k] + cap * 0.2, L - 0.5, V[k + 1] - cap * 0.2
+        printf "set object %d rect from %g,%g to %g,%g fc rgb '#f3f3f3' fs solid 1 noborder back\n", ++obj, -lpad, V[k] + cap * 0.2, L - 0.5, V[k + 1] - cap * 0.2
         printf "set label %s at %g,%g center font ',9' tc rgb '#888888' back\n", gq(sprintf("%s ms later (shortened)", fmt_ms(ev[k + 1] - ev[k]))), (L - 1.4) / 2, (V[k] + V[k + 1]) / 2
     }
     printf "set label %s at screen 0.5, screen %g center font ',13'\n", gq(head), sy(22)
@@ -286,7 +287,7 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
             printf "set label '' at %g,%g point pt 2 ps 2 lw 2 lc rgb '#d62728' front\n", x2, y2
         if (longest[grp[i]] != i) continue
         if (cnt[grp[i]] > 1) lbl = lbl " ×" cnt[grp[i]]
-        ang = atan2(-(y2 - y1) / (span + 2 * pad) * ph, (x2 - x1) / (L + 0.4) * pw) * 57.29578
+        ang = atan2(-(y2 - y1) / (span + 2 * pad) * ph, (x2 - x1) / (L - 0.5 + lpad) * pw) * 57.29578
         if (ang > 90) ang -= 180
         if (ang < -90) ang += 180
         f = i == hl_row ? 0.25 : 0.5               # along the arrow, above it; the answer's
@@ -305,7 +306,7 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
         printf "set label '%s' at %g,%g right offset -0.3,0 font ',9' tc rgb '#d62728' front\n", lbl, x1 - 0.16, vis(TO_t[k])
     }
     if (t_end != "")
-        printf "set arrow from -0.9,%g to %g,%g nohead lc rgb '#555555' dt 4 back\nset label 'end' at %g,%g left offset 0.3,0 font ',9' tc rgb '#555555'\n", vis(t_end), L - 0.5, vis(t_end), L - 0.5, vis(t_end)
+        printf "set arrow from %g,%g to %g,%g nohead lc rgb '#555555' dt 4 back\nset label 'end' at %g,%g left offset 0.3,0 font ',9' tc rgb '#555555'\n", -lpad, vis(t_end), L - 0.5, vis(t_end), L - 0.5, vis(t_end)
     # the legend, under the plot
     lx = 60
     lx = legend(lx, W, "'#1f77b4'", 1, "request", hs)
