@@ -242,10 +242,11 @@ static char *point_label(const Summary *s, const Point *pt, int family)
 }
 
 /* sweep_vs.csv: family,label,x,x_low,x_high,y,y_low,y_high, blocks by family; hull.csv: the
- * hull of each family, one block each. Families in order of first appearance. */
+ * hull of each family, one block each. Families in order of first appearance, their values
+ * into `families`; *drawn_families counts those with a point. */
 static gboolean write_vs_tables(const Summary *s, const char *ym, const char *xm, int family,
                                 const char *dir, const char *name, GString *families,
-                                GError **error)
+                                guint *drawn_families, GError **error)
 {
     GPtrArray *fams = g_ptr_array_new();
     for (guint p = 0; p < s->points->len; p++) {
@@ -293,8 +294,7 @@ static gboolean write_vs_tables(const Summary *s, const char *ym, const char *xm
         g_array_free(pts, TRUE);
     }
     g_ptr_array_free(fams, TRUE);
-    if (!drawn)
-        g_string_truncate(families, 0);
+    *drawn_families = drawn;
     g_autofree char *data_name = g_strdup_printf("%s.csv", name);
     g_autofree char *hull_name = g_strdup_printf("%s_hull.csv", name);
     gboolean ok = sim_atomic_write(dir, data_name, data->str, error)
@@ -349,9 +349,10 @@ static int plot_vs(const PlotOptions *o, const Summary *s, const char *ym)
                                     : g_strdup_printf("sweep_%s_vs_%s", ym, o->vs);
     g_autoptr(GString) families = g_string_new(NULL);
     g_autoptr(GError) error = NULL;
-    if (!write_vs_tables(s, ym, o->vs, family, o->dir, name, families, &error))
+    guint drawn = 0;
+    if (!write_vs_tables(s, ym, o->vs, family, o->dir, name, families, &drawn, &error))
         return kadsim_fail("kadsim plot", error);
-    if (!families->len) {
+    if (!drawn) {
         fprintf(stderr, "kadsim plot: no point of %s has both %s and %s (metrics: see "
                         "sweep_summary.csv)\n", o->dir, ym, o->vs);
         return EXIT_USAGE;

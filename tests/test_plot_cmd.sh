@@ -30,6 +30,15 @@ grep -q '^"8","alpha=3",' "$v.csv" || fail "point k=8 alpha=3 is not labelled: $
 # two points per family: each hull is that segment, 4 rows in all
 awk -F, 'NF == 2 { n++ } END { exit n == 4 ? 0 : 1 }' "${v}_hull.csv" || fail "hulls: $(cat "${v}_hull.csv")"
 
+# one family of 4 points: a closed hull of 3 or 4 corners, every point inside or on it
+"$KADSIM" plot "$d" --y latency_ms_p50 --vs messages_per_lookup --lines "" --name one_family \
+    > /dev/null 2> "$T/err" || fail "--vs, one family: $(cat "$T/err")"
+awk -F, 'FNR == 1 { f++ } f == 1 && NF == 2 { n++; hx[n] = $1; hy[n] = $2 }
+         f == 2 && /^"/ { for (i = 1; i < n; i++)
+                              if ((hx[i+1] - hx[i]) * ($6 - hy[i]) - (hy[i+1] - hy[i]) * ($3 - hx[i]) < -1e-6) bad++ }
+         END { exit (n >= 4 && n <= 5 && hx[1] == hx[n] && hy[1] == hy[n] && !bad) ? 0 : 1 }' \
+    "$d/one_family_hull.csv" "$d/one_family.csv" || fail "not a closed hull around the points: $(cat "$d/one_family_hull.csv")"
+
 # a fitted line: its slope is in the key
 "$KADSIM" plot "$d" --y hops_mean --x k --lines alpha --fit log2 --name fit > /dev/null 2> "$T/err" \
     || fail "--fit: $(cat "$T/err")"
