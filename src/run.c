@@ -243,8 +243,9 @@ int kadsim_run_main(const KadsimOptions *opt)
     } else if (!opt->no_sweep && (swept = sim_config_free_section_keys(cfg, "sweep"))[0]) {
         status = kadsim_sweep_main(cfg, opt);
     } else if (opt->shard) {
-        fprintf(stderr, "kadsim: --shard %s: %s has no [sweep] section, so there is nothing to "
-                "share out (docs/sweeps.md)\n", opt->shard, opt->scenario);
+        fprintf(stderr, "kadsim: --shard %s: %s %s, so there is nothing to share out "
+                "(docs/sweeps.md)\n", opt->shard, opt->scenario,
+                opt->no_sweep ? "runs once (--no-sweep)" : "has no [sweep] section");
         status = EXIT_USAGE;
     } else if (opt->jobs < 0) {
         fprintf(stderr, "kadsim: -j %d: give a number of simulations at once, >= 1\n", opt->jobs);
