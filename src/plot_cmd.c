@@ -89,9 +89,9 @@ static int parse_options(int *argc, char ***argv, PlotOptions *o)
         fprintf(stderr, "kadsim plot: --fit %s: expected log2 or linear\n", o->fit);
         return EXIT_USAGE;
     }
-    if (o->vs && (o->fit || o->x || o->xscale)) {
-        fprintf(stderr, "kadsim plot: --vs plots one metric against another: --x, --xscale "
-                        "and --fit do not apply\n");
+    if (o->vs && (o->fit || o->x || o->xscale || o->where)) {
+        fprintf(stderr, "kadsim plot: --vs plots one metric against another at every point of "
+                        "the grid: --x, --xscale, --fit and --where do not apply\n");
         return EXIT_USAGE;
     }
     return EXIT_SUCCESS;

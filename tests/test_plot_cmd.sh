@@ -43,6 +43,10 @@ awk -F, 'FNR == 1 { f++ } f == 1 && NF == 2 { n++; hx[n] = $1; hy[n] = $2 }
 "$KADSIM" plot "$d" --y hops_mean --x k --lines alpha --fit log2 --name fit > /dev/null 2> "$T/err" \
     || fail "--fit: $(cat "$T/err")"
 grep -q 'alpha = 1, fit [-0-9.e]*·log2 x' "$d/fit.svg" || fail "no fitted slope in the key"
+# numeric axes: k = 4, 8 is linear by default, logarithmic when asked
+grep -q 'k (kademlia.k)' "$d/fit.svg" || fail "k = 4, 8 is not on a linear axis"
+"$KADSIM" plot "$d" --y hops_mean --x k --xscale log --name logk > /dev/null || fail "--xscale log"
+grep -q 'k (kademlia.k, log scale)' "$d/logk.svg" || fail "--xscale log: no log scale"
 # one line: no legend
 "$KADSIM" plot "$d" --y hops_mean --x alpha --lines "" --where "kademlia.k=8" --name one > /dev/null \
     || fail "one line"
@@ -50,7 +54,8 @@ grep -q 'alpha = 1, fit [-0-9.e]*·log2 x' "$d/fit.svg" || fail "no fitted slope
 grep -q '<text>k = ' "$d/one.svg" && fail "a legend entry for a single line"
 
 # refused: --vs without one --y, an unknown key, a fit on a categorical axis
-for args in "--vs hops_mean" "--x nonsense" "--y hops_mean --x k --xscale category --fit log2"; do
+for args in "--vs hops_mean" "--x nonsense" "--y hops_mean --x k --xscale category --fit log2" \
+            "--y hops_mean --vs messages_per_lookup --where k=8" "--fit cubic"; do
     status=0; "$KADSIM" plot "$d" $args > /dev/null 2>&1 || status=$?
     [ $status -ne 0 ] || fail "kadsim plot $args succeeded"
 done
