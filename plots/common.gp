@@ -9,7 +9,12 @@ if (!exists("dir")) dir = "."
 if (!exists("outdir")) outdir = dir
 if (!exists("formats")) formats = "png svg"
 if (!exists("out_suffix")) out_suffix = ""
+# title and subtitle given with -e win over those of labels.gp
+if (exists("title")) { user_title = title }
+if (exists("subtitle")) { user_subtitle = subtitle }
 load dir."/labels.gp"
+if (exists("user_title")) { title = user_title }
+if (exists("user_subtitle")) { subtitle = user_subtitle }
 
 set datafile separator comma
 # Titles and names (FIND_NODE, my_scenario, a title ending in a backslash) are plain text, not

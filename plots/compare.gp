@@ -2,11 +2,22 @@
 # CDFs (e.g. the same scenario with k = 8, 16, 20).
 #   gnuplot -e "dirs='results/k8 results/k16 results/k20'" plots/compare.gp
 # writes compare_hops.{png,svg} and compare_latency_cdf.{png,svg} into outdir (default: the
-# current folder). Optional: names='k=8 k=16 k=20' for the legend (default: the folders),
-# title='...' for the plot titles. Folder names may not contain spaces.
+# first folder, so that a comparison never lands wherever gnuplot was started). Optional:
+# names for the legend (default: the folders), separated by commas when a name holds a space
+# ('seed 1,seed 2') or else by spaces ('k=8 k=16 k=20'); title='...' for the plot titles.
+# Folder names may not contain spaces.
 if (!exists("dirs")) { print "compare.gp: set dirs='results/a results/b ...'"; exit status 1 }
 if (!exists("names")) names = dirs
-if (!exists("outdir")) outdir = "."
+if (!exists("outdir")) outdir = word(dirs, 1)
+# the names of the legend: comma-separated when names holds a comma, else space-separated
+array name_list[words(dirs)]
+if (strstrt(names, ",") > 0) {
+    rest = names; i = 1
+    while (strstrt(rest, ",") > 0 && i < words(dirs)) { c = strstrt(rest, ","); name_list[i] = rest[1:c - 1]; rest = rest[c + 1:]; i = i + 1 }
+    name_list[i] = rest
+} else {
+    do for [i=1:words(dirs)] { name_list[i] = word(names, i) }
+}
 if (exists("title")) compare_title = title
 dir = word(dirs, 1)
 here = ARG0[1:strlen(ARG0) - strlen("compare.gp")]
@@ -19,8 +30,8 @@ cdf_cmd = ""
 do for [i=1:n] {
     load word(dirs, i)."/labels.gp"
     if (lookup_ok > 0) {
-        hops_cmd = hops_cmd.(strlen(hops_cmd) ? ", " : "").sprintf("'%s/hops.csv' using 2:(strcol(1) eq 'lookup' ? $4 : NaN) with linespoints lw 2 pt 7 title '%s'", word(dirs, i), word(names, i))
-        cdf_cmd = cdf_cmd.(strlen(cdf_cmd) ? ", " : "").sprintf("'%s/latency_cdf.csv' using 2:(strcol(1) eq 'lookup' ? $3 : NaN) with steps lw 2 title '%s'", word(dirs, i), word(names, i))
+        hops_cmd = hops_cmd.(strlen(hops_cmd) ? ", " : "").sprintf("'%s/hops.csv' using 2:(strcol(1) eq 'lookup' ? $4 : NaN) with linespoints lw 2 pt 7 title '%s'", word(dirs, i), name_list[i])
+        cdf_cmd = cdf_cmd.(strlen(cdf_cmd) ? ", " : "").sprintf("'%s/latency_cdf.csv' using 2:(strcol(1) eq 'lookup' ? $3 : NaN) with steps lw 2 title '%s'", word(dirs, i), name_list[i])
     }
 }
 if (exists("compare_title")) { title = compare_title } else { title = "comparison of runs" }

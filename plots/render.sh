@@ -2,7 +2,7 @@
 # render.sh DIR... — render the plots of kadsim results folders: DIR/{hops,latency_cdf,
 # timeseries,bandwidth}.{png,svg}. Needs gnuplot 5 (GNUPLOT=... to choose another binary).
 #   plots/render.sh results/churn
-#   plots/render.sh --compare results/k8 results/k16 results/k20   (overlay, in the current folder)
+#   plots/render.sh --compare results/k8 results/k16 results/k20   (overlay, into results/k8)
 set -e
 here=$(dirname "$0")
 gnuplot=${GNUPLOT:-gnuplot}

@@ -33,7 +33,7 @@ function fmt_ms(t) { return t == int(t) ? sprintf("%d", t) : sprintf("%.1f", t) 
 # A gnuplot string in double quotes.
 function gq(s) { gsub(/"/, "\\\"", s); gsub(/\n/, "\\n", s); return "\"" s "\"" }
 
-BEGIN { FS = "," }
+BEGIN { FS = ","; MAX_LANES_PX = 1700 }          # widest the lanes of a diagram get
 NR == 1 { next }                                          # header
 op == "" || op < 0 { op = $2 }                            # no op given: the first one
 $2 == op {
@@ -114,6 +114,10 @@ END {
         }
     }
 
+    # the bits each node shares with the target (a message to it says), needed by the choice
+    # of the node that answered and by the order of the lifelines
+    for (b = 1; b <= n; b++) { i = ord[b]; if (B[i] != "" && !(D[i] in bits)) bits[D[i]] = B[i] + 0 }
+
     # the node that answered: the value's sender for a get, the closest that replied otherwise
     hl = ""; hl_row = ""
     is_get = o_kind == "get"
@@ -135,7 +139,6 @@ END {
     L = 0
     for (b = 1; b <= n; b++) {
         i = ord[b]
-        if (B[i] != "" && !(D[i] in bits)) bits[D[i]] = B[i] + 0
         if (!(F[i] in pos)) { L++; node[L] = F[i]; pos[F[i]] = L }
         if (!(D[i] in pos)) { L++; node[L] = D[i]; pos[D[i]] = L }
     }
@@ -208,17 +211,23 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
         V[k + 1] = V[k] + g * SC[k]
     }
     span = V[nev] - V[1]; pad = delay * 0.25 + span * 0.03
-    # the image: 120 px per lifeline, about 110 px per typical delay
-    W = 120 * (L + 0.4) + 180; if (W < 880) W = 880   # the legend needs 880
+    # the image: 120 px per lifeline, about 110 px per typical delay; a lookup that meets 25
+    # nodes would be 3,000 px wide, so lanes narrow down to 64 px to keep it under ~1,900 px,
+    # and then the lifeline labels alternate between two rows so that they do not overlap
+    lane = (L + 0.4) * 120 > MAX_LANES_PX ? MAX_LANES_PX / (L + 0.4) : 120
+    if (lane < 64) lane = 64
+    narrow = lane < 100; stagger = narrow ? 34 : 0; small = narrow ? " font ',8'" : " font ',9'"
+    lpad = 90 / lane; if (lpad < 0.9) lpad = 0.9   # room for "2 timeouts" left of the first lifeline
+    W = int(lane * (L - 0.5 + lpad) + 180); if (W < 880) W = 880   # the legend needs 880
     ph = (span + 2 * pad) * 110 / delay; if (ph < 260) ph = 260; if (ph > 2400) ph = 2400
-    Hh = int(ph + 160 + 80)
-    lm = 110 / W; rm = 1 - 60 / W; tm = sy(160); bm = 80 / Hh
+    Hh = int(ph + 160 + stagger + 80)
+    lm = 110 / W; rm = 1 - 60 / W; tm = sy(160 + stagger); bm = 80 / Hh
     pw = W * (rm - lm)
     print "sequence_W = " W "; sequence_H = " Hh
     print "set style textbox opaque noborder margins 1,1"
     printf "set lmargin at screen %g; set rmargin at screen %g\n", lm, rm
     printf "set tmargin at screen %g; set bmargin at screen %g\n", tm, bm
-    printf "set xrange [-0.9:%g]\n", L - 0.5          # room for "timeout" left of the first
+    printf "set xrange [%g:%g]\n", -lpad, L - 0.5
     printf "set yrange [%g:%g]\n", V[nev] + pad, V[1] - pad
     print "unset xtics; set border 2; set grid ytics lc rgb '#eeeeee'"
     print "set ylabel 'simulated time since the operation began (ms)'"
@@ -233,7 +242,7 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
     obj = 100
     for (k = 1; k < nev; k++) {
         if (SC[k] >= 1) continue
-        printf "set object %d rect from -0.9,%g to %g,%g fc rgb '#f3f3f3' fs solid 1 noborder back\n", ++obj, V[k] + cap * 0.2, L - 0.5, V[k + 1] - cap * 0.2
+        printf "set object %d rect from %g,%g to %g,%g fc rgb '#f3f3f3' fs solid 1 noborder back\n", ++obj, -lpad, V[k] + cap * 0.2, L - 0.5, V[k + 1] - cap * 0.2
         printf "set label %s at %g,%g center font ',9' tc rgb '#888888' back\n", gq(sprintf("%s ms later (shortened)", fmt_ms(ev[k + 1] - ev[k]))), (L - 1.4) / 2, (V[k] + V[k + 1]) / 2
     }
     printf "set label %s at screen 0.5, screen %g center font ',13'\n", gq(head), sy(22)
@@ -245,11 +254,12 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
         c = v == hl ? "'#e6a100' lw 4" : "'#9e9e9e' lw 1 dt 3"
         printf "set arrow from %d,%g to %d,%g nohead back lc rgb %s\n", a - 1, V[1] - pad, a - 1, V[nev] + pad, c
         lbl = node_label(v) "\n" (bits_of(v) >= 0 ? bits_word(bits_of(v)) " shared" : "")
+        row = narrow && a % 2 == 0 ? stagger : 0
         if (v == hl) {
             lbl = lbl "\nANSWERED"
-            printf "set object %d rect center first %d, screen %g size first 0.92, screen %g fc rgb '#ffe082' fs solid 1 noborder\n", ++obj, a - 1, sy(114), 52 / Hh
+            printf "set object %d rect center first %d, screen %g size first 0.92, screen %g fc rgb '#ffe082' fs solid 1 noborder\n", ++obj, a - 1, sy(114 + row), 52 / Hh
         }
-        printf "set label %s at first %d, screen %g center front\n", gq(lbl), a - 1, sy(99)
+        printf "set label %s at first %d, screen %g center front%s\n", gq(lbl), a - 1, sy(99 + row), narrow ? small : ""
     }
     # messages sent together (same type, time and sender, or same receiver for replies) share
     # one label, on the longest arrow
@@ -277,12 +287,12 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
             printf "set label '' at %g,%g point pt 2 ps 2 lw 2 lc rgb '#d62728' front\n", x2, y2
         if (longest[grp[i]] != i) continue
         if (cnt[grp[i]] > 1) lbl = lbl " ×" cnt[grp[i]]
-        ang = atan2(-(y2 - y1) / (span + 2 * pad) * ph, (x2 - x1) / (L + 0.4) * pw) * 57.29578
+        ang = atan2(-(y2 - y1) / (span + 2 * pad) * ph, (x2 - x1) / (L - 0.5 + lpad) * pw) * 57.29578
         if (ang > 90) ang -= 180
         if (ang < -90) ang += 180
         f = i == hl_row ? 0.25 : 0.5               # along the arrow, above it; the answer's
         mx = x1 + (x2 - x1) * f; my = y1 + (y2 - y1) * f   # near its sender, clear of the rest
-        printf "set label %s at %g,%g center rotate by %.1f offset %.2f,%.2f boxed font ',9' tc rgb %s front\n", gq(lbl), mx, my, ang, -0.6 * sin(ang / 57.29578), 0.6 * cos(ang / 57.29578), lc
+        printf "set label %s at %g,%g center rotate by %.1f offset %.2f,%.2f boxed%s tc rgb %s front\n", gq(lbl), mx, my, ang, -0.6 * sin(ang / 57.29578), 0.6 * cos(ang / 57.29578), small, lc
     }
     # timeouts: the wait on the sender's lifeline, then a bar (one per node and time)
     for (k = 1; k <= nt; k++) tcnt[TO_n[k] SUBSEP TO_t[k]]++
@@ -296,7 +306,7 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
         printf "set label '%s' at %g,%g right offset -0.3,0 font ',9' tc rgb '#d62728' front\n", lbl, x1 - 0.16, vis(TO_t[k])
     }
     if (t_end != "")
-        printf "set arrow from -0.9,%g to %g,%g nohead lc rgb '#555555' dt 4 back\nset label 'end' at %g,%g left offset 0.3,0 font ',9' tc rgb '#555555'\n", vis(t_end), L - 0.5, vis(t_end), L - 0.5, vis(t_end)
+        printf "set arrow from %g,%g to %g,%g nohead lc rgb '#555555' dt 4 back\nset label 'end' at %g,%g left offset 0.3,0 font ',9' tc rgb '#555555'\n", -lpad, vis(t_end), L - 0.5, vis(t_end), L - 0.5, vis(t_end)
     # the legend, under the plot
     lx = 60
     lx = legend(lx, W, "'#1f77b4'", 1, "request", hs)

@@ -34,7 +34,8 @@ describe() {  # describe MODE OP (OP < 0: the first operation of trace.csv)
     [ "$2" -ge 0 ] 2>/dev/null || set -- "$1" "$(awk -F, 'NR == 2 { print $2; exit }' "$dir/trace.csv")"
     set -- "$1" "$2" $( [ -f "$dir/ops.csv" ] && awk -F, -v op="$2" '
         NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-        $1 == op { printf "%s %s %s %s %s %s %s %s\n", $c["time_s"] * 1000,
+        # %.6f, not %s: awk would print the products with %.6g, 6 digits of 12012000 ms
+        $1 == op { printf "%.6f %.6f %s %s %s %s %s %s\n", $c["time_s"] * 1000,
                    $c["time_s"] * 1000 + $c["latency_ms"], $c["kind"], $c["origin"], $c["hops"],
                    $c["messages"], $c["timeouts"], $c["success"]; exit }' "$dir/ops.csv")
     latency=$(ini network latency)

@@ -1,6 +1,7 @@
 # sweep.gp — one metric of a sweep against a swept key, as the mean over the replicates with its
 # 95% confidence interval (error bars), one line per value of a second swept key; from
-# sweep_summary.csv and sweep_labels.gp of a sweep folder (docs/sweeps.md).
+# sweep_summary.csv and sweep_labels.gp of a sweep folder (docs/sweeps.md). `kadsim plot DIR`
+# runs it with the variables below from options.
 #   gnuplot -e "dir='results/NAME'; metric='latency_ms_p50'" plots/sweep.gp
 #       ->  results/NAME/sweep_latency_ms_p50.{png,svg}
 # Variables a caller may set with -e before the script:
@@ -9,9 +10,18 @@
 #   x, by       swept keys for the x axis and the lines ("kademlia.alpha"); by = "" for one line
 #               (default: [sweep] plot_x and plot_lines)
 #   where       other swept keys held fixed, "key=value key=value" (default: their first value)
+#   xscale      "auto" (default: numbers and durations on a numeric axis, logarithmic when they
+#               span a factor 10 or more; anything else categorical), "category", "linear", "log"
+#   fit         "" (default), "log2" (y = a·log2(x) + b per line, slope a in the key) or
+#               "linear" (y = a·x + b); needs a numeric x axis
+#   title, subtitle   replace those of sweep_labels.gp
 #   outdir, formats, out_suffix, name   as in common.gp; name defaults to sweep_<metric>
 if (!exists("dir")) dir = "."
+if (exists("title")) { user_title = title }
+if (exists("subtitle")) { user_subtitle = subtitle }
 load dir."/sweep_labels.gp"
+if (exists("user_title")) { title = user_title }
+if (exists("user_subtitle")) { subtitle = user_subtitle }
 if (!exists("outdir")) outdir = dir
 if (!exists("formats")) formats = "png svg"
 if (!exists("out_suffix")) out_suffix = ""
@@ -20,6 +30,8 @@ if (!exists("x")) x = plot_x
 if (!exists("by")) by = plot_lines
 if (!exists("where")) where = plot_where
 if (!exists("name")) name = "sweep_".metric
+if (!exists("xscale")) xscale = "auto"
+if (!exists("fit")) fit = ""
 # Inside a plot's `using`, x is gnuplot's dummy variable: the script uses x_key.
 x_key = x
 
@@ -46,14 +58,38 @@ bys = by eq "" ? "-" : values_of(by)
 nx = words(xs)
 nl = words(bys)
 
-# The x axis is categorical: the values as given, evenly spaced (numbers, durations and model
-# names alike). Lines are shifted a little sideways so that their error bars do not overlap.
-position(v) = sum [i=1:nx] (word(xs, i) eq v ? i : 0)
-shift(l) = nl > 1 ? 0.12 * ((l - 1.0) / (nl - 1) - 0.5) : 0
-set xrange [0.5:nx + 0.5]
-set xtics () 
-do for [i=1:nx] { set xtics add (word(xs, i) i) }
-set xlabel label_of(x_key)." (".x_key.")"
+# Numbers (and durations, in seconds) go on a numeric axis, logarithmic when they span a
+# decade; anything else is categorical: the values as given, evenly spaced. Lines are shifted
+# a little sideways so that their error bars do not overlap.
+nums = exists("sweep_numbers") ? sweep_numbers[key_index(x_key)] : ""
+unit = exists("sweep_units") ? sweep_units[key_index(x_key)] : ""
+if (xscale eq "auto") { xscale = nums eq "" ? "category" : "numeric" }
+if (xscale ne "category" && nums eq "") { print sprintf("sweep.gp: xscale = '%s' needs numbers, and %s has %s", xscale, x_key, xs); exit status 1 }
+if (fit ne "" && xscale eq "category") { print sprintf("sweep.gp: fit = '%s' needs a numeric x axis", fit); exit status 1 }
+index_of(v) = sum [i=1:nx] (word(xs, i) eq v ? i : 0)
+number_of(v) = nums eq "" ? index_of(v) : real(word(nums, index_of(v)))
+xmin = 1; xmax = nx
+if (xscale ne "category") { xmin = real(word(nums, 1)); xmax = xmin; do for [i=2:nx] { v = real(word(nums, i)); xmin = v < xmin ? v : xmin; xmax = v > xmax ? v : xmax } }
+if (xscale eq "numeric") { xscale = (xmin > 0 && xmax >= 10 * xmin) ? "log" : "linear" }
+offset(l) = nl > 1 ? (l - 1.0) / (nl - 1) - 0.5 : 0
+if (xscale eq "category") {
+    position(v) = index_of(v); shift(l) = 0.12 * offset(l)
+    set xrange [0.5:nx + 0.5]
+} else {
+    if (xscale eq "log") {
+        set logscale x
+        span = log(xmax / xmin) + (xmax == xmin)
+        position(v) = number_of(v); shift(l) = 0
+        set xrange [xmin * exp(-0.08 * span):xmax * exp(0.08 * span)]
+    } else {
+        span = xmax - xmin + (xmax == xmin)
+        position(v) = number_of(v); shift(l) = 0.012 * span * offset(l)
+        set xrange [xmin - 0.08 * span:xmax + 0.08 * span]
+    }
+}
+set xtics ()
+do for [i=1:nx] { set xtics add (word(xs, i) position(word(xs, i))) }
+set xlabel label_of(x_key)." (".x_key.(unit ne "" ? ", ".unit : "").(xscale eq "log" ? ", log scale" : "").")"
 set ylabel metric
 
 # A row belongs to line l when it is of the metric, of the line's value and of every `where`.
@@ -78,7 +114,7 @@ set table $lines
 unset table
 do for [l=1:nl] {
     set table $lines append
-    plot file using (position(strcol(x_key)) + shift(l)):(column("mean")):(bar_low(l)):(bar_high(l)) \
+    plot file using (position(strcol(x_key)) + shift(l)):(column("mean")):(bar_low(l)):(bar_high(l)):(position(strcol(x_key))) \
         with table if (row_ok(l))
     unset table
     set print $lines append
@@ -88,11 +124,41 @@ do for [l=1:nl] {
 }
 set datafile separator whitespace
 
+# A fitted line per line of points: its slope goes into the key.
+array fit_a[nl]
+array fit_b[nl]
+fit_f(v, a, b) = fit eq "log2" ? a * log(v) / log(2) + b : a * v + b
+if (fit ne "") {
+    set fit quiet nolog
+    do for [l=1:nl] {
+        fa = 1; fb = 1
+        fit fit_f(x, fa, fb) $lines index (l - 1) using 5:2 via fa, fb
+        fit_a[l] = fa; fit_b[l] = fb
+    }
+}
+fit_title(l) = fit eq "" ? "" : sprintf(", fit %.3g·%s %+.3g", fit_a[l], fit eq "log2" ? "log2 x" : "x", fit_b[l])
+line_name(l) = by eq "" && fit ne "" ? "mean" : line_title(l)
+# One line needs no key unless it carries a fit; a fit's longer key goes below the frame.
+if (nl == 1 && fit eq "") { unset key }
+if (fit ne "") { set key below left; set bmargin 6 }
+
+# The title and subtitle are centred on the image, not on the frame (which the key pushes to
+# the left), and the subtitle is broken at its "; " so that a long one is not cut off.
+set tmargin 6
+main_title = sprintf("%s vs %s — %s%s", metric, label_of(x_key), title, fixed)
+sub_lines = subtitle
+while (strstrt(sub_lines, "; ") > 0) { i = strstrt(sub_lines, "; "); sub_lines = sub_lines[1:i - 1]."\n".sub_lines[i + 2:] }
+set label 101 main_title at screen 0.5, screen 0.965 center font ',12'
+set label 102 sub_lines at screen 0.5, screen 0.925 center font ',10' tc rgb '#444444'
 do for [fmt in formats] {
     if (fmt eq "png") { set terminal pngcairo noenhanced size 1000,640 font 'sans,11' linewidth 1.5 }
     if (fmt eq "svg") { set terminal svg noenhanced size 1000,640 font 'sans,11' dynamic background rgb 'white' }
     set output sprintf("%s/%s.%s%s", outdir, name, fmt, out_suffix)
-    set title sprintf("%s vs %s — %s%s\n%s", metric, label_of(x_key), title, fixed, subtitle)
-    plot for [l=1:nl] $lines index (l - 1) using 1:2:3:4 with yerrorlines title line_title(l)
+    if (fit eq "") {
+        plot for [l=1:nl] $lines index (l - 1) using 1:2:3:4 with yerrorlines title line_title(l)
+    } else {
+        plot for [l=1:nl] $lines index (l - 1) using 1:2:3:4 with yerrorbars pt 7 lc l title line_name(l).fit_title(l), \
+             for [l=1:nl] fit_f(x, fit_a[l], fit_b[l]) with lines dt 2 lc l notitle
+    }
     set output
 }

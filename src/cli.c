@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "demo.h"
+#include "plot_cmd.h"
 #include "program.h"
 #include "sim_trace.h"
 
@@ -25,6 +26,8 @@ static const char description_text[] =
     "Every key, its default and its range: kadsim --check SCENARIO.ini.\n"
     "Sweeps and replicates: a [sweep] section, -j, --shard, kadsim merge (docs/sweeps.md).\n"
     "A walk-through: kadsim demo KEY VALUE (kadsim demo --help, docs/tutorial.md).\n"
+    "Plots of a sweep folder: kadsim plot DIR [--y M] [--x KEY] [--lines KEY] [--vs M] [--fit F]\n"
+    "(kadsim plot --help, docs/sweeps.md).\n"
     "Exit status: 0 success, 1 run-time failure, 2 usage or scenario error,\n"
     "130 or 143 when stopped by SIGINT (Ctrl-C) or SIGTERM (the results folder is then marked\n"
     "partial, with what was measured so far).";
@@ -92,8 +95,10 @@ int kadsim_cli_parse(int *argc, char ***argv, KadsimCommandLine *cl)
         { "jobs", 'j', 0, G_OPTION_ARG_INT, &opt->jobs,
           "Sweeps: simulations at once (default: one per core)", "N" },
         { "shard", 0, 0, G_OPTION_ARG_STRING, &opt->shard,
-          "Sweeps: run slice I of N only (Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT); "
-          "combine the slices with kadsim merge", "I/N" },
+          "Sweeps: run slice I of N only (Slurm: $SLURM_ARRAY_TASK_ID/N with N the size of "
+          "--array, docs/sweeps.md); combine the slices with kadsim merge", "I/N" },
+        { "no-sweep", 0, 0, G_OPTION_ARG_NONE, &opt->no_sweep,
+          "Ignore the [sweep] section: run the scenario once, with its own values", NULL },
         { "trace", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, on_trace_option,
           "Write trace.csv: every message of all operations, or of SPEC = first:N, op:A, "
           "op:A-B or key:K (docs/output.md)", "SPEC" },
@@ -141,8 +146,39 @@ void kadsim_cli_clear(KadsimCommandLine *cl)
     *cl = (KadsimCommandLine) { 0 };
 }
 
+/* Options of the main command line that take a value as the next argument. */
+static gboolean takes_value(const char *arg)
+{
+    static const char *const with_value[] = { "-o", "--out", "-s", "--seed", "--set", "-j",
+                                              "--jobs", "--shard" };
+    for (gsize i = 0; i < G_N_ELEMENTS(with_value); i++)
+        if (strcmp(arg, with_value[i]) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static gboolean is_subcommand(const char *arg)
+{
+    return strcmp(arg, "demo") == 0 || strcmp(arg, "merge") == 0 || strcmp(arg, "plot") == 0;
+}
+
+/* `kadsim -q demo ...`: options written before a subcommand are moved after it, where its own
+ * parser reads them (one it does not know is then refused by name, by that subcommand). */
+static void subcommand_first(int argc, char **argv)
+{
+    int i = 1;
+    while (i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0)
+        i += takes_value(argv[i]) ? 2 : 1;
+    if (i <= 1 || i >= argc || !is_subcommand(argv[i]))
+        return;
+    char *sub = argv[i];
+    memmove(argv + 2, argv + 1, (gsize) (i - 1) * sizeof *argv);
+    argv[1] = sub;
+}
+
 int kadsim_main(int argc, char **argv)
 {
+    subcommand_first(argc, argv);
     setlocale(LC_ALL, "");
     /* GSL aborts the process on a domain error by default; we check its return values instead
      * (a confidence interval that cannot be computed is written empty). DESIGN.md decision 8. */
@@ -151,6 +187,8 @@ int kadsim_main(int argc, char **argv)
         return kadsim_merge_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "demo") == 0)  /* kadsim demo KEY VALUE: src/demo.c */
         return kadsim_demo_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "plot") == 0)  /* kadsim plot DIR: src/plot_cmd.c */
+        return kadsim_plot_main(argc - 1, argv + 1);
     KadsimCommandLine cl = { 0 };
     int status = kadsim_cli_parse(&argc, &argv, &cl);
     if (status == KADSIM_CLI_GO_ON) {

@@ -46,7 +46,7 @@ typedef struct {
     gint64 seed;
     gint nodes;
     char **sets;
-    gboolean recursive, no_plots, quiet;
+    gboolean recursive, no_plots, quiet, force;
     char **rest;  /* KEY VALUE, as raw bytes */
 } DemoOptions;
 
@@ -76,8 +76,9 @@ static int parse_options(int *argc, char ***argv, DemoOptions *o)
         { "recursive", 'r', 0, G_OPTION_ARG_NONE, &o->recursive,
           "Recursive lookups (default: iterative)", NULL },
         { "out", 'o', 0, G_OPTION_ARG_FILENAME, &o->out_dir,
-          "Results folder (default: results/demo, results/demo-recursive); earlier results "
-          "in it are replaced", "DIR" },
+          "Results folder (default: results/demo, results/demo-recursive)", "DIR" },
+        { "force", 'f', 0, G_OPTION_ARG_NONE, &o->force,
+          "Replace an existing results folder (as for a run)", NULL },
         { "no-plots", 0, 0, G_OPTION_ARG_NONE, &o->no_plots, "Do not draw the diagram", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet,
           "Print only the value that came back", NULL },
@@ -497,8 +498,9 @@ static void print_story(const Demo *d, GBytes *key_bytes, GBytes *value, SimHost
            putter, pid, l->str, value_text, g_bytes_get_size(value));
     if (put)
         printf("  a FIND_NODE lookup of the key, then STORE to the k closest that answered:\n"
-               "  %s, %u hops, %u messages, %.1f ms\n", put->success ? "stored" : "FAILED",
-               put->hops, put->messages, sim_time_to_ms(put->end - put->start));
+               "  %s, %u hop%s, %u message%s, %.1f ms\n", put->success ? "stored" : "FAILED",
+               put->hops, put->hops == 1 ? "" : "s", put->messages,
+               put->messages == 1 ? "" : "s", sim_time_to_ms(put->end - put->start));
     print_holders(d);
 
     g_autofree char *gid = short_id(d, getter);
@@ -653,7 +655,7 @@ static int run_demo(SimConfig *cfg, const DemoOptions *o, const char *dir)
     if (!sim)
         return kadsim_fail("kadsim demo", error);
     SimResultsOptions ropt = {
-        .force = TRUE, .owned_extra = kadsim_plot_files,
+        .force = o->force, .owned_extra = kadsim_plot_files,
         .header = "kadsim " PACKAGE_VERSION " demo: the network of `kadsim demo`, without its "
                   "store and get (rerun the demo command for those)",
     };

@@ -38,6 +38,7 @@ typedef struct {
     gboolean check_only, force, no_plots, quiet;
     gint   jobs;           /* -j: simulations at once in a sweep; 0: one per core */
     char  *shard;          /* --shard I/N: this slice of a sweep only; NULL: all of it */
+    gboolean no_sweep;     /* --no-sweep: ignore [sweep], run the scenario once */
 } KadsimOptions;
 
 /* Run (or with check_only, validate and list) a scenario or a sweep; returns the exit status. */

@@ -7,16 +7,20 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "plots.h"
 #include "program.h"
 #include "sim_atomic.h"
 #include "sim_folder.h"
+#include "sim_trace.h"
 #include "simulate.h"
 
 /* Seconds of wall time between two progress lines. */
 #define PROGRESS_EVERY_S 0.5
+/* Keys of ops.csv a warning about an empty key:K trace names at most. */
+#define KEYS_SHOWN 12
 
 /* ---- progress ------------------------------------------------------------------------- */
 
@@ -103,6 +107,68 @@ static void print_summary(const KadsimSimulation *s, const KadsimOptions *opt, g
         printf("  plots:   not rendered (%s); later: plots/render.sh %s\n", why_not, dir);
 }
 
+/* ---- a trace that caught nothing ------------------------------------------------------- */
+
+static gint compare_keys(gconstpointer a, gconstpointer b)
+{
+    guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
+    return x < y ? -1 : x > y;
+}
+
+/* "0, 2, 9, ... (N keys)": the keys of the stores and gets of ops.csv, or NULL without one. */
+static char *keys_of_ops(const char *dir)
+{
+    g_autofree char *path = g_build_filename(dir, "ops.csv", NULL), *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return NULL;
+    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GArray *keys = g_array_new(FALSE, FALSE, sizeof(guint64));
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (int i = 1; lines[i]; i++) {  /* op,time_s,kind,origin,key,... */
+        g_auto(GStrv) f = g_strsplit(lines[i], ",", 6);
+        if (g_strv_length(f) < 5 || !*f[4] || (strcmp(f[2], "store") && strcmp(f[2], "get")))
+            continue;
+        if (g_hash_table_add(seen, g_strdup(f[4]))) {
+            guint64 k = g_ascii_strtoull(f[4], NULL, 10);
+            g_array_append_val(keys, k);
+        }
+    }
+    g_hash_table_destroy(seen);
+    g_array_sort(keys, compare_keys);
+    GString *out = g_string_new(NULL);
+    for (guint i = 0; i < keys->len && i < KEYS_SHOWN; i++)
+        g_string_append_printf(out, "%s%" G_GUINT64_FORMAT, i ? ", " : "",
+                               g_array_index(keys, guint64, i));
+    if (keys->len > KEYS_SHOWN)
+        g_string_append_printf(out, ", ... (%u keys)", keys->len);
+    if (!keys->len)
+        g_string_assign(out, "none (no store or get)");
+    g_array_free(keys, TRUE);
+    return g_string_free(out, FALSE);
+}
+
+/* A --trace (or [trace]) that selected no operation writes a trace.csv of its header alone:
+ * say so, and what the run did have, rather than leave an empty file to be found later. */
+static void warn_empty_trace(const SimConfig *cfg, const char *dir)
+{
+    SimTraceSelection sel = sim_trace_selection(cfg);
+    g_autofree char *path = g_build_filename(dir, "trace.csv", NULL), *text = NULL;
+    if (sel.mode == SIM_TRACE_NONE || !g_file_get_contents(path, &text, NULL, NULL))
+        return;
+    const char *nl = strchr(text, '\n');
+    if (nl && nl[1])
+        return;  /* at least one message */
+    if (sel.mode == SIM_TRACE_KEY) {
+        g_autofree char *keys = keys_of_ops(dir);
+        fprintf(stderr, "kadsim: warning: --trace=key:%" G_GUINT64_FORMAT " matched no "
+                "operation, so %s holds no message; keys stored or fetched in this run: %s\n",
+                sel.key, path, keys ? keys : "unknown ([output] ops is off: no ops.csv)");
+    } else {
+        fprintf(stderr, "kadsim: warning: the trace selection matched no operation, so %s holds "
+                "no message (operations are numbered as in ops.csv, from 0)\n", path);
+    }
+}
+
 /* ---- the run -------------------------------------------------------------------------- */
 
 /* Draw the folder; a drawing that fails is an error of the run (exit 1) but the tables stand. */
@@ -143,6 +209,8 @@ static int run_one(SimConfig *cfg, const KadsimOptions *opt, const char *dir)
         fprintf(stderr, "kadsim: %s\n", error->message);
     if (!s)
         return status;
+    if (status == EXIT_SUCCESS && !opt->quiet)
+        warn_empty_trace(cfg, dir);
     gboolean plotted = FALSE;
     const char *why_not = "interrupted";
     if (status == EXIT_SUCCESS)
@@ -169,13 +237,15 @@ int kadsim_run_main(const KadsimOptions *opt)
     SimConfig *cfg = kadsim_config_new();
     int status;
     g_auto(GStrv) swept = NULL;
-    if (!kadsim_config_load(cfg, opt, &error)) {
+    if (!kadsim_config_load(cfg, opt, &error)
+        || (opt->no_sweep && !sim_config_hide_section(cfg, "sweep", NULL, &error))) {
         status = kadsim_fail(NULL, error);
-    } else if ((swept = sim_config_free_section_keys(cfg, "sweep"))[0]) {
+    } else if (!opt->no_sweep && (swept = sim_config_free_section_keys(cfg, "sweep"))[0]) {
         status = kadsim_sweep_main(cfg, opt);
     } else if (opt->shard) {
-        fprintf(stderr, "kadsim: --shard %s: %s has no [sweep] section, so there is nothing to "
-                "share out (docs/sweeps.md)\n", opt->shard, opt->scenario);
+        fprintf(stderr, "kadsim: --shard %s: %s %s, so there is nothing to share out "
+                "(docs/sweeps.md)\n", opt->shard, opt->scenario,
+                opt->no_sweep ? "runs once (--no-sweep)" : "has no [sweep] section");
         status = EXIT_USAGE;
     } else if (opt->jobs < 0) {
         fprintf(stderr, "kadsim: -j %d: give a number of simulations at once, >= 1\n", opt->jobs);

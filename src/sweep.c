@@ -458,25 +458,64 @@ static void append_point_columns(GString *out, const SweepGrid *g, guint point)
         g_string_append_printf(out, ",%s", sweep_grid_value(g, point, a));
 }
 
+/* The count a rate of summary.csv is a proportion of, or NULL when name is not a rate.
+ * lookup_correct_rate is a proportion of the lookups whose correctness was known, a count
+ * summary.csv does not give: all lookups stand in for it (the same number without churn). */
+static const char *rate_count(const char *name)
+{
+    static const struct { const char *rate, *count; } rates[] = {
+        { "join_success_rate", "join_ops" },     { "lookup_success_rate", "lookups" },
+        { "lookup_correct_rate", "lookups" },    { "store_success_rate", "stores" },
+        { "get_success_rate", "gets" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(rates); i++)
+        if (strcmp(rates[i].rate, name) == 0)
+            return rates[i].count;
+    return NULL;
+}
+
+/* A rate over the replicates of a point: the pooled proportion (all successes over all
+ * operations) with Wilson's interval. Student's t on the replicates' rates was rejected: near
+ * 1, where success rates live, it left [0, 1] (ci95_high 1.00092 in sweep-k-alpha). */
+static SimEstimate pooled_rate(const RunSummary *runs, guint n_runs, const char *rate,
+                               const char *count)
+{
+    double ok = 0, total = 0;
+    for (guint r = 0; r < n_runs; r++) {
+        const char *v = summary_value(&runs[r], rate), *c = summary_value(&runs[r], count);
+        if (!v || !*v || !c || !*c)
+            continue;
+        double n = g_ascii_strtod(c, NULL);
+        ok += round(g_ascii_strtod(v, NULL) * n);
+        total += n;
+    }
+    return sim_stats_proportion_ci((uint64_t) ok, (uint64_t) total);
+}
+
 /* sweep_summary.csv rows of one point: per metric, the mean over the replicates that have a
- * value, with Student's t interval. */
+ * value, with Student's t interval; for a rate, the pooled proportion and Wilson's interval. */
 static void append_point_summary(GString *out, const SweepGrid *g, guint point,
                                  const RunSummary *runs, const GPtrArray *metrics)
 {
     double *x = g_new(double, g->replicates);
+    const RunSummary *mine = &runs[point * g->replicates];
     for (guint m = 0; m < metrics->len; m++) {
         const char *name = g_ptr_array_index(metrics, m);
         if (in_list(not_averaged, name))
             continue;
         guint n = 0;
         for (guint r = 0; r < g->replicates; r++) {
-            const char *v = summary_value(&runs[point * g->replicates + r], name);
+            const char *v = summary_value(&mine[r], name);
             if (v && *v)
                 x[n++] = g_ascii_strtod(v, NULL);
         }
         double mean = n ? gsl_stats_mean(x, 1, n) : NAN;
         double sd = n > 1 ? gsl_stats_sd_m(x, 1, n, mean) : NAN;
-        SimEstimate e = sim_stats_mean_ci(mean, sd, n);
+        const char *count = rate_count(name);
+        SimEstimate e = count && n ? pooled_rate(mine, g->replicates, name, count)
+                                   : sim_stats_mean_ci(mean, sd, n);
+        if (count && n)
+            mean = e.value;
         g_string_append_printf(out, "%u", point);
         append_point_columns(out, g, point);
         g_string_append_printf(out, ",%s,%u,", name, n);
@@ -492,6 +531,48 @@ static void append_point_summary(GString *out, const SweepGrid *g, guint point,
     g_free(x);
 }
 
+/* The value of a swept key as a number for a numeric axis: a plain number, or a duration in
+ * seconds ("30min" -> 1800); FALSE for anything else (a model name). */
+static gboolean axis_number(const char *text, double *out, gboolean *is_duration)
+{
+    char *end = NULL;
+    *out = g_ascii_strtod(text, &end);
+    if (*text && end && !*end && isfinite(*out))
+        return TRUE;
+    SimTime t;
+    if (!sim_time_parse(text, &t, NULL))
+        return FALSE;
+    *out = sim_time_to_s(t);
+    *is_duration = TRUE;
+    return TRUE;
+}
+
+/* sweep_numbers[a]: the values of axis a as numbers, or "" when one is not a number;
+ * sweep_units[a]: "s" for durations, "" otherwise. plots/sweep.gp draws numeric axes. */
+static void append_axis_numbers(GString *out, const SweepGrid *g)
+{
+    guint n = MAX(g->axes->len, 1);
+    g_string_append_printf(out, "array sweep_numbers[%u]\narray sweep_units[%u]\n", n, n);
+    for (guint a = 0; a < g->axes->len; a++) {
+        const GPtrArray *v = axis_at(g, a)->values;
+        GString *list = g_string_new(NULL);
+        gboolean numeric = TRUE, duration = FALSE;
+        for (guint i = 0; numeric && i < v->len; i++) {
+            double x;
+            numeric = axis_number(g_ptr_array_index(v, i), &x, &duration);
+            if (numeric) {
+                g_string_append(list, i ? " " : "");
+                sim_csv_append_real(list, x);
+            }
+        }
+        g_autofree char *var = g_strdup_printf("sweep_numbers[%u]", a + 1);
+        kadsim_gp_string(out, var, numeric ? list->str : "");
+        g_autofree char *unit = g_strdup_printf("sweep_units[%u]", a + 1);
+        kadsim_gp_string(out, unit, numeric && duration ? "s" : "");
+        g_string_free(list, TRUE);
+    }
+}
+
 /* sweep_labels.gp: what plots/sweep.gp needs besides sweep_summary.csv. */
 static char *labels_gp(const SweepGrid *g, const char *ini)
 {
@@ -504,8 +585,9 @@ static char *labels_gp(const SweepGrid *g, const char *ini)
     g_ptr_array_add(skip, NULL);
     g_autofree char *params = kadsim_subtitle(ini, (const char *const *) skip->pdata, FALSE);
     g_ptr_array_free(skip, TRUE);
-    g_autofree char *subtitle = g_strdup_printf("%s; mean of %u replicate%s, 95%% CI (Student t)",
-                                                params, g->replicates,
+    g_autofree char *subtitle = g_strdup_printf("%s; mean of %u replicate%s, 95%% CI: "
+                                                "Student t, rates Wilson (pooled)", params,
+                                                g->replicates,
                                                 g->replicates == 1 ? "" : "s");
     GString *out = g_string_new("# Labels of this sweep folder, loaded by kadsim's "
                                 "plots/sweep.gp (gnuplot syntax).\n");
@@ -532,6 +614,7 @@ static char *labels_gp(const SweepGrid *g, const char *ini)
         kadsim_gp_string(out, var, list->str);
         g_string_free(list, TRUE);
     }
+    append_axis_numbers(out, g);
     kadsim_gp_string(out, "plot_x", g->plot_x);
     kadsim_gp_string(out, "plot_lines", g->plot_lines);
     /* swept keys on neither axis are held at their first value */
@@ -675,6 +758,8 @@ void sweep_print_summary(const SweepGrid *g, const char *dir, gboolean plotted,
         }
         printf("\n");
     }
+    printf("  (mean over the replicates ± half-width of its 95%% interval: Student t, rates "
+           "Wilson over the pooled counts; sweep_summary.csv, docs/sweeps.md)\n");
     printf("  results: %s/ (sweep.csv, sweep_summary.csv, " SWEEP_RUNS "/)\n", dir);
     if (plotted) {
         printf("  plots:   %s/sweep_{", dir);

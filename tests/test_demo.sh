@@ -21,7 +21,7 @@ grep -q 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d' "$T/out" || fail "the key's S
 for mode in "" --recursive; do
     for seed in 1 2 3; do
         for nodes in 16 64 300; do
-            got=$(demo -q --no-plots $mode --seed $seed --nodes $nodes -o "$T/r" k$seed v$nodes) \
+            got=$(demo -q --no-plots $mode --seed $seed --nodes $nodes -f -o "$T/r" k$seed v$nodes) \
                 || fail "demo $mode --seed $seed --nodes $nodes failed"
             [ "$got" = "v$nodes" ] || fail "demo $mode --seed $seed --nodes $nodes: got '$got'"
         done
@@ -33,7 +33,7 @@ key='the key: « héllo wörld » "quoted"'
 value='ünïcode value ✓ with  two  spaces'
 got=$(demo -q --no-plots -o "$T/utf" "$key" "$value") || fail "UTF-8 demo failed"
 [ "$got" = "$value" ] || fail "UTF-8 value changed: '$got'"
-demo --no-plots -o "$T/utf" "$key" "$value" > "$T/out" || fail "UTF-8 demo (verbose)"
+demo -f --no-plots -o "$T/utf" "$key" "$value" > "$T/out" || fail "UTF-8 demo (verbose)"
 grep -qF '"ünïcode value ✓ with  two  spaces"' "$T/out" || fail "UTF-8 value not printed as is"
 want=$(printf '%s' "$key" | sha1sum | cut -c1-40)
 grep -q "$want" "$T/out" || fail "the key's SHA-1 is not $want"
