@@ -206,10 +206,14 @@ static inline gboolean kad_node_is(const Kad *kad, uint32_t node, uint16_t epoch
     return kad->nodes[node].state != NODE_DOWN && kad->nodes[node].epoch == epoch;
 }
 
-/* kad_profile.c: write the values of profile number `profile` (in "paper|mainline|ipfs",
- * called `name`) into cfg for every [kademlia] key the scenario did not give (as values, not as
- * given keys), and name them in `note`. Nothing for the paper's. */
-void kad_profile_apply(SimConfig *cfg, guint profile, const char *name, GString *note);
+/* kad_profile.c: the profiles of deployed DHTs, in this order (the choices of [kademlia]
+ * profile). Resolve: every key some profile sets and the scenario does not give gets the chosen
+ * profile's value (or its default). Describe: what the profile set, for the run's notes. */
+#define KAD_PROFILE_CHOICES "paper|mainline|ipfs"
+gboolean kad_profile_resolve(SimConfig *cfg, GError **error);
+void kad_profile_describe(const SimConfig *cfg, GString *note);
+/* kad_proto.c: the [kademlia] keys, *n of them. */
+const SimCfgKey *kad_keys_table(gsize *n);
 
 /* kad_rpc.c: messages and RPCs */
 void kad_rpc_init(Kad *kad);

@@ -46,20 +46,48 @@ static const KadProfileValue ipfs[] = {
 /* In the order of the key's choices "paper|mainline|ipfs"; the paper sets nothing. */
 static const KadProfileValue *const profiles[] = { NULL, mainline, ipfs };
 
-void kad_profile_apply(SimConfig *cfg, guint profile, const char *name, GString *note)
+/* Does some profile set this key? */
+static gboolean profiled(const char *key)
 {
+    for (gsize p = 0; p < G_N_ELEMENTS(profiles); p++)
+        for (const KadProfileValue *v = profiles[p]; v && v->key; v++)
+            if (strcmp(v->key, key) == 0)
+                return TRUE;
+    return FALSE;
+}
+
+gboolean kad_profile_resolve(SimConfig *cfg, GError **error)
+{
+    /* Keys not given go back to their defaults first: a sweep's point that changes the profile
+     * must not keep what the base scenario's profile wrote. */
+    gsize n;
+    const SimCfgKey *keys = kad_keys_table(&n);
+    for (const SimCfgKey *k = keys; k < keys + n; k++)
+        if (profiled(k->key) && !sim_config_is_given(cfg, "kademlia", k->key)
+            && !sim_config_set(cfg, "kademlia", k->key, k->default_value, "profile", error))
+            return FALSE;
+    const KadProfileValue *values = profiles[sim_config_get_choice(cfg, "kademlia", "profile")];
+    for (const KadProfileValue *v = values; v && v->key; v++)
+        if (!sim_config_is_given(cfg, "kademlia", v->key)  /* the scenario's value wins */
+            && !sim_config_set(cfg, "kademlia", v->key, v->value, "profile", error))
+            return FALSE;
+    return TRUE;
+}
+
+void kad_profile_describe(const SimConfig *cfg, GString *note)
+{
+    guint profile = sim_config_get_choice(cfg, "kademlia", "profile");
     const KadProfileValue *values = profiles[profile];
     if (!values)
         return;
-    g_string_append_printf(note, "profile = %s:", name);
+    g_auto(GStrv) names = g_strsplit(KAD_PROFILE_CHOICES, "|", -1);
+    g_string_append_printf(note, "profile = %s:", names[profile]);
+    gboolean any = FALSE;
     for (const KadProfileValue *v = values; v->key; v++) {
         if (sim_config_is_given(cfg, "kademlia", v->key))
-            continue;  /* the scenario's value wins */
-        gboolean ok = sim_config_set(cfg, "kademlia", v->key, v->value, "profile", NULL);
-        g_assert(ok);  /* the tables are ours: tests/test_kad_realism.c runs every profile */
-        g_string_append_printf(note, " %s = %s,", v->key, v->value);
+            continue;
+        g_string_append_printf(note, "%s %s = %s", any ? "," : "", v->key, v->value);
+        any = TRUE;
     }
-    if (note->str[note->len - 1] == ',')
-        g_string_truncate(note, note->len - 1);
     g_string_append(note, " (keys given in the scenario keep their values)\n");
 }

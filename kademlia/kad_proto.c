@@ -15,13 +15,11 @@
 enum { MODE_ITERATIVE, MODE_RECURSIVE };
 enum { BOOT_REAL, BOOT_ORACLE };
 enum { EVICT_PING, EVICT_CACHE };
-/* The profiles (kad_profile.c), in this order: the key's choices and the profiles' names. */
-#define PROFILE_CHOICES "paper|mainline|ipfs"
 enum { TARGET_RANDOM, TARGET_NODE };
 enum { PHASE_RANDOM, PHASE_STORE };
 
 static const SimCfgKey kad_keys[] = {
-    { "kademlia", "profile", SIM_CFG_CHOICE, "paper", 0, 0, PROFILE_CHOICES, NULL,
+    { "kademlia", "profile", SIM_CFG_CHOICE, "paper", 0, 0, KAD_PROFILE_CHOICES, NULL,
       "Defaults of a deployed DHT for the keys below that the scenario does not give: paper\n"
       "(the paper's, as listed), mainline (BitTorrent, BEP 5: 160-bit IDs, k 8, refresh 15min,\n"
       "no retry) or ipfs (go-libp2p-kad-dht: 256-bit IDs, k 20, alpha 10, termination beta 3,\n"
@@ -124,13 +122,10 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
 {
     Kad *kad = g_new0(Kad, 1);
     kad->sim = sim;
-    /* The profile's values go into the configuration itself — the caller's, built for this
-     * simulation — as values, not as given keys: so run.ini lists the values in effect, and
-     * loading it back gives the same run. */
+    /* The profile's values are in the configuration already (kad_profile_resolve, called by
+     * the program when it loaded the scenario): run.ini lists the values in effect. */
     kad->profile_note = g_string_new(NULL);
-    guint profile = sim_config_get_choice(cfg, "kademlia", "profile");
-    g_auto(GStrv) profile_names = g_strsplit(PROFILE_CHOICES, "|", -1);
-    kad_profile_apply((SimConfig *) cfg, profile, profile_names[profile], kad->profile_note);
+    kad_profile_describe(cfg, kad->profile_note);
     kad->id_bits = (guint) sim_config_get_int(cfg, "kademlia", "id_bits");
     kad->id_bytes = (kad->id_bits + 7) / 8;
     kad->k = (guint) sim_config_get_int(cfg, "kademlia", "k");
@@ -553,4 +548,11 @@ static gboolean kad_trace_info(const void *self, uint32_t payload, SimTraceRow *
 const SimProtocolClass kad_protocol_class = {
     "kademlia", kad_declare, kad_create, kad_free, kad_host_up, kad_host_down, kad_deliver,
     kad_discard, kad_start_op, kad_memory, kad_describe, kad_trace_info, kad_prefetch,
+    kad_profile_resolve,
 };
+
+const SimCfgKey *kad_keys_table(gsize *n)
+{
+    *n = G_N_ELEMENTS(kad_keys);
+    return kad_keys;
+}

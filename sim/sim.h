@@ -117,6 +117,10 @@ typedef struct {
      * may be cancelled), so it must read only and change no state. */
     void (*prefetch)(const void *self, SimHost host, gboolean is_message, uint32_t payload,
                      guint ahead);
+    /* Optional: after a scenario and its overrides are loaded, fill in the values of its section
+     * that depend on others (e.g. a profile's parameters for every key not given), so that
+     * listings and run.ini show the values in effect. Called by the program before sim_new(). */
+    gboolean (*resolve)(SimConfig *cfg, GError **error);
 } SimProtocolClass;
 
 /* ---- construction ---------------------------------------------------------------------- */

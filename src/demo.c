@@ -135,6 +135,7 @@ static SimConfig *demo_config(const DemoOptions *o, GError **error)
             || sim_config_set(cfg, "kademlia", "lookup", "recursive", "--recursive", error));
     for (char **s = o->sets; ok && s && *s; s++)
         ok = sim_config_set_override(cfg, *s, error);
+    ok = ok && kad_protocol_class.resolve(cfg, error);  /* a --set kademlia.profile */
     /* room for the store and the get after the joins, whatever --set said */
     SimTime ramp = sim_config_get_duration(cfg, "workload", "join_ramp");
     SimTime need = ramp + 3 * DEMO_SETTLE;

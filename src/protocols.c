@@ -81,15 +81,16 @@ gboolean kadsim_protocols_check(SimConfig *cfg, GError **error)
         if (!sim_config_hide_section(cfg, p->section, why, error))
             return FALSE;
     }
-    return TRUE;
+    return !chosen->cls->resolve || chosen->cls->resolve(cfg, error);
 }
 
-void kadsim_protocols_select(SimConfig *cfg)
+gboolean kadsim_protocols_select(SimConfig *cfg, GError **error)
 {
     const KadsimProtocol *chosen = kadsim_protocol_of(cfg);
     for (gsize i = 0; i < G_N_ELEMENTS(protocols); i++)
         if (strcmp(protocols[i].section, chosen->section) != 0)
             sim_config_hide_section(cfg, protocols[i].section, NULL, NULL);
+    return !chosen->cls->resolve || chosen->cls->resolve(cfg, error);
 }
 
 void kadsim_protocols_subtitle(GKeyFile *resolved, const char *const *skip, GString *out)

@@ -21,12 +21,13 @@ void kadsim_protocols_declare(SimConfig *cfg);
 
 /* After a scenario and its overrides are loaded: the sections of the protocols that are not
  * chosen are left out of listings, and a key given in one is an error naming file, section and
- * key. A sweep over [simulation] protocol chooses each protocol it names. */
+ * key (a sweep over [simulation] protocol chooses each protocol it names); then the chosen
+ * protocol resolves the values that depend on others (SimProtocolClass.resolve: profiles). */
 gboolean kadsim_protocols_check(SimConfig *cfg, GError **error);
 
 /* A point of a sweep: leave out the sections of the protocols it does not run (their keys
- * serve the sweep's other points). */
-void kadsim_protocols_select(SimConfig *cfg);
+ * serve the sweep's other points), and resolve the chosen one's dependent values. */
+gboolean kadsim_protocols_select(SimConfig *cfg, GError **error);
 
 /* The chosen protocol of a loaded configuration. */
 const KadsimProtocol *kadsim_protocol_of(const SimConfig *cfg);

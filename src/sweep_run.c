@@ -172,6 +172,9 @@ static SimConfig *point_config(const SweepGrid *g, const KadsimOptions *opt, gui
             goto fail;
         }
     }
+    /* the point's own protocol: its section listed, its dependent values (profile) resolved */
+    if (!kadsim_protocols_select(cfg, error))
+        goto fail;
     return cfg;
 fail:
     sim_config_free(cfg);

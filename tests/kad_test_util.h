@@ -55,6 +55,7 @@ static inline gboolean kad_net_init(KadNet *net, const char *ini, const char *co
     gboolean ok = sim_config_load_data(net->cfg, "test.ini", ini, &err);
     for (const char *const *o = overrides; ok && o && *o; o++)
         ok = sim_config_set_override(net->cfg, *o, &err);
+    ok = ok && kad_protocol_class.resolve(net->cfg, &err);  /* as the program does: profiles */
     if (ok)
         net->sim = sim_new(net->cfg, &kad_protocol_class, &err);
     if (!ok || !net->sim) {

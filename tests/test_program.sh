@@ -42,6 +42,23 @@ grep -q '^\[kademlia\]' "$T/listing" || fail "--check does not list [kademlia]"
 grep -q '^\[chord\]' "$T/listing" && fail "--check lists [chord] for a Kademlia scenario"
 "$KADSIM" --check --set simulation.protocol=chord "$scenario" > "$T/listing" || fail "--check chord"
 grep -q '^\[kademlia\]' "$T/listing" && fail "--check lists [kademlia] for a Chord scenario"
+# a profile's values are resolved before the listing (and run.ini) is written; in a sweep over
+# profiles each point has its own profile's values, not the base scenario's
+"$KADSIM" --check --set kademlia.profile=mainline "$scenario" > "$T/listing" || fail "profile"
+grep -q '^refresh = 15min' "$T/listing" || fail "--check does not show the profile's refresh"
+cat > "$T/profiles.ini" << 'INI'
+[simulation]
+nodes = 20
+duration = 30s
+[kademlia]
+profile = mainline
+[sweep]
+kademlia.profile = mainline, ipfs
+INI
+"$KADSIM" -q --no-plots -j 1 -o "$T/profiles" "$T/profiles.ini" || fail "sweep over profiles"
+grep -q '^stale_limit = 2' "$T"/profiles/runs/p0_*/run.ini || fail "mainline point: stale_limit"
+grep -q '^stale_limit = 5' "$T"/profiles/runs/p1_*/run.ini || fail "ipfs point kept mainline's stale_limit"
+grep -q '^alpha = 10' "$T"/profiles/runs/p1_*/run.ini || fail "ipfs point: alpha"
 # run-time: an unwritable place (as root, a path under a file cannot be made either)
 expect 1 "$KADSIM" -q --no-plots -o "$T/file/sub" "$scenario"
 

@@ -148,6 +148,7 @@ static inline SimConfig *val_config_new(const char *ini, const SimProtocolClass 
     gboolean ok = sim_config_load_data(cfg, "validate.ini", ini, &err);
     for (const char *const *o = overrides; ok && o && *o; o++)
         ok = sim_config_set_override(cfg, *o, &err);
+    ok = ok && (!protocol->resolve || protocol->resolve(cfg, &err));  /* as the program does */
     val_die_unless(ok, err, ini);
     return cfg;
 }
