@@ -657,13 +657,23 @@ gboolean sim_config_set_override(SimConfig *cfg, const char *assignment, GError 
     g_autofree char *origin = g_strdup_printf("--set %s", assignment);
     g_autofree char *old_value = g_key_file_get_value(cfg->values, section, key, NULL);
     g_autofree char *old_given = g_key_file_get_value(cfg->given, section, key, NULL);
-    if (!sim_config_set(cfg, section, key, eq + 1, origin, error))
+    /* SECTION.KEY= (nothing after '='): back to the default, as if the file had not set it:
+     * the only way to take out a key that stops another from applying. */
+    const Section *declared_in = find_section(cfg, section);
+    const SimCfgKey *reset = !eq[1] && declared_in && !declared_in->free_form
+                             ? find_key(declared_in, key) : NULL;
+    if (reset) {
+        g_key_file_set_value(cfg->values, section, key, reset->default_value);
+        g_key_file_remove_key(cfg->given, section, key, NULL);
+    } else if (!sim_config_set(cfg, section, key, eq + 1, origin, error)) {
         return FALSE;
+    } else {
+        g_key_file_set_value(cfg->given, section, key, eq + 1);
+    }
     /* The override may switch a model; keys of the file that then stop applying are errors,
      * so every key given so far is checked again, not only this one. */
-    g_key_file_set_value(cfg->given, section, key, eq + 1);
     const Section *s = find_section(cfg, section);
-    const SimCfgKey *k = s->free_form ? NULL : find_key(s, key);
+    const SimCfgKey *k = s->free_form || reset ? NULL : find_key(s, key);
     if (check_conditions(cfg, cfg->given, origin, k, error))
         return TRUE;
     /* refused: leave the configuration as it was */

@@ -84,7 +84,8 @@ int kadsim_cli_parse(int *argc, char ***argv, KadsimCommandLine *cl)
         { "seed", 's', 0, G_OPTION_ARG_CALLBACK, on_seed_option,
           "Master seed (overrides [simulation] seed)", "N" },
         { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt->sets,
-          "Override one scenario value, e.g. --set kademlia.k=16 (repeatable)",
+          "Override one scenario value, e.g. --set kademlia.k=16 (repeatable); "
+          "SECTION.KEY= resets it to its default",
           "SECTION.KEY=VALUE" },
         { "check", 0, 0, G_OPTION_ARG_NONE, &opt->check_only,
           "Validate the scenario, print the resolved configuration, run nothing", NULL },

@@ -59,6 +59,15 @@ INI
 grep -q '^stale_limit = 2' "$T"/profiles/runs/p0_*/run.ini || fail "mainline point: stale_limit"
 grep -q '^stale_limit = 5' "$T"/profiles/runs/p1_*/run.ini || fail "ipfs point kept mainline's stale_limit"
 grep -q '^alpha = 10' "$T"/profiles/runs/p1_*/run.ini || fail "ipfs point: alpha"
+# SECTION.KEY= resets a key to its default: the only way to take out a key that keeps another
+# model from being chosen (lossy.ini's header)
+lossy=$srcdir/scenarios/lossy.ini
+expect 2 "$KADSIM" --check --set network.loss=bernoulli --set network.loss_rate=0.05 "$lossy"
+"$KADSIM" --check --set network.loss_p= --set network.loss_r= --set network.loss_bad= \
+    --set network.loss_good= --set network.loss=bernoulli --set network.loss_rate=0.05 "$lossy" \
+    > "$T/listing" || fail "resetting the channel's keys: $(cat "$T/listing")"
+grep -q '^loss = bernoulli' "$T/listing" && ! grep -q '^loss_p' "$T/listing" \
+    || fail "the reset keys are still listed"
 # run-time: an unwritable place (as root, a path under a file cannot be made either)
 expect 1 "$KADSIM" -q --no-plots -o "$T/file/sub" "$scenario"
 
