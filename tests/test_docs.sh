@@ -12,9 +12,6 @@
 gnuplot=$(command -v gnuplot) || { echo "gnuplot not found: skipped"; exit 77; }
 DOC_NODES=100
 src=$(cd "$srcdir" && pwd)
-# Files of other owners whose blocks are make targets of the build tree (fuzz, validate,
-# bench, check), not user commands, and not yet marked: listed here, not run.
-NOT_RUN_FILES="docs/hardening.md docs/validation.md docs/scale.md docs/models.md"
 
 # kadsim as the docs call it: kadsim (PATH), ./kadsim, build/kadsim.
 mkdir -p "$T/bin"
@@ -79,7 +76,6 @@ matches() {  # matches QUOTE OUTPUT
 
 ran=0
 for doc in $(cd "$src" && echo README.md docs/*.md); do
-    case " $NOT_RUN_FILES " in *" $doc "*) continue;; esac
     w=$T/$(echo "$doc" | tr '/.' '__')
     mkdir -p "$w.blocks"
     blocks "$src/$doc" "$w.blocks"
