@@ -516,6 +516,10 @@ static void append_point_summary(GString *out, const SweepGrid *g, guint point,
                                    : sim_stats_mean_ci(mean, sd, n);
         if (count && n)
             mean = e.value;
+        /* latencies, hops, counts: a metric no replicate gave below 0 is never negative, and
+         * Student's t interval of two or three replicates can reach below 0: cut it there */
+        if (n && gsl_stats_min(x, 1, n) >= 0 && e.low < 0)
+            e.low = 0;
         g_string_append_printf(out, "%u", point);
         append_point_columns(out, g, point);
         g_string_append_printf(out, ",%s,%u,", name, n);

@@ -53,10 +53,12 @@ static void test_rates_near_one_keep_their_interval_inside_zero_one(void)
     char *dir = g_dir_make_tmp("kadsim-sweep-tables-XXXXXX", NULL);
     /* 1000 lookups per run; 998, 1000 and 999 succeed: Student's t gives 1.0012 */
     static const char *const rates[REPLICATES] = { "0.998", "1", "0.999" };
+    static const char *const latencies[REPLICATES] = { "1", "1", "1000" };
     for (guint r = 0; r < sweep_grid_runs(g); r++) {
         char *rows = g_strdup_printf("hops_mean,%u,,\nlookups,1000,,\n"
-                                     "lookup_success_rate,%s,,\n", 2 + r % REPLICATES,
-                                     rates[r % REPLICATES]);
+                                     "lookup_success_rate,%s,,\nlatency_ms_p50,%s,,\n",
+                                     2 + r % REPLICATES, rates[r % REPLICATES],
+                                     latencies[r % REPLICATES]);
         write_run(dir, g, r, rows);
         g_free(rows);
     }
@@ -75,6 +77,12 @@ static void test_rates_near_one_keep_their_interval_inside_zero_one(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(hops);
     CU_ASSERT_DOUBLE_EQUAL(g_ascii_strtod(hops[7], NULL), 3 + 4.30265273 / sqrt(3), 1e-6);
     g_strfreev(hops);
+    /* a latency no replicate gave below 0: Student's t would reach -1097 ms; cut at 0 */
+    char **latency = summary_row(dir, 0, "latency_ms_p50");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(latency);
+    CU_ASSERT_EQUAL(g_ascii_strtod(latency[6], NULL), 0.0);
+    CU_ASSERT_TRUE(g_ascii_strtod(latency[7], NULL) > 1000);
+    g_strfreev(latency);
     sweep_grid_free(g);
     char *cmd = g_strdup_printf("rm -rf '%s'", dir);
     CU_ASSERT_EQUAL(system(cmd), 0);
