@@ -6,6 +6,7 @@
 #include "chord_id.h"
 #include "chord_ring.h"
 #include "sim_pool.h"
+#include "sim_timeouts.h"
 
 #define CHORD_NO_OP UINT64_MAX  /* a message or lookup that serves no operation (maintenance) */
 
@@ -161,7 +162,8 @@ struct Chord {
     SimTime rpc_timeout, recursive_timeout, stabilize, fix_fingers, check_pred;
     gboolean recursive, oracle_bootstrap, route_successors;
     uint16_t msg_type[CHORD_MSG_TYPES];
-    uint16_t ev_timeout, ev_stabilize, ev_fix, ev_check, ev_rejoin;
+    uint16_t ev_stabilize, ev_fix, ev_check, ev_rejoin;
+    SimTimeouts *timeouts;                /* RPC timeouts (sim_timeouts.h) */
 
     ChordNode *nodes;
     ChordId   *ids;

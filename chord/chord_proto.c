@@ -51,7 +51,7 @@ static const char *const msg_names[CHORD_MSG_TYPES] = {
     "PING_REPLY", "STORE", "STORE_REPLY", "REPLICA", "TRANSFER", "LEAVE", "HINT",
 };
 
-static void on_timeout(Sim *sim, void *ctx, const SimEvent *ev);
+static void rpc_timed_out(void *ctx, uint32_t ri, uint32_t gen);
 
 /* ---- configuration and set-up ----------------------------------------------------------- */
 
@@ -86,7 +86,10 @@ static void *chord_create(Sim *sim, const SimConfig *cfg, GError **error)
 
     for (int t = 0; t < CHORD_MSG_TYPES; t++)
         c->msg_type[t] = sim_msg_type_register(sim, msg_names[t]);
-    c->ev_timeout = sim_register_handler(sim, "chord-rpc-timeout", on_timeout, c);
+    c->timeouts = sim_timeouts_new(sim, &c->rpcs, rpc_timed_out, c);
+    sim_timeouts_add_lane(c->timeouts, c->rpc_timeout);
+    if (c->recursive)
+        sim_timeouts_add_lane(c->timeouts, c->recursive_timeout);
     chord_maint_register(c);
 
     guint hosts = sim_hosts(sim);
@@ -117,6 +120,7 @@ static void chord_free(void *self)
     g_free(c->succ);
     g_free(c->node_host);
     g_free(c->host_node);
+    sim_timeouts_free(c->timeouts);
     sim_pool_clear(&c->msgs);
     sim_pool_clear(&c->rpcs);
     sim_pool_clear(&c->lookups);
@@ -204,19 +208,19 @@ void chord_msg_count(Chord *c, uint32_t msg)
     m->flags |= CHORD_MSG_COUNTED;
 }
 
-/* The one place an RPC's timeout is set: an engine timer of its own for now. Moving to the
- * engine's shared FIFO timeout lanes (one queued event per timeout duration) changes only this
- * function and the cancel in rpc_disarm(). */
+/* The one place an RPC's timeout is set: the engine's FIFO lanes (sim_timeouts.h) for the
+ * configured timeouts, a timer of its own otherwise. */
 static SimTimerId chord_rpc_arm_timeout(Chord *c, uint32_t ri, uint32_t gen, SimTime timeout)
 {
     SimHost host = c->node_host[chord_rpc_at(c, ri)->from];
-    return sim_schedule_cancellable(c->sim, sim_now(c->sim) + timeout, c->ev_timeout, host,
-                                    ((uint64_t) gen << 32) | ri, host);
+    return sim_timeouts_arm(c->timeouts, timeout, ri, gen, host);
 }
 
+/* A lane's entry needs no cancel: the released record's new generation makes it stale. */
 static void rpc_disarm(Chord *c, const ChordRpc *r)
 {
-    sim_cancel(c->sim, r->timer);
+    if (r->timer)
+        sim_cancel(c->sim, r->timer);
 }
 
 uint32_t chord_rpc_send(Chord *c, uint32_t msg, ChordRpcKind kind, uint32_t lookup,
@@ -242,13 +246,9 @@ uint32_t chord_rpc_send(Chord *c, uint32_t msg, ChordRpcKind kind, uint32_t look
 }
 
 /* RPC (ri, gen) got no reply in time: its target is taken for dead. */
-static void on_timeout(Sim *sim, void *ctx, const SimEvent *ev)
+static void rpc_timed_out(void *ctx, uint32_t ri, uint32_t gen)
 {
     Chord *c = ctx;
-    uint32_t ri = (uint32_t) ev->data, gen = (uint32_t) (ev->data >> 32);
-    (void) sim;
-    if (!sim_pool_valid(&c->rpcs, ri, gen))
-        return;
     ChordRpc r = *chord_rpc_at(c, ri);
     sim_pool_release(&c->rpcs, ri);
     if (!chord_node_is(c, r.from, r.epoch))
