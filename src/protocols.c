@@ -100,9 +100,10 @@ void kadsim_protocols_subtitle(GKeyFile *resolved, const char *const *skip, GStr
     for (gsize i = 0; name && i < G_N_ELEMENTS(protocols); i++)
         if (strcmp(protocols[i].name, name) == 0)
             p = &protocols[i];
-    if (!p)
+    /* a sweep over protocols names none of them, nor any one's keys: the lines do */
+    if (!p || kadsim_key_skipped(skip, "simulation", "protocol"))
         return;
-    if (G_N_ELEMENTS(protocols) > 1 && !kadsim_key_skipped(skip, "simulation", "protocol"))
+    if (G_N_ELEMENTS(protocols) > 1)
         g_string_append_printf(out, ", %s", p->name);
     for (const char *const *k = p->subtitle_keys; k && *k; k += 2) {
         g_autofree char *v = g_key_file_get_value(resolved, p->section, k[0], NULL);
