@@ -28,6 +28,7 @@
 #define OPT_PLOT       "plot"
 #define OPT_PLOT_X     "plot_x"
 #define OPT_PLOT_LINES "plot_lines"
+#define OPT_PAIR       "pair"
 #define REPLICATES_MAX 10000
 /* A bound on the grid so that folder names and memory stay sane; larger is a typo. */
 #define RUNS_MAX 1000000
@@ -42,6 +43,7 @@ typedef struct {
     char *label;        /* "k", or the full name when two axes share the key */
     char *origin;       /* for messages */
     GPtrArray *values;  /* char*, as given, stripped */
+    int leader;         /* paired ([sweep] pair): the axis whose index it follows; -1: free */
 } Axis;
 
 struct SweepGrid {
@@ -50,6 +52,8 @@ struct SweepGrid {
     guint points, replicates;
     char **plots;       /* metrics to plot */
     char *plot_x, *plot_lines;  /* axis names; plot_lines "" with one axis */
+    char *pairs;        /* [sweep] pair as given ("A, B; C, D"), or NULL */
+    char *pairs_origin;
 };
 
 G_DEFINE_QUARK(kadsim-sweep-error-quark, sweep_error)
@@ -73,6 +77,8 @@ void sweep_grid_free(SweepGrid *g)
     g_strfreev(g->plots);
     g_free(g->plot_x);
     g_free(g->plot_lines);
+    g_free(g->pairs);
+    g_free(g->pairs_origin);
     g_free(g);
 }
 
@@ -155,6 +161,13 @@ static gboolean parse_option(SweepGrid *g, const char *origin, const char *key,
         g->plots = (char **) g_ptr_array_free(list, FALSE);
         return TRUE;
     }
+    if (strcmp(key, OPT_PAIR) == 0) {  /* resolved once every axis is known: link_pairs() */
+        g_free(g->pairs);
+        g_free(g->pairs_origin);
+        g->pairs = g_strdup(value);
+        g->pairs_origin = g_strdup(origin);
+        return TRUE;
+    }
     if (strcmp(key, OPT_PLOT_X) == 0 || strcmp(key, OPT_PLOT_LINES) == 0) {
         char **slot = strcmp(key, OPT_PLOT_X) == 0 ? &g->plot_x : &g->plot_lines;
         g_free(*slot);
@@ -162,8 +175,8 @@ static gboolean parse_option(SweepGrid *g, const char *origin, const char *key,
         return TRUE;
     }
     g_set_error(error, SWEEP_ERROR, 0, "%s: unknown; a swept key is written SECTION.KEY = v1, v2, "
-                "... (e.g. kademlia.k = 8, 16, 20); options: " OPT_REPLICATES ", " OPT_PLOT ", "
-                OPT_PLOT_X ", " OPT_PLOT_LINES, origin);
+                "... (e.g. kademlia.k = 8, 16, 20); options: " OPT_REPLICATES ", " OPT_PAIR ", "
+                OPT_PLOT ", " OPT_PLOT_X ", " OPT_PLOT_LINES, origin);
     return FALSE;
 }
 
@@ -180,6 +193,73 @@ static void make_labels(SweepGrid *g)
         }
         a->label = g_strdup(shared ? a->name : key);
     }
+}
+
+/* [sweep] pair = A, B[, C…][; D, E…]: in each group the first swept key leads and the others
+ * follow it, value by value (their lists must be as long): they add no points to the grid.
+ * OMNeT++'s parallel iteration; e.g. session and down time varied together, so that the
+ * number of hosts up stays the same. */
+static gboolean link_pairs(SweepGrid *g, GError **error)
+{
+    if (!g->pairs)
+        return TRUE;
+    g_auto(GStrv) groups = g_strsplit(g->pairs, ";", -1);
+    for (char **group = groups; *group; group++) {
+        GPtrArray *names = split_list(g->pairs_origin, *group, error);
+        if (!names)
+            return FALSE;
+        gboolean ok = names->len >= 2;
+        if (!ok)
+            g_set_error(error, SWEEP_ERROR, 0, "%s: '%s': name two swept keys or more, the "
+                        "first leading (e.g. pair = churn.session_mean, churn.downtime_mean)",
+                        g->pairs_origin, g_strstrip(*group));
+        int lead = -1;
+        for (guint i = 0; ok && i < names->len; i++) {
+            const char *name = g_ptr_array_index(names, i);
+            const Axis *found = find_axis(g, name);
+            guint at = 0;
+            while (found && axis_at(g, at) != found)
+                at++;
+            Axis *a = found ? g_ptr_array_index(g->axes, at) : NULL;
+            if (!a) {
+                g_set_error(error, SWEEP_ERROR, 0, "%s: '%s' is not a swept key",
+                            g->pairs_origin, name);
+                ok = FALSE;
+            } else if (a->leader != -1 || (i > 0 && (int) at == lead)) {
+                g_set_error(error, SWEEP_ERROR, 0, "%s: '%s' is paired twice", g->pairs_origin,
+                            name);
+                ok = FALSE;
+            } else if (i == 0) {
+                lead = (int) at;
+                a->leader = lead;  /* a leader leads itself: no other group may take it */
+            } else if (a->values->len != axis_at(g, lead)->values->len) {
+                g_set_error(error, SWEEP_ERROR, 0, "%s: %s has %u values and %s %u: paired keys "
+                            "take one value each per point", g->pairs_origin, a->name,
+                            a->values->len, axis_at(g, lead)->name,
+                            axis_at(g, lead)->values->len);
+                ok = FALSE;
+            } else {
+                a->leader = lead;
+            }
+        }
+        g_ptr_array_free(names, TRUE);
+        if (!ok)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Does axis i add points to the grid (free, or leading a pair)? */
+static gboolean axis_counts(const SweepGrid *g, guint i)
+{
+    const Axis *a = axis_at(g, i);
+    return a->leader == -1 || a->leader == (int) i;
+}
+
+/* Are axes a and b paired with each other (the same group)? */
+static gboolean same_group(const SweepGrid *g, const Axis *a, const Axis *b)
+{
+    return a == b || (a->leader != -1 && a->leader == b->leader);
 }
 
 /* plot_x, plot_lines: named axes (by name or label), or defaults: x the last axis, lines the
@@ -203,7 +283,7 @@ static gboolean resolve_plot_axes(SweepGrid *g, GError **error)
         }
     } else if (!g->plot_lines) {
         for (guint i = 0; i < n && !lines; i++)
-            if (axis_at(g, i) != x)
+            if (!x || !same_group(g, axis_at(g, i), x))  /* a partner of x: one point a line */
                 lines = axis_at(g, i);
     }
     g_free(g->plot_x);
@@ -248,16 +328,21 @@ SweepGrid *sweep_grid_new(const char *source, char **keys, char **values, char *
             continue;
         }
         Axis *a = g_new0(Axis, 1);
+        a->leader = -1;
         a->name = g_strdup(keys[i]);
         a->origin = g_strdup(origin);
         a->values = list;
         g_ptr_array_add(g->axes, a);
     }
     make_labels(g);
+    if (!link_pairs(g, error))
+        goto fail;
     /* The bound is checked at each axis, before the product can overflow: eight lists of 256
      * values made 2^64 points, that is 0, and other grids wrapped to a few hundred. */
     guint64 points = 1;
     for (guint i = 0; i < g->axes->len; i++) {
+        if (!axis_counts(g, i))
+            continue;
         guint64 n = axis_at(g, i)->values->len;  /* points <= RUNS_MAX: no overflow */
         if (points * n > RUNS_MAX / g->replicates) {
             g_set_error(error, SWEEP_ERROR, 0, "%s: [sweep]: %s%" G_GUINT64_FORMAT " points × "
@@ -288,11 +373,14 @@ const char *sweep_grid_origin(const SweepGrid *g, guint i) { return axis_at(g, i
 
 const char *sweep_grid_value(const SweepGrid *g, guint point, guint axis)
 {
-    /* mixed radix, the last axis fastest */
-    for (guint i = g->axes->len; i-- > axis + 1;)
-        point /= axis_at(g, i)->values->len;
-    const GPtrArray *v = axis_at(g, axis)->values;
-    return g_ptr_array_index(v, point % v->len);
+    /* mixed radix over the axes that count, the last fastest; a follower takes its leader's
+     * index */
+    const Axis *a = axis_at(g, axis);
+    guint digit = a->leader == -1 ? axis : (guint) a->leader;
+    for (guint i = g->axes->len; i-- > digit + 1;)
+        if (axis_counts(g, i))
+            point /= axis_at(g, i)->values->len;
+    return g_ptr_array_index(a->values, point % a->values->len);
 }
 
 static int digits(guint n)
@@ -621,11 +709,13 @@ static char *labels_gp(const SweepGrid *g, const char *ini)
     append_axis_numbers(out, g);
     kadsim_gp_string(out, "plot_x", g->plot_x);
     kadsim_gp_string(out, "plot_lines", g->plot_lines);
-    /* swept keys on neither axis are held at their first value */
+    /* swept keys on neither axis (nor paired with one) are held at their first value */
     GString *where = g_string_new(NULL);
+    const Axis *x = find_axis(g, g->plot_x), *lines = *g->plot_lines ? find_axis(g, g->plot_lines)
+                                                                      : NULL;
     for (guint a = 0; a < g->axes->len; a++) {
         const Axis *ax = axis_at(g, a);
-        if (strcmp(ax->name, g->plot_x) != 0 && strcmp(ax->name, g->plot_lines) != 0)
+        if ((!x || !same_group(g, ax, x)) && (!lines || !same_group(g, ax, lines)))
             g_string_append_printf(where, "%s%s=%s", where->len ? " " : "", ax->name,
                                    (const char *) g_ptr_array_index(ax->values, 0));
     }

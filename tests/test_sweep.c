@@ -1,5 +1,6 @@
 /* Tests of the sweep grid (src/sweep.c): the order of points and runs, their folder names,
  * replicate seeds, options, and shards that partition the runs whether I counts from 0 or 1. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cunit_main.h"
@@ -166,7 +167,54 @@ static void test_grid_beyond_the_bound_is_refused_before_it_overflows(void)
     g_string_free(thousand, TRUE);
 }
 
+/* [sweep] pair: the followers take their leader's value at every point and add no points;
+ * the other keys still multiply the grid. */
+static void test_paired_keys_vary_together(void)
+{
+    const char *kv[] = { "churn.session_mean", "10min, 1h, 4h", "churn.downtime_mean",
+                         "20min, 2h, 8h", "kademlia.k", "8, 20",
+                         "pair", "churn.session_mean, churn.downtime_mean", NULL };
+    SweepGrid *g = grid(kv, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    CU_ASSERT_EQUAL(sweep_grid_points(g), 6);  /* 3 pairs × 2 values of k, not 3 × 3 × 2 */
+    for (guint p = 0; p < 6; p++) {
+        const char *session = sweep_grid_value(g, p, 0), *down = sweep_grid_value(g, p, 1);
+        guint i = strcmp(session, "10min") == 0 ? 0 : strcmp(session, "1h") == 0 ? 1 : 2;
+        static const char *const downs[] = { "20min", "2h", "8h" };
+        CU_ASSERT_STRING_EQUAL(down, downs[i]);
+        CU_ASSERT_STRING_EQUAL(sweep_grid_value(g, p, 2), p % 2 ? "20" : "8");
+    }
+    CU_ASSERT_STRING_EQUAL(sweep_grid_value(g, 5, 0), "4h");
+    char *name = sweep_grid_run_name(g, 5);
+    CU_ASSERT_STRING_EQUAL(name, "p5_session_mean=4h_downtime_mean=8h_k=20_r0");
+    g_free(name);
+    sweep_grid_free(g);
+}
+
+static void test_wrong_pairs_are_refused(void)
+{
+    const char *cases[][2] = {
+        { "kademlia.k, kademlia.alpha", "kademlia.alpha has 2 values and kademlia.k 3" },
+        { "kademlia.k", "name two swept keys or more" },
+        { "kademlia.k, kademlia.eviction", "'kademlia.eviction' is not a swept key" },
+        { "kademlia.alpha, kademlia.b; kademlia.b, kademlia.alpha", "paired twice" },
+    };
+    for (gsize c = 0; c < G_N_ELEMENTS(cases); c++) {
+        const char *kv[] = { "kademlia.k", "8, 16, 20", "kademlia.alpha", "1, 3",
+                             "kademlia.b", "1, 2", "pair", cases[c][0], NULL };
+        GError *error = NULL;
+        CU_ASSERT_PTR_NULL(grid(kv, &error));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+        if (!strstr(error->message, cases[c][1]))
+            fprintf(stderr, "\n  %s\n", error->message);
+        CU_ASSERT_PTR_NOT_NULL(strstr(error->message, cases[c][1]));
+        g_clear_error(&error);
+    }
+}
+
 static CU_TestInfo tests[] = {
+    TEST(test_paired_keys_vary_together),
+    TEST(test_wrong_pairs_are_refused),
     TEST(test_points_vary_the_last_key_fastest_and_replicates_faster_still),
     TEST(test_names_are_unique_and_safe_for_folders),
     TEST(test_replicate_zero_runs_on_the_master_seed_and_others_on_derived_ones),
