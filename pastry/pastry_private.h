@@ -130,6 +130,7 @@ struct Pastry {
     guint L, half, M, replicas, value_size;
     SimTime hop_timeout, op_timeout, join_timeout, leaf_probe;
     gboolean oracle_bootstrap;
+    gboolean pns;             /* proximity neighbour selection (false: first come, kept) */
     uint16_t msg_type[PASTRY_MSG_TYPES];
     uint16_t ev_probe;
     SimTimeouts *rpc_timeouts, *op_timeouts;
@@ -194,6 +195,8 @@ void pastry_nodes_init(Pastry *p);
 void pastry_nodes_free(Pastry *p);
 uint32_t pastry_node_new(Pastry *p, SimHost host);
 SimTime pastry_proximity(void *ctx, uint32_t a, uint32_t b);
+/* The proximity a table weighs contact by: measured, or 0 for all when pns is off. */
+uint32_t pastry_table_prox(Pastry *p, uint32_t node, uint32_t contact);
 /* node heard from contact itself (so it is alive): offer it to every table. */
 void pastry_consider(Pastry *p, uint32_t node, uint32_t contact);
 /* node heard of contact from another node (it may be dead by now): probed when one of its

@@ -17,6 +17,9 @@ static const SimCfgKey pastry_keys[] = {
       "Leaf set size, even: L/2 nodes each side (the paper: 16)" },
     { "pastry", "M", SIM_CFG_INT, "32", 1, PASTRY_M_MAX, NULL, NULL,
       "Neighbourhood set size: the nodes nearest by proximity (the paper: 32)" },
+    { "pastry", "pns", SIM_CFG_BOOL, "true", 0, 0, NULL, NULL,
+      "Proximity neighbour selection: of the candidates for a routing-table slot keep the\n"
+      "nearest (the paper's locality heuristic); false: keep the first (for comparison)" },
     { "pastry", "replicas", SIM_CFG_INT, "5", 1, PASTRY_L_MAX + 1, NULL, NULL,
       "Nodes that keep a stored pair: its root and the leaf-set members closest to the key\n"
       "(k; at most L + 1)" },
@@ -77,6 +80,7 @@ static void *pastry_create(Sim *sim, const SimConfig *cfg, GError **error)
     p->join_timeout = sim_config_get_duration(cfg, "pastry", "join_timeout");
     p->leaf_probe = sim_config_get_duration(cfg, "pastry", "leaf_probe");
     p->oracle_bootstrap = sim_config_get_choice(cfg, "pastry", "bootstrap") == BOOT_ORACLE;
+    p->pns = sim_config_get_bool(cfg, "pastry", "pns");
     pastry_msg_init(p);  /* message types first: their order is the tables' column order */
     pastry_nodes_init(p);
     pastry_repair_init(p);
