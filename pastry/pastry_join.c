@@ -7,6 +7,10 @@
  * from global knowledge instead (pastry_oracle.c). */
 #include "pastry_private.h"
 
+#include <string.h>
+
+static void send_near_request(Pastry *p, uint32_t node, uint32_t to, uint32_t oi, guint round);
+
 static void report_instant_join(Pastry *p, uint32_t node)
 {
     SimTime now = sim_now(p->sim);
@@ -51,7 +55,62 @@ void pastry_host_up(void *self, SimHost host, SimHost bootstrap, gboolean fresh)
     uint32_t via = p->host_node[bootstrap];
     pastry_consider(p, node, via);
     uint32_t oi = pastry_op_new(p, SIM_OP_JOIN, node, sim_op_begin(p->sim), 0, &p->ids[node], 0);
-    pastry_route_join(p, node, via, oi);
+    if (p->find_near)
+        send_near_request(p, node, via, oi, 1);
+    else
+        pastry_route_join(p, node, via, oi);
+}
+
+/* ---- finding a nearby node to join through ---------------------------------------------- */
+
+static void send_near_request(Pastry *p, uint32_t node, uint32_t to, uint32_t oi, guint round)
+{
+    uint32_t mi = pastry_msg_new(p, PASTRY_NEAR_REQUEST, node, to);
+    PastryMsg *m = pastry_msg_at(p, mi);
+    m->op = oi;
+    m->op_gen = sim_pool_gen(&p->ops, oi);
+    m->op_id = pastry_op_at(p, oi)->op_id;
+    m->hop = (uint16_t) round;
+    m->target = p->ids[node];
+    pastry_msg_send(p, mi);
+}
+
+void pastry_near_request(Pastry *p, uint32_t node, const PastryMsg *req)
+{
+    uint32_t n = p->nodes[node].n_nbr;
+    uint32_t *table = g_new(uint32_t, MAX(n, 1u));
+    memcpy(table, pastry_nbr(p, node), sizeof(uint32_t) * n);
+    uint32_t mi = pastry_msg_answer(p, PASTRY_NEAR_REPLY, node, req->from, req);
+    PastryMsg *m = pastry_msg_at(p, mi);
+    m->table = table;
+    m->n_table = n;
+    pastry_msg_send(p, mi);
+}
+
+/* The nearest of the node that answered and its neighbourhood set: nearer than the one that
+ * answered, ask it in turn; otherwise join through the nearest. */
+void pastry_near_reply(Pastry *p, uint32_t node, const PastryMsg *m)
+{
+    if (p->nodes[node].state != NODE_JOINING || !pastry_op_valid(p, m->op, m->op_gen))
+        return;  /* the join went on without it (timed out, retried) */
+    uint32_t best = m->from;
+    SimTime best_d = pastry_proximity(p, node, best);
+    for (guint i = 0; i < m->n_table; i++) {
+        uint32_t c = m->table[i];
+        if (c == node || p->ids[c] == p->ids[node])
+            continue;
+        SimTime d = pastry_proximity(p, node, c);
+        if (d < best_d) {
+            best = c;
+            best_d = d;
+        }
+    }
+    if (best != m->from && m->hop < PASTRY_NEAR_ROUNDS) {
+        send_near_request(p, node, best, m->op, m->hop + 1u);
+        return;
+    }
+    pastry_consider(p, node, m->from);
+    pastry_route_join(p, node, best, m->op);
 }
 
 /* ---- the nodes on the route ------------------------------------------------------------- */

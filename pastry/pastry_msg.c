@@ -6,6 +6,7 @@ static const char *const msg_names[PASTRY_MSG_TYPES] = {
     "LOOKUP", "STORE", "GET", "JOIN", "HOP_ACK",
     "LOOKUP_REPLY", "STORE_REPLY", "GET_REPLY", "JOIN_STATE", "ANNOUNCE",
     "LEAF_PROBE", "LEAF_REPLY", "RT_REPAIR", "RT_REPAIR_REPLY", "REPLICA", "LEAVE",
+    "NEAR_REQUEST", "NEAR_REPLY",
 };
 
 static void rpc_timed_out(void *ctx, uint32_t ri, uint32_t gen);
@@ -72,8 +73,10 @@ static uint32_t wire_bytes(const Pastry *p, const PastryMsg *m)
     case PASTRY_GET_REPLY:
         return header + contact +
                ((m->flags & PASTRY_MSG_FOUND) ? PASTRY_WIRE_LENGTH + value_bytes(p, m->value) : 0);
-    case PASTRY_JOIN_STATE:
+    case PASTRY_JOIN_STATE: case PASTRY_NEAR_REPLY:
         return header + contact + PASTRY_WIRE_COUNT + m->n_table * contact;
+    case PASTRY_NEAR_REQUEST:
+        return header + contact;
     case PASTRY_ANNOUNCE: case PASTRY_LEAF_PROBE: case PASTRY_LEAF_REPLY: case PASTRY_LEAVE:
         return header + contact + PASTRY_WIRE_COUNT + m->n * contact;
     case PASTRY_RT_REPAIR:

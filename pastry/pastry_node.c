@@ -67,6 +67,11 @@ SimTime pastry_proximity(void *ctx, uint32_t a, uint32_t b)
     return sim_proximity(p->sim, p->node_host[a], p->node_host[b]);
 }
 
+uint32_t pastry_table_prox(Pastry *p, uint32_t node, uint32_t contact)
+{
+    return p->pns ? pastry_prox_clamp(pastry_proximity(p, node, contact)) : 0;
+}
+
 /* The neighbourhood set: the M nodes nearest by proximity, nearest first; their proximities
  * are kept beside them (pastry_nbr_prox). */
 static void nbr_offer(Pastry *p, uint32_t node, uint32_t contact, uint32_t d)
@@ -111,7 +116,7 @@ static gboolean offer_by_proximity(Pastry *p, uint32_t node, uint32_t contact)
 {
     if (contact == node || contact >= p->n_nodes || p->ids[contact] == p->ids[node])
         return FALSE;
-    uint32_t d = pastry_prox_clamp(pastry_proximity(p, node, contact));
+    uint32_t d = pastry_table_prox(p, node, contact);
     pastry_rtable_offer(&p->nodes[node].rt, &p->s, p->ids, node, contact, d);
     nbr_offer(p, node, contact, d);
     return TRUE;
@@ -141,7 +146,7 @@ static gboolean wanted(Pastry *p, uint32_t node, uint32_t contact)
         return FALSE;
     if (pastry_leafset_wants(&n->ls, p->half, &p->s, p->ids, node, contact))
         return TRUE;
-    uint32_t d = pastry_prox_clamp(pastry_proximity(p, node, contact));
+    uint32_t d = pastry_table_prox(p, node, contact);
     if (pastry_rtable_wants(&n->rt, &p->s, p->ids, node, contact, d))
         return TRUE;
     if (n->n_nbr == p->M && d >= pastry_nbr_prox(p, node)[n->n_nbr - 1])

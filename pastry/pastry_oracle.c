@@ -100,7 +100,7 @@ static void fill_slot(Pastry *p, uint32_t node, guint row, guint col)
         if (c == node || !pastry_rtable_slot(&p->s, p->ids[node], p->ids[c], &r, &k) ||
             r != row || k != col)
             break;  /* past the slot's range */
-        SimTime d = pastry_proximity(p, node, c);
+        SimTime d = pastry_table_prox(p, node, c);
         if (best == PASTRY_NONE || d < best_d) {
             best = c;
             best_d = d;

@@ -30,6 +30,10 @@
 #define PASTRY_MAX_HOPS 64
 /* Next hops a node tries for one routed message before it gives up on it. */
 #define PASTRY_REROUTES 5
+/* Rounds of the search for a nearby bootstrap: each asks the nearest node found so far for its
+ * neighbourhood set (in the spirit of Castro et al.'s nearby-node discovery); a round that
+ * finds nobody nearer ends it sooner. */
+#define PASTRY_NEAR_ROUNDS 3
 /* Attempts of a join (the first and retries through another known node). */
 #define PASTRY_JOIN_ATTEMPTS 3
 
@@ -43,6 +47,7 @@ typedef enum {
     PASTRY_RT_REPAIR, PASTRY_RT_REPAIR_REPLY,              /* lazy routing-table repair */
     PASTRY_REPLICA,                                        /* a copy for a leaf-set neighbour */
     PASTRY_LEAVE,                                          /* a graceful leave */
+    PASTRY_NEAR_REQUEST, PASTRY_NEAR_REPLY,                /* a newcomer looks for a near node */
     PASTRY_MSG_TYPES
 } PastryMsgType;
 
@@ -130,6 +135,8 @@ struct Pastry {
     guint L, half, M, replicas, value_size;
     SimTime hop_timeout, op_timeout, join_timeout, leaf_probe;
     gboolean oracle_bootstrap;
+    gboolean pns;             /* proximity neighbour selection (false: first come, kept) */
+    gboolean find_near;       /* joins go through the nearest node found from the bootstrap */
     uint16_t msg_type[PASTRY_MSG_TYPES];
     uint16_t ev_probe;
     SimTimeouts *rpc_timeouts, *op_timeouts;
@@ -194,6 +201,8 @@ void pastry_nodes_init(Pastry *p);
 void pastry_nodes_free(Pastry *p);
 uint32_t pastry_node_new(Pastry *p, SimHost host);
 SimTime pastry_proximity(void *ctx, uint32_t a, uint32_t b);
+/* The proximity a table weighs contact by: measured, or 0 for all when pns is off. */
+uint32_t pastry_table_prox(Pastry *p, uint32_t node, uint32_t contact);
 /* node heard from contact itself (so it is alive): offer it to every table. */
 void pastry_consider(Pastry *p, uint32_t node, uint32_t contact);
 /* node heard of contact from another node (it may be dead by now): probed when one of its
@@ -241,6 +250,8 @@ void pastry_join_state(Pastry *p, uint32_t node, const PastryMsg *m);
 void pastry_join_send_state(Pastry *p, uint32_t node, const PastryMsg *join, gboolean final);
 void pastry_join_timeout(Pastry *p, uint32_t op);
 void pastry_announce_received(Pastry *p, uint32_t node, const PastryMsg *m);
+void pastry_near_request(Pastry *p, uint32_t node, const PastryMsg *m);
+void pastry_near_reply(Pastry *p, uint32_t node, const PastryMsg *m);
 
 /* pastry_repair.c: leaf-set probing and repair, routing-table repair, leaving */
 void pastry_repair_init(Pastry *p);

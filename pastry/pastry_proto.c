@@ -17,6 +17,9 @@ static const SimCfgKey pastry_keys[] = {
       "Leaf set size, even: L/2 nodes each side (the paper: 16)" },
     { "pastry", "M", SIM_CFG_INT, "32", 1, PASTRY_M_MAX, NULL, NULL,
       "Neighbourhood set size: the nodes nearest by proximity (the paper: 32)" },
+    { "pastry", "pns", SIM_CFG_BOOL, "true", 0, 0, NULL, NULL,
+      "Proximity neighbour selection: of the candidates for a routing-table slot keep the\n"
+      "nearest (the paper's locality heuristic); false: keep the first (for comparison)" },
     { "pastry", "replicas", SIM_CFG_INT, "5", 1, PASTRY_L_MAX + 1, NULL, NULL,
       "Nodes that keep a stored pair: its root and the leaf-set members closest to the key\n"
       "(k; at most L + 1)" },
@@ -30,6 +33,10 @@ static const SimCfgKey pastry_keys[] = {
     { "pastry", "leaf_probe", SIM_CFG_DURATION, "30s", 0, 1e9, NULL, NULL,
       "Each node probes its leaf set this often; probe and reply carry both leaf sets\n"
       "(0 = never: failures are then found only by routing)" },
+    { "pastry", "find_near", SIM_CFG_BOOL, "true", 0, 0, NULL, "bootstrap=join",
+      "A newcomer first looks for a node near it: it asks its bootstrap, then the nearest node\n"
+      "found, for their neighbourhood sets (up to 3 rounds), and joins through the nearest\n"
+      "(the paper assumes the bootstrap is near; the engine's is random)" },
     { "pastry", "bootstrap", SIM_CFG_CHOICE, "join", 0, 0, "join|oracle", NULL,
       "Joins: join (through a bootstrap node, as in the paper) or oracle (tables filled from\n"
       "global knowledge: for large static runs; results say so)" },
@@ -77,6 +84,8 @@ static void *pastry_create(Sim *sim, const SimConfig *cfg, GError **error)
     p->join_timeout = sim_config_get_duration(cfg, "pastry", "join_timeout");
     p->leaf_probe = sim_config_get_duration(cfg, "pastry", "leaf_probe");
     p->oracle_bootstrap = sim_config_get_choice(cfg, "pastry", "bootstrap") == BOOT_ORACLE;
+    p->pns = sim_config_get_bool(cfg, "pastry", "pns");
+    p->find_near = !p->oracle_bootstrap && sim_config_get_bool(cfg, "pastry", "find_near");
     pastry_msg_init(p);  /* message types first: their order is the tables' column order */
     pastry_nodes_init(p);
     pastry_repair_init(p);
@@ -135,6 +144,12 @@ static void dispatch(Pastry *p, uint32_t node, const PastryMsg *m)
         break;
     case PASTRY_LEAVE:
         pastry_leave_received(p, node, m);
+        break;
+    case PASTRY_NEAR_REQUEST:
+        pastry_near_request(p, node, m);
+        break;
+    case PASTRY_NEAR_REPLY:
+        pastry_near_reply(p, node, m);
         break;
     case PASTRY_MSG_TYPES:
         g_assert_not_reached();

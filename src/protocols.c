@@ -15,9 +15,12 @@ static const char *const chord_subtitle[] = { "r", "successors", NULL };
 static const char *const pastry_subtitle[] = { "b", "b", "L", "L", NULL };
 
 static const KadsimProtocol protocols[] = {
-    { "kademlia", &kad_protocol_class, "kademlia", kademlia_subtitle },
-    { "chord", &chord_protocol_class, "chord", chord_subtitle },
-    { "pastry", &pastry_protocol_class, "pastry", pastry_subtitle },
+    { "kademlia", &kad_protocol_class, "kademlia", kademlia_subtitle,
+      "found the true k closest" },
+    { "chord", &chord_protocol_class, "chord", chord_subtitle,
+      "found the live true successor" },
+    { "pastry", &pastry_protocol_class, "pastry", pastry_subtitle,
+      "reached the numerically closest live node" },
 };
 
 /* [simulation] protocol, its choices ("kademlia|chord") made from the table once: sweeps build

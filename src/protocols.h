@@ -13,6 +13,8 @@ typedef struct {
     const char *section;              /* its scenario section ("kademlia") */
     /* Keys of its section shown in plot subtitles as "label value" (NULL-terminated pairs). */
     const char *const *subtitle_keys;
+    /* What an exact lookup is (SimOp.correct), for the summary: "found the true k closest". */
+    const char *exact;
 } KadsimProtocol;
 
 /* Declare [simulation] protocol and every protocol's section (each is then hidden or refused

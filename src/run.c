@@ -12,6 +12,7 @@
 
 #include "plots.h"
 #include "program.h"
+#include "protocols.h"
 #include "sim_atomic.h"
 #include "sim_folder.h"
 #include "sim_trace.h"
@@ -83,7 +84,8 @@ static void print_summary(const KadsimSimulation *s, const KadsimOptions *opt, g
         printf("  lookups %.0f: %.1f%% succeeded", metric(res, "lookups"),
                100 * metric(res, "lookup_success_rate"));
         if (!isnan(metric(res, "lookup_correct_rate")))
-            printf(", %.1f%% found the true k closest", 100 * metric(res, "lookup_correct_rate"));
+            printf(", %.1f%% %s", 100 * metric(res, "lookup_correct_rate"),
+                   kadsim_protocol_of(sim_config(sim_results_sim(res)))->exact);
         if (!isnan(metric(res, "hops_mean")))
             printf(", mean hops %.2f, median latency %.1f ms", metric(res, "hops_mean"),
                    metric(res, "latency_ms_p50"));

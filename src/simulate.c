@@ -72,7 +72,6 @@ int kadsim_simulate(const SimConfig *cfg, const char *dir, const KadsimSimSpec *
         kadsim_simulation_free(s);
         return kadsim_exit_status(*error);
     }
-    s->notes = protocol_notes(s->sim, cls);
     SimResultsOptions ropt = {
         .force = spec->force, .header = "kadsim " PACKAGE_VERSION,
         .owned_extra = kadsim_plot_files, .omit_section = spec->omit_section,
@@ -90,6 +89,7 @@ int kadsim_simulate(const SimConfig *cfg, const char *dir, const KadsimSimSpec *
     SimTime until = sim_config_get_duration(cfg, "simulation", "duration");
     SimStopReason why = sim_run(s->sim, until);
     sim_set_progress(s->sim, NULL, NULL, 0);
+    s->notes = protocol_notes(s->sim, cls);  /* after the run: a protocol may report on it */
 
     int status = EXIT_SUCCESS;
     GError *internal = NULL;

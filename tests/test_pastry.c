@@ -193,15 +193,14 @@ static gboolean leafsets_exact(KadNet *net)
 /* Static network on the Earth's sphere: `nodes` join over 5 min, lookups from 10 min. */
 static char *static_ini(guint nodes, double lookups_per_s, const char *extra)
 {
-    return g_strdup_printf("[network]\nlatency = euclidean\n%s",
-                           kad_static_ini(nodes, lookups_per_s, extra));
+    g_autofree char *base = kad_static_ini(nodes, lookups_per_s, extra);
+    return g_strdup_printf("[network]\nlatency = euclidean\n%s", base);
 }
 
 static void test_static_network_lookups_reach_the_closest_node(void)
 {
     KadNet net;
-    g_autofree char *base = kad_static_ini(1000, 4, NULL);
-    g_autofree char *ini = g_strdup_printf("[network]\nlatency = euclidean\n%s", base);
+    g_autofree char *ini = static_ini(1000, 4, NULL);
     if (!net_init(&net, ini, NULL))
         return;
     net_run(&net);
