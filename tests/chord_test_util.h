@@ -7,42 +7,16 @@
 #include <string.h>
 
 #include "chord.h"
-#include "kad_test_util.h"
+#include "net_test_util.h"
 #include "sim.h"
 
-/* The operation tally of the Kademlia tests (kad_test_util.h) is protocol-neutral: reused. */
-typedef KadTally ChordTally;
-
-typedef struct {
-    SimConfig *cfg;
-    Sim *sim;
-    ChordTally tally;
-} ChordNet;
+typedef TestNet ChordNet;
 
 /* A network from INI text plus overrides ("section.key=value", NULL-terminated). */
 static inline gboolean chord_net_init(ChordNet *net, const char *ini,
                                       const char *const *overrides)
 {
-    GError *err = NULL;
-    memset(net, 0, sizeof *net);
-    net->cfg = sim_config_new();
-    sim_declare(net->cfg);
-    chord_protocol_class.declare(net->cfg);
-    gboolean ok = sim_config_load_data(net->cfg, "test.ini", ini, &err);
-    for (const char *const *o = overrides; ok && o && *o; o++)
-        ok = sim_config_set_override(net->cfg, *o, &err);
-    if (ok)
-        net->sim = sim_new(net->cfg, &chord_protocol_class, &err);
-    if (!ok || !net->sim) {
-        fprintf(stderr, "configuration refused: %s\n", err ? err->message : "?");
-        g_clear_error(&err);
-        CU_FAIL("configuration refused");
-        return FALSE;
-    }
-    net->tally.digest = g_checksum_new(G_CHECKSUM_SHA256);
-    SimObserver obs = { .op_done = kad_tally_op };
-    sim_add_observer(net->sim, &obs, &net->tally);
-    return TRUE;
+    return test_net_init(net, &chord_protocol_class, ini, overrides);
 }
 
 static inline void chord_net_check(ChordNet *net)
@@ -62,9 +36,7 @@ static inline void chord_net_run(ChordNet *net, SimTime until)
         until = sim_config_get_duration(net->cfg, "simulation", "duration");
     sim_run(net->sim, until);
     chord_net_check(net);
-    GError *err = NULL;
-    CU_ASSERT_TRUE(sim_check_conservation(net->sim, &err));
-    g_clear_error(&err);
+    test_net_check_conservation(net);
 }
 
 /* Is the ring (and, with fingers, every finger) as the truth says? Prints the first miss. */
@@ -78,19 +50,9 @@ static inline gboolean chord_net_ring_ok(ChordNet *net, gboolean fingers)
     return ok;
 }
 
-static inline double chord_net_mean_hops(const ChordNet *net)
-{
-    return (double) net->tally.hops / (double) MAX(net->tally.n[SIM_OP_LOOKUP], 1);
-}
+#define chord_net_mean_hops test_net_mean_hops
 
-static inline void chord_net_free(ChordNet *net)
-{
-    sim_free(net->sim);
-    sim_config_free(net->cfg);
-    if (net->tally.digest)
-        g_checksum_free(net->tally.digest);
-    memset(net, 0, sizeof *net);
-}
+#define chord_net_free test_net_free
 
 /* `nodes` join over a 5-minute ramp with fast maintenance (periods in the [chord] text
  * `extra` may override), lookups from `start` at a network-wide rate. */

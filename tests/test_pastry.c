@@ -3,7 +3,7 @@
  * lookups, hops against log_{2^b} N, stores and gets on the leaf set, crashes and repair,
  * graceful leaves, the oracle bootstrap, determinism. */
 #include "cunit_main.h"
-#include "kad_test_util.h"  /* KadTally: the tally of reported operations, protocol-neutral */
+#include "net_test_util.h"
 #include "pastry.h"
 #include "pastry_id.h"
 #include "pastry_leafset.h"
@@ -137,31 +137,12 @@ static void test_rtable_slot_takes_the_nearer_candidate(void)
 
 /* ---- networks --------------------------------------------------------------------------- */
 
-static gboolean net_init(KadNet *net, const char *ini, const char *const *overrides)
+static gboolean net_init(TestNet *net, const char *ini, const char *const *overrides)
 {
-    GError *err = NULL;
-    memset(net, 0, sizeof *net);
-    net->cfg = sim_config_new();
-    sim_declare(net->cfg);
-    pastry_protocol_class.declare(net->cfg);
-    gboolean ok = sim_config_load_data(net->cfg, "test.ini", ini, &err);
-    for (const char *const *o = overrides; ok && o && *o; o++)
-        ok = sim_config_set_override(net->cfg, *o, &err);
-    if (ok)
-        net->sim = sim_new(net->cfg, &pastry_protocol_class, &err);
-    if (!ok || !net->sim) {
-        fprintf(stderr, "configuration refused: %s\n", err ? err->message : "?");
-        g_clear_error(&err);
-        CU_FAIL("configuration refused");
-        return FALSE;
-    }
-    net->tally.digest = g_checksum_new(G_CHECKSUM_SHA256);
-    SimObserver obs = { .op_done = kad_tally_op };
-    sim_add_observer(net->sim, &obs, &net->tally);
-    return TRUE;
+    return test_net_init(net, &pastry_protocol_class, ini, overrides);
 }
 
-static void net_check(KadNet *net)
+static void net_check(TestNet *net)
 {
     char *why = NULL;
     gboolean ok = pastry_check_invariants(pastry_of(net->sim), &why);
@@ -174,13 +155,13 @@ static void net_check(KadNet *net)
     g_clear_error(&err);
 }
 
-static void net_run(KadNet *net)
+static void net_run(TestNet *net)
 {
     sim_run(net->sim, sim_config_get_duration(net->cfg, "simulation", "duration"));
     net_check(net);
 }
 
-static gboolean leafsets_exact(KadNet *net)
+static gboolean leafsets_exact(TestNet *net)
 {
     char *why = NULL;
     gboolean ok = pastry_check_leafsets(pastry_of(net->sim), &why);
@@ -193,13 +174,13 @@ static gboolean leafsets_exact(KadNet *net)
 /* Static network on the Earth's sphere: `nodes` join over 5 min, lookups from 10 min. */
 static char *static_ini(guint nodes, double lookups_per_s, const char *extra)
 {
-    g_autofree char *base = kad_static_ini(nodes, lookups_per_s, extra);
+    g_autofree char *base = test_static_ini(nodes, lookups_per_s, extra);
     return g_strdup_printf("[network]\nlatency = euclidean\n%s", base);
 }
 
 static void test_static_network_lookups_reach_the_closest_node(void)
 {
-    KadNet net;
+    TestNet net;
     g_autofree char *ini = static_ini(1000, 4, NULL);
     if (!net_init(&net, ini, NULL))
         return;
@@ -211,7 +192,7 @@ static void test_static_network_lookups_reach_the_closest_node(void)
     CU_ASSERT_EQUAL(net.tally.correct, net.tally.n[SIM_OP_LOOKUP]);
     CU_ASSERT_EQUAL(net.tally.timeouts, 0);
     /* the paper: fewer than ceil(log_16 N) hops on average (3 at 1000 nodes) */
-    double hops = kad_net_mean_hops(&net);
+    double hops = test_net_mean_hops(&net);
     CU_ASSERT_TRUE(hops < ceil(log(1000) / log(16)));
     CU_ASSERT_TRUE(hops > 1.5);
     CU_ASSERT_TRUE(leafsets_exact(&net));
@@ -223,7 +204,7 @@ static void test_static_network_lookups_reach_the_closest_node(void)
      * random next hops */
     CU_ASSERT_TRUE(pastry_mean_stretch(p) > 1.0 && pastry_mean_stretch(p) < 2.5);
     CU_ASSERT_TRUE(pastry_bytes_per_node(p) < 2048);
-    kad_net_free(&net);
+    test_net_free(&net);
 }
 
 /* ---- scheduled test actions ------------------------------------------------------------- */
@@ -231,7 +212,7 @@ static void test_static_network_lookups_reach_the_closest_node(void)
 typedef enum { ACT_PUT, ACT_GET, ACT_CRASH, ACT_LEAVE } ActKind;
 
 typedef struct {
-    KadNet *net;
+    TestNet *net;
     uint16_t kind;
 } Actions;
 
@@ -262,7 +243,7 @@ static void act(Actions *a, SimTime at, ActKind kind, SimHost host, uint64_t key
     sim_schedule(a->net->sim, at, a->kind, host, (key << 8) | kind, SIM_ORIGIN_ENGINE);
 }
 
-static void actions_init(Actions *a, KadNet *net)
+static void actions_init(Actions *a, TestNet *net)
 {
     a->net = net;
     a->kind = sim_register_handler(net->sim, "test-action", on_action, a);
@@ -270,7 +251,7 @@ static void actions_init(Actions *a, KadNet *net)
 
 static void test_stored_keys_are_kept_by_k_nodes_and_found_from_others(void)
 {
-    KadNet net;
+    TestNet net;
     g_autofree char *ini = static_ini(400, 0, NULL);
     if (!net_init(&net, ini, NULL))
         return;
@@ -290,13 +271,13 @@ static void test_stored_keys_are_kept_by_k_nodes_and_found_from_others(void)
         SimHost holders[64];
         CU_ASSERT_EQUAL(pastry_holders(p, key, holders, 64), pastry_replicas(p));
     }
-    kad_net_free(&net);
+    test_net_free(&net);
 }
 
 /* Crash a tenth of the nodes at 11 min; lookups from 13 min (four probe periods later). */
 static void test_lookups_are_exact_again_after_crashes_are_repaired(void)
 {
-    KadNet net;
+    TestNet net;
     g_autofree char *base = g_strdup_printf("[simulation]\nnodes = 600\nduration = 16min\n"
                                             "[network]\nlatency = euclidean\n"
                                             "[workload]\njoin = ramp\njoin_ramp = 5min\n"
@@ -322,12 +303,12 @@ static void test_lookups_are_exact_again_after_crashes_are_repaired(void)
     uint64_t reroutes, leaf, rt;
     pastry_repair_counts(pastry_of(net.sim), &reroutes, &leaf, &rt);
     CU_ASSERT_TRUE(leaf > 0);
-    kad_net_free(&net);
+    test_net_free(&net);
 }
 
 static void test_graceful_leaves_hand_over_the_leaf_set(void)
 {
-    KadNet net;
+    TestNet net;
     g_autofree char *ini = static_ini(300, 4, "[pastry]\nleaf_probe = 0\n");
     if (!net_init(&net, ini, NULL))
         return;
@@ -341,43 +322,43 @@ static void test_graceful_leaves_hand_over_the_leaf_set(void)
     CU_ASSERT_TRUE(leafsets_exact(&net));
     CU_ASSERT_EQUAL(net.tally.ok[SIM_OP_LOOKUP], net.tally.n[SIM_OP_LOOKUP]);
     CU_ASSERT_EQUAL(net.tally.correct, net.tally.n[SIM_OP_LOOKUP]);
-    kad_net_free(&net);
+    test_net_free(&net);
 }
 
 static void test_oracle_bootstrap_gives_exact_lookups_without_joins(void)
 {
-    KadNet net;
+    TestNet net;
     g_autofree char *ini = static_ini(2000, 10, "[pastry]\nbootstrap = oracle\n");
     if (!net_init(&net, ini, NULL))
         return;
     net_run(&net);
     CU_ASSERT_EQUAL(net.tally.correct, net.tally.n[SIM_OP_LOOKUP]);
-    CU_ASSERT_TRUE(kad_net_mean_hops(&net) < ceil(log(2000) / log(16)));
+    CU_ASSERT_TRUE(test_net_mean_hops(&net) < ceil(log(2000) / log(16)));
     GString *d = g_string_new(NULL);
     pastry_protocol_class.describe(pastry_of(net.sim), d);
     CU_ASSERT_PTR_NOT_NULL(strstr(d->str, "bootstrap = oracle"));
     g_string_free(d, TRUE);
-    kad_net_free(&net);
+    test_net_free(&net);
 }
 
 static void test_same_seed_gives_the_same_operations(void)
 {
     char digest[2][80];
     for (int run = 0; run < 2; run++) {
-        KadNet net;
+        TestNet net;
         g_autofree char *ini = static_ini(300, 4, NULL);
         if (!net_init(&net, ini, NULL))
             return;
         net_run(&net);
         g_strlcpy(digest[run], g_checksum_get_string(net.tally.digest), sizeof digest[run]);
-        kad_net_free(&net);
+        test_net_free(&net);
     }
     CU_ASSERT_STRING_EQUAL(digest[0], digest[1]);
 }
 
 static void test_proximity_is_the_same_both_ways_and_every_time(void)
 {
-    KadNet net;
+    TestNet net;
     g_autofree char *ini = static_ini(10, 0, NULL);
     if (!net_init(&net, ini, NULL))
         return;
@@ -385,12 +366,12 @@ static void test_proximity_is_the_same_both_ways_and_every_time(void)
     CU_ASSERT_TRUE(d > 0);
     CU_ASSERT_EQUAL(sim_proximity(net.sim, 7, 2), d);
     CU_ASSERT_EQUAL(sim_proximity(net.sim, 2, 7), d);
-    kad_net_free(&net);
+    test_net_free(&net);
 }
 
 static void test_refuses_ids_that_are_not_whole_digits(void)
 {
-    KadNet net;
+    TestNet net;
     memset(&net, 0, sizeof net);
     net.cfg = sim_config_new();
     sim_declare(net.cfg);
