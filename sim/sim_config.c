@@ -22,6 +22,7 @@ struct SimConfig {
     GKeyFile   *values;    /* resolved text values of every key */
     GKeyFile   *given;     /* the keys set explicitly (file, --set): only_if applies to these */
     char       *source;    /* file name for messages; "(defaults)" before a load */
+    GHashTable *set_by;    /* "section\nkey" -> "--set ..." for keys a --set gave last */
     char       *base_dir;  /* folder against which PATH keys resolve */
     gboolean    loaded;
 };
@@ -42,6 +43,7 @@ SimConfig *sim_config_new(void)
     cfg->values = g_key_file_new();
     cfg->given = g_key_file_new();
     cfg->source = g_strdup("(defaults)");
+    cfg->set_by = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     cfg->base_dir = g_strdup(".");
     return cfg;
 }
@@ -54,6 +56,7 @@ void sim_config_free(SimConfig *cfg)
     g_key_file_free(cfg->values);
     g_key_file_free(cfg->given);
     g_free(cfg->source);
+    g_hash_table_destroy(cfg->set_by);
     g_free(cfg->base_dir);
     g_free(cfg);
 }
@@ -143,12 +146,21 @@ static gboolean fail_at(const SimConfig *cfg, GError **error, const char *origin
     return FALSE;
 }
 
+/* The --set that gave section.key last, or NULL when the key comes from the file. */
+static const char *set_by(const SimConfig *cfg, const char *section, const char *key)
+{
+    if (!section || !key)
+        return NULL;
+    g_autofree char *id = g_strconcat(section, "\n", key, NULL);
+    return g_hash_table_lookup(cfg->set_by, id);
+}
+
 gboolean sim_config_fail(const SimConfig *cfg, GError **error, const char *section,
                          const char *key, const char *format, ...)
 {
     va_list ap;
     va_start(ap, format);
-    failv(cfg, error, NULL, section, key, format, ap);
+    failv(cfg, error, set_by(cfg, section, key), section, key, format, ap);
     va_end(ap);
     return FALSE;
 }
@@ -674,8 +686,17 @@ gboolean sim_config_set_override(SimConfig *cfg, const char *assignment, GError 
      * so every key given so far is checked again, not only this one. */
     const Section *s = find_section(cfg, section);
     const SimCfgKey *k = s->free_form || reset ? NULL : find_key(s, key);
-    if (check_conditions(cfg, cfg->given, origin, k, error))
+    if (check_conditions(cfg, cfg->given, origin, k, error)) {
+        /* errors found later (by a protocol's checks) then name this option, not the file */
+        char *id = g_strconcat(section, "\n", key, NULL);
+        if (reset) {
+            g_hash_table_remove(cfg->set_by, id);
+            g_free(id);
+        } else {
+            g_hash_table_replace(cfg->set_by, id, g_strdup(origin));
+        }
         return TRUE;
+    }
     /* refused: leave the configuration as it was */
     if (old_value)
         g_key_file_set_value(cfg->values, section, key, old_value);

@@ -84,8 +84,9 @@ static inline void model_expect_error(const char *ini, ...)
 static inline char *model_temp_file(const char *name, const char *text)
 {
     char *dir = g_dir_make_tmp("kadsim-test-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
     char *path = g_build_filename(dir, name, NULL);
-    g_file_set_contents(path, text, -1, NULL);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(path, text, -1, NULL));
     g_free(dir);
     return path;
 }

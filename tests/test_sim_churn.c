@@ -320,7 +320,7 @@ static void test_residual_of_infinite_mean_pareto_is_an_error(void)
 static int hosts_up_after_trace(const char *text, gssize len, const char *why)
 {
     char *path = model_temp_file("trace.txt", "");
-    g_file_set_contents(path, text, len, NULL);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(path, text, len, NULL));
     g_autofree char *ini = g_strdup_printf("[simulation]\nnodes = 5\n[workload]\njoin = none\n"
                                            "[churn]\nmodel = trace\ntrace = %s\n", path);
     int up = -1;

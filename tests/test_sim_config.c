@@ -299,11 +299,37 @@ static void test_check_across_keys_names_file_section_and_key(void)
     sim_config_free(cfg);
 }
 
+/* A check made after loading (a protocol's, a hidden section) names the --set that gave the
+ * key last, not the file that no longer holds its value; a reset key is the file's again. */
+static void test_check_across_keys_names_the_set_that_gave_the_key(void)
+{
+    SimConfig *cfg = load_ok("[alpha]\ncount = 4\nratio = 0.25\n");
+    GError *error = NULL;
+    CU_ASSERT_TRUE_FATAL(sim_config_set_override(cfg, "alpha.count=5", &error));
+    CU_ASSERT_FALSE(sim_config_fail(cfg, &error, "alpha", "count", "must be even"));
+    CU_ASSERT_STRING_EQUAL(error->message, "--set alpha.count=5: must be even");
+    g_clear_error(&error);
+    CU_ASSERT_FALSE(sim_config_fail(cfg, &error, "alpha", "ratio", "too small"));
+    CU_ASSERT_STRING_EQUAL(error->message, SCENARIO ": [alpha] ratio: too small");
+    g_clear_error(&error);
+    CU_ASSERT_TRUE_FATAL(sim_config_set_override(cfg, "alpha.count=", &error));
+    CU_ASSERT_FALSE(sim_config_fail(cfg, &error, "alpha", "count", "must be odd"));
+    CU_ASSERT_STRING_EQUAL(error->message, SCENARIO ": [alpha] count: must be odd");
+    g_clear_error(&error);
+    CU_ASSERT_FALSE(sim_config_set_override(cfg, "alpha.count=500", &error));  /* refused */
+    g_clear_error(&error);
+    CU_ASSERT_FALSE(sim_config_fail(cfg, &error, "alpha", "count", "must be odd"));
+    CU_ASSERT_STRING_EQUAL(error->message, SCENARIO ": [alpha] count: must be odd");
+    g_clear_error(&error);
+    sim_config_free(cfg);
+}
+
 static void test_scenario_with_a_nul_byte_or_endless_input_is_refused(void)
 {
     char *dir = g_dir_make_tmp("kadsim-config-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
     char *nul = g_build_filename(dir, "nul.ini", NULL);
-    g_file_set_contents(nul, "[simulation]\nnodes = 5\0\n", 24, NULL);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(nul, "[simulation]\nnodes = 5\0\n", 24, NULL));
     SimConfig *cfg = sim_config_new();
     GError *error = NULL;
     CU_ASSERT_FALSE(sim_config_load_file(cfg, nul, &error));
@@ -411,6 +437,7 @@ static CU_TestInfo tests[] = {
     TEST(test_to_data_loads_back_to_the_same_configuration),
     TEST(test_to_data_of_defaults_leaves_out_keys_that_do_not_apply),
     TEST(test_check_across_keys_names_file_section_and_key),
+    TEST(test_check_across_keys_names_the_set_that_gave_the_key),
     TEST(test_scenario_with_a_nul_byte_or_endless_input_is_refused),
     TEST(test_to_data_shows_each_keys_range_or_choices_and_default),
     TEST(test_old_mac_line_ends_are_read_as_lines),

@@ -318,7 +318,7 @@ static void test_non_square_matrix_is_an_error_naming_the_line(void)
 static char *matrix_file(const char *text, gssize len, char **ini)
 {
     char *path = model_temp_file("m.txt", "");
-    g_file_set_contents(path, text, len, NULL);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(path, text, len, NULL));
     *ini = g_strdup_printf("[network]\nlatency = matrix\nlatency_matrix = %s\n", path);
     return path;
 }

@@ -277,7 +277,7 @@ static void free_run(Sim *sim, SimResults *res)
 static char *temp_dir(void)
 {
     char *d = g_dir_make_tmp("kadsim-results-XXXXXX", NULL);
-    g_assert(d);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
     return d;
 }
 
@@ -711,7 +711,7 @@ static void test_force_replaces_results_and_keeps_other_files(void)
     char *parent, *dir = results_dir(&parent);
     run_into(dir, NULL, 0, FALSE, NULL, NULL);
     char *notes = g_build_filename(dir, "notes.txt", NULL);
-    g_file_set_contents(notes, "mine", -1, NULL);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(notes, "mine", -1, NULL));
     run_into(dir, "output.ops=false", 0, TRUE, NULL, NULL);
     CU_ASSERT_FALSE(exists_in(dir, "ops.csv"));  /* the old one went, no new one came */
     CU_ASSERT_TRUE(exists_in(dir, "notes.txt"));
@@ -727,7 +727,7 @@ static void test_force_refuses_a_folder_that_holds_no_results(void)
 {
     char *parent = temp_dir();
     char *f = g_build_filename(parent, "thesis.tex", NULL);
-    g_file_set_contents(f, "x", -1, NULL);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(f, "x", -1, NULL));
     GError *error = NULL;
     CU_ASSERT_FALSE(sim_results_check_dir(parent, TRUE, &error));
     CU_ASSERT_PTR_NOT_NULL(error);

@@ -51,6 +51,7 @@ static void test_rates_near_one_keep_their_interval_inside_zero_one(void)
     SweepGrid *g = sweep_grid_new("t.ini", (char **) keys, (char **) values, NULL, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(g);
     char *dir = g_dir_make_tmp("kadsim-sweep-tables-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
     /* 1000 lookups per run; 998, 1000 and 999 succeed: Student's t gives 1.0012 */
     static const char *const rates[REPLICATES] = { "0.998", "1", "0.999" };
     static const char *const latencies[REPLICATES] = { "1", "1", "1000" };

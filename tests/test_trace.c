@@ -144,6 +144,7 @@ static gboolean traced_run(TracedRun *r, const char *trace_ops)
     SimObserver obs = { .op_done = note_op };
     sim_add_observer(r->sim, &obs, r);
     r->dir = g_dir_make_tmp("kadsim-trace-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->dir);
     SimTrace *trace = sim_trace_open(r->sim, r->dir);
     CU_ASSERT_EQUAL(trace == NULL, strcmp(trace_ops, "none") == 0);
     sim_run(r->sim, sim_config_get_duration(r->cfg, "simulation", "duration"));
