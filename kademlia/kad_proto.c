@@ -449,7 +449,8 @@ static gsize kad_memory(const void *self)
     const Kad *kad = self;
     gsize bytes = (gsize) (kad_bytes_per_node(kad) * kad->n_nodes);
     return bytes + sim_pool_bytes(&kad->msgs) + sim_pool_bytes(&kad->rpcs) +
-           sim_pool_bytes(&kad->lookups) + kad_oracle_bytes(kad->oracle);
+           sim_pool_bytes(&kad->lookups) + sim_timeouts_bytes(kad->timeouts) +
+           kad_oracle_bytes(kad->oracle);
 }
 
 static void kad_describe(const void *self, GString *out)
