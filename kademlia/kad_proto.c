@@ -449,7 +449,8 @@ static gsize kad_memory(const void *self)
     const Kad *kad = self;
     gsize bytes = (gsize) (kad_bytes_per_node(kad) * kad->n_nodes);
     return bytes + sim_pool_bytes(&kad->msgs) + sim_pool_bytes(&kad->rpcs) +
-           sim_pool_bytes(&kad->lookups) + kad_oracle_bytes(kad->oracle);
+           sim_pool_bytes(&kad->lookups) + sim_timeouts_bytes(kad->timeouts) +
+           kad_oracle_bytes(kad->oracle);
 }
 
 static void kad_describe(const void *self, GString *out)
@@ -459,6 +460,18 @@ static void kad_describe(const void *self, GString *out)
     if (kad->oracle_bootstrap)
         g_string_append(out, "bootstrap = oracle: routing tables were filled from global "
                               "knowledge, not built by joins\n");
+    if (kad->nat_fraction > 0)
+        g_string_append_printf(out, "%.1f%% of the routing-table contacts of live nodes are "
+                               "behind NAT (unreachable_contacts in summary.csv)\n",
+                               100 * kad_unreachable_contacts(kad));
+}
+
+/* Only with NAT, so that every run without it writes the summary it always wrote. */
+static void kad_summary(const void *self, SimMetricFn add, void *ctx)
+{
+    const Kad *kad = self;
+    if (kad->nat_fraction > 0)
+        add(ctx, "unreachable_contacts", kad_unreachable_contacts(kad));
 }
 
 /* Three stages (see SimProtocolClass.prefetch), each one pointer further than the last:
@@ -548,7 +561,7 @@ static gboolean kad_trace_info(const void *self, uint32_t payload, SimTraceRow *
 const SimProtocolClass kad_protocol_class = {
     "kademlia", kad_declare, kad_create, kad_free, kad_host_up, kad_host_down, kad_deliver,
     kad_discard, kad_start_op, kad_memory, kad_describe, kad_trace_info, kad_prefetch,
-    kad_profile_resolve,
+    kad_profile_resolve, kad_summary,
 };
 
 const SimCfgKey *kad_keys_table(gsize *n)

@@ -265,6 +265,12 @@ SimTime sim_proximity(const Sim *sim, SimHost a, SimHost b)
 }
 gsize sim_protocol_memory(const Sim *sim) { return sim->protocol_class->memory(sim->protocol); }
 
+void sim_protocol_summary(const Sim *sim, SimMetricFn add, void *ctx)
+{
+    if (sim->protocol_class->summary)
+        sim->protocol_class->summary(sim->protocol, add, ctx);
+}
+
 void sim_stream(const Sim *sim, const char *name, uint64_t index, SimRng *out)
 {
     sim_rng_init(out, sim->seed, sim_rng_stream_id(name, index));

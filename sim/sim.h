@@ -81,6 +81,9 @@ typedef struct {
     gboolean late;            /* a reply that came after its request had timed out */
 } SimTraceRow;
 
+/* Receives one of a protocol's own summary figures (see SimProtocolClass.summary). */
+typedef void (*SimMetricFn)(void *ctx, const char *name, double value);
+
 typedef struct {
     const char *name;
     /* Declare the protocol's scenario keys (its own section). */
@@ -121,6 +124,10 @@ typedef struct {
      * that depend on others (e.g. a profile's parameters for every key not given), so that
      * listings and run.ini show the values in effect. Called by the program before sim_new(). */
     gboolean (*resolve)(SimConfig *cfg, GError **error);
+    /* Optional: after the run, the protocol's own figures for summary.csv: add(ctx, name, value)
+     * for each, a name of letters, digits and '_' that no engine row has. They come after the
+     * engine's rows, in the order given; a protocol that adds nothing leaves the file as it was. */
+    void (*summary)(const void *self, SimMetricFn add, void *ctx);
 } SimProtocolClass;
 
 /* ---- construction ---------------------------------------------------------------------- */
@@ -198,6 +205,8 @@ void sim_set_progress(Sim *sim, SimProgressFn fn, void *ctx, double every_second
 uint64_t sim_events_processed(const Sim *sim);
 /* Bytes of memory the protocol's state holds (its memory() function). */
 gsize sim_protocol_memory(const Sim *sim);
+/* The protocol's own summary figures (its summary() function; nothing when it has none). */
+void sim_protocol_summary(const Sim *sim, SimMetricFn add, void *ctx);
 gsize sim_events_pending(const Sim *sim);
 
 /* ---- hosts ----------------------------------------------------------------------------- */

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #define SIM_POOL_NONE UINT32_MAX
+#define SIM_POOL_FIRST_CAP 64
+#define SIM_POOL_GROWTH_DIV 4  /* a full pool grows by cap / 4 records */
 
 typedef struct {
     uint8_t *data;
@@ -48,8 +50,12 @@ static inline uint32_t sim_pool_alloc(SimPool *p)
         memcpy(&p->free_head, sim_pool_at(p, i), sizeof(uint32_t));
     } else {
         if (p->used == p->cap) {
-            /* doubled in 64 bits: past 2^31 records the 32-bit product would wrap to 0 */
-            uint64_t cap = p->cap ? (uint64_t) p->cap * 2 : 64;
+            /* Grown by a quarter, not doubled: a pool never shrinks, so its size is its peak
+             * rounded up to the next step, and a flash crowd's peak is millions of records
+             * (doubling wasted up to half of them). Counted in 64 bits: near 2^32 records the
+             * 32-bit sum would wrap. */
+            uint64_t cap = p->cap ? (uint64_t) p->cap + MAX(p->cap / SIM_POOL_GROWTH_DIV, 1u)
+                                  : SIM_POOL_FIRST_CAP;
             if (cap >= SIM_POOL_NONE)
                 g_error("a pool of %u records is full (indexes are 32-bit)", p->cap);
             p->cap = (uint32_t) cap;

@@ -558,6 +558,26 @@ static void add_distribution(SimResults *res, const char *prefix, Samples *s)
     add_mean_and_quantiles(res, prefix, "latency_ms", lat);
 }
 
+static const Metric *find_metric(const SimResults *res, const char *name)
+{
+    for (guint i = 0; i < res->metrics->len; i++) {
+        const Metric *m = &g_array_index(res->metrics, Metric, i);
+        if (strcmp(m->name, name) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+/* A protocol's own summary figure (SimMetricFn): a name that is a CSV word and no engine row's. */
+static void add_protocol_metric(void *ctx, const char *name, double value)
+{
+    SimResults *res = ctx;
+    for (const char *p = name; *p; p++)
+        g_return_if_fail(g_ascii_isalnum(*p) || *p == '_');
+    g_return_if_fail(*name && !find_metric(res, name));
+    add_value(res, name, value);
+}
+
 static void compute_summary(SimResults *res)
 {
     double window_s = res->end > res->warmup ? sim_time_to_s(res->end - res->warmup) : 0;
@@ -618,6 +638,7 @@ static void compute_summary(SimResults *res)
     snapshot_free(&now);
     g_string_free(name, TRUE);
     add_count(res, "events", (double) sim_events_processed(res->sim));
+    sim_protocol_summary(res->sim, add_protocol_metric, res);
     res->n_summary = res->metrics->len;
 
     /* perf.csv: figures of this machine and moment, different at every run */
@@ -780,14 +801,10 @@ gboolean sim_results_partial(const SimResults *res) { return res->partial; }
 
 gboolean sim_results_metric(const SimResults *res, const char *name, double *value)
 {
-    for (guint i = 0; i < res->metrics->len; i++) {
-        const Metric *m = &g_array_index(res->metrics, Metric, i);
-        if (strcmp(m->name, name) == 0) {
-            *value = m->e.value;
-            return TRUE;
-        }
-    }
-    return FALSE;
+    const Metric *m = find_metric(res, name);
+    if (m)
+        *value = m->e.value;
+    return m != NULL;
 }
 
 uint64_t sim_results_ops(const SimResults *res, SimOpKind kind, uint64_t *ok_in_window)

@@ -1,7 +1,10 @@
 /* Kademlia as deployed DHTs run it (issue 22): RPC retries, the lookup's termination rule,
  * maintenance timers at a random phase, and profiles of deployed DHTs. */
+#include <glib/gstdio.h>
+
 #include "cunit_main.h"
 #include "kad_test_util.h"
+#include "sim_results.h"
 
 /* A static network under Bernoulli loss: `nodes` join, then lookups; `extra` adds keys. */
 static char *lossy_ini(guint nodes, double loss, const char *extra)
@@ -470,7 +473,73 @@ static void test_nat_peers_in_client_mode_stay_out_of_tables(void)
     CU_ASSERT_EQUAL(r.t.ok[SIM_OP_LOOKUP], n);
 }
 
+/* A run written to a folder as the program writes it: summary.csv's line for
+ * unreachable_contacts (NULL when it has none), and kad_unreachable_contacts at the end. */
+typedef struct {
+    char *row;
+    double direct;
+} SummaryRow;
+
+static SummaryRow unreachable_row(const char *extra)
+{
+    SummaryRow r = { NULL, -1 };
+    g_autofree char *ini = kad_static_ini(300, 4, extra);
+    g_autofree char *dir = g_dir_make_tmp("kadsim-realism-XXXXXX", NULL);
+    SimConfig *cfg = sim_config_new();
+    sim_declare(cfg);
+    sim_results_declare(cfg);
+    kad_protocol_class.declare(cfg);
+    GError *err = NULL;
+    CU_ASSERT_FATAL(dir && sim_config_load_data(cfg, "test.ini", ini, &err)
+                    && kad_protocol_class.resolve(cfg, &err));
+    Sim *sim = sim_new(cfg, &kad_protocol_class, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+    SimResults *res = sim_results_new(sim, dir, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+    SimStopReason why = sim_run(sim, sim_config_get_duration(cfg, "simulation", "duration"));
+    CU_ASSERT_TRUE(sim_results_finish(res, why, &err));
+    r.direct = kad_unreachable_contacts(kad_of(sim));
+    g_autofree char *path = g_build_filename(dir, "summary.csv", NULL);
+    g_autofree char *csv = NULL;
+    CU_ASSERT_TRUE(g_file_get_contents(path, &csv, NULL, NULL));
+    g_auto(GStrv) lines = g_strsplit(csv ? csv : "", "\n", -1);
+    for (char **l = lines; *l; l++)
+        if (g_str_has_prefix(*l, "unreachable_contacts,"))
+            r.row = g_strdup(*l);
+    sim_results_free(res);
+    sim_free(sim);
+    sim_config_free(cfg);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    for (const char *n; d && (n = g_dir_read_name(d));) {
+        g_autofree char *file = g_build_filename(dir, n, NULL);
+        g_unlink(file);
+    }
+    if (d)
+        g_dir_close(d);
+    g_rmdir(dir);
+    return r;
+}
+
+/* With NAT, summary.csv reports the fraction of unreachable contacts that the tables hold;
+ * without, it has no such row (the summary of every run without NAT is as it was). */
+static void test_summary_reports_unreachable_contacts_only_with_nat(void)
+{
+    SummaryRow nat = unreachable_row("[kademlia]\nnat_fraction = 0.5\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(nat.row);
+    g_auto(GStrv) f = g_strsplit(nat.row, ",", -1);
+    CU_ASSERT_EQUAL_FATAL(g_strv_length(f), 4);
+    double value = g_ascii_strtod(f[1], NULL);
+    CU_ASSERT_TRUE(nat.direct > 0 && nat.direct < 0.5);
+    CU_ASSERT_DOUBLE_EQUAL(value, nat.direct, 1e-6);
+    g_free(nat.row);
+
+    SummaryRow none = unreachable_row(NULL);
+    CU_ASSERT_PTR_NULL(none.row);
+    CU_ASSERT_EQUAL(none.direct, 0);
+}
+
 static CU_TestInfo tests[] = {
+    TEST(test_summary_reports_unreachable_contacts_only_with_nat),
     TEST(test_nat_peers_in_tables_cost_timeouts),
     TEST(test_nat_peers_in_client_mode_stay_out_of_tables),
     TEST(test_profile_sets_the_documented_parameters),

@@ -1,0 +1,43 @@
+/* Flash crowds (issue 23): every node joins at t = 0. What the simultaneous joins cost in
+ * memory (pools, timeout lanes) and what they leave in the routing tables. */
+#include "cunit_main.h"
+#include "kad_private.h"
+#include "kad_test_util.h"
+
+/* n nodes joining at t = 0 over a constant 600 us latency, one lookup per node per 100 s from
+ * t = 20 s, no refresh: bench/flash-crowd.ini, shorter. */
+static char *flash_ini(guint nodes, const char *extra)
+{
+    return g_strdup_printf("[simulation]\nnodes = %u\nduration = 120s\nwarmup = 20s\n"
+                           "[network]\nlatency = constant\nlatency_constant = 600us\n"
+                           "[workload]\njoin = instant\nstart = 20s\nrate_unit = per-node\n"
+                           "lookup_rate = 0.01\n"
+                           "[kademlia]\nid_bits = 32\nk = 20\nalpha = 3\nrefresh = 0\n%s",
+                           nodes, extra ? extra : "");
+}
+
+/* Answered RPCs leave the timeout lane when it fills up: the lane holds about the RPCs open at
+ * once (the RPC pool's peak), not every RPC sent within one timeout. */
+static void test_timeout_lanes_hold_about_the_open_rpcs(void)
+{
+    KadNet net;
+    g_autofree char *ini = flash_ini(2000, NULL);
+    if (!kad_net_init(&net, ini, NULL))
+        return;
+    kad_net_run(&net);
+    Kad *kad = kad_of(net.sim);
+    CU_ASSERT_EQUAL(net.tally.ok[SIM_OP_JOIN], 2000);
+    CU_ASSERT_TRUE(net.tally.n[SIM_OP_LOOKUP] > 1000);
+    /* a lane grows only when 3/4 of it is open RPCs: at most 8/3 of the peak, plus its first
+     * size; ring entries are 16 bytes */
+    gsize lanes = sim_timeouts_bytes(kad->timeouts);
+    CU_ASSERT_TRUE(lanes <= 16 * (3 * (gsize) kad->rpcs.cap + 1024) + 1024);
+    kad_net_free(&net);
+}
+
+static CU_TestInfo tests[] = {
+    TEST(test_timeout_lanes_hold_about_the_open_rpcs),
+    CU_TEST_INFO_NULL,
+};
+
+CUNIT_MAIN("kad_flash", tests)
