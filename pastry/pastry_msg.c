@@ -6,7 +6,8 @@ static const char *const msg_names[PASTRY_MSG_TYPES] = {
     "LOOKUP", "STORE", "GET", "JOIN", "HOP_ACK",
     "LOOKUP_REPLY", "STORE_REPLY", "GET_REPLY", "JOIN_STATE", "ANNOUNCE",
     "LEAF_PROBE", "LEAF_REPLY", "RT_REPAIR", "RT_REPAIR_REPLY", "REPLICA", "LEAVE",
-    "NEAR_REQUEST", "NEAR_REPLY",
+    "NEAR_REQUEST", "NEAR_REPLY", "ROW_REQUEST", "ROW_REPLY",
+    "PING", "PONG",
 };
 
 static void rpc_timed_out(void *ctx, uint32_t ri, uint32_t gen);
@@ -16,7 +17,7 @@ void pastry_msg_init(Pastry *p)
 {
     for (int t = 0; t < PASTRY_MSG_TYPES; t++)
         p->msg_type[t] = sim_msg_type_register(p->sim, msg_names[t]);
-    sim_pool_init(&p->msgs, sizeof(PastryMsg) + sizeof(uint32_t) * p->L);
+    sim_pool_init(&p->msgs, sizeof(PastryMsg) + sizeof(uint32_t) * MAX(p->L, p->s.cols));
     sim_pool_init(&p->rpcs, sizeof(PastryRpc));
     sim_pool_init(&p->ops, sizeof(PastryOp));
     p->rpc_timeouts = sim_timeouts_new(p->sim, &p->rpcs, rpc_timed_out, p);
@@ -66,7 +67,7 @@ static uint32_t wire_bytes(const Pastry *p, const PastryMsg *m)
         return routed;  /* the key is the joining node's ID */
     case PASTRY_STORE:
         return routed + PASTRY_WIRE_LENGTH + value_bytes(p, m->value);
-    case PASTRY_HOP_ACK:
+    case PASTRY_HOP_ACK: case PASTRY_PING: case PASTRY_PONG:
         return header;
     case PASTRY_LOOKUP_REPLY: case PASTRY_STORE_REPLY:
         return header + contact;  /* the node that answered */
@@ -78,7 +79,10 @@ static uint32_t wire_bytes(const Pastry *p, const PastryMsg *m)
     case PASTRY_NEAR_REQUEST:
         return header + contact;
     case PASTRY_ANNOUNCE: case PASTRY_LEAF_PROBE: case PASTRY_LEAF_REPLY: case PASTRY_LEAVE:
+    case PASTRY_ROW_REPLY:
         return header + contact + PASTRY_WIRE_COUNT + m->n * contact;
+    case PASTRY_ROW_REQUEST:
+        return header + contact + PASTRY_WIRE_ROW;
     case PASTRY_RT_REPAIR:
         return header + contact + PASTRY_WIRE_ROWCOL;
     case PASTRY_RT_REPAIR_REPLY:

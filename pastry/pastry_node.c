@@ -138,14 +138,10 @@ void pastry_take_state(Pastry *p, uint32_t node, uint32_t contact)
         pastry_leaf_send(p, node, contact, PASTRY_LEAF_PROBE, NULL);
 }
 
-/* Would any of node's tables take contact? */
+/* Would the routing table or the neighbourhood set take contact? */
 static gboolean wanted(Pastry *p, uint32_t node, uint32_t contact)
 {
     PastryNode *n = &p->nodes[node];
-    if (contact == node || contact >= p->n_nodes || p->ids[contact] == p->ids[node])
-        return FALSE;
-    if (pastry_leafset_wants(&n->ls, p->half, &p->s, p->ids, node, contact))
-        return TRUE;
     uint32_t d = pastry_table_prox(p, node, contact);
     if (pastry_rtable_wants(&n->rt, &p->s, p->ids, node, contact, d))
         return TRUE;
@@ -162,8 +158,14 @@ void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact)
     /* Measuring a candidate's proximity takes a round trip: a dead one never answers, so it
      * never enters a table (routing-table repair and leaf-set exchanges kept handing dead
      * nodes round: 18% of lookups met a timeout minutes after a crash of 10%). */
-    if (wanted(p, node, contact))
+    if (contact == node || contact >= p->n_nodes || p->ids[contact] == p->ids[node])
+        return;
+    /* a would-be leaf-set member is asked for its leaf set too; for the other tables a ping
+     * (33 bytes, not 57 + 22 L) is enough */
+    if (pastry_leafset_wants(&p->nodes[node].ls, p->half, &p->s, p->ids, node, contact))
         pastry_leaf_send(p, node, contact, PASTRY_LEAF_PROBE, NULL);
+    else if (wanted(p, node, contact))
+        pastry_ping_send(p, node, contact);
 }
 
 void pastry_node_forget(Pastry *p, uint32_t node, uint32_t dead, gboolean repair)

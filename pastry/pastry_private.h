@@ -20,6 +20,7 @@
 #define PASTRY_WIRE_HOPS     1  /* routed messages: hops so far */
 #define PASTRY_WIRE_COUNT    2  /* number of entries of a state table that follows */
 #define PASTRY_WIRE_ROWCOL   2  /* routing-table repair: the row and column asked for */
+#define PASTRY_WIRE_ROW      1  /* routing-table maintenance: the row asked for */
 #define PASTRY_WIRE_LENGTH   4  /* length of a value */
 
 /* Limits of the scenario keys: L and M fit a message record and a byte count. */
@@ -48,6 +49,8 @@ typedef enum {
     PASTRY_REPLICA,                                        /* a copy for a leaf-set neighbour */
     PASTRY_LEAVE,                                          /* a graceful leave */
     PASTRY_NEAR_REQUEST, PASTRY_NEAR_REPLY,                /* a newcomer looks for a near node */
+    PASTRY_ROW_REQUEST, PASTRY_ROW_REPLY,                  /* periodic routing-table maintenance */
+    PASTRY_PING, PASTRY_PONG,                              /* is it alive, how near is it */
     PASTRY_MSG_TYPES
 } PastryMsgType;
 
@@ -70,14 +73,15 @@ typedef struct {
     uint32_t rpc, rpc_gen;    /* the RPC it belongs to (an ack, a reply: the one it answers) */
     uint32_t op, op_gen;      /* the origin's operation record (PASTRY_NONE: none) */
     uint32_t value;           /* value handle (0: a synthetic value of value_size bytes) */
-    uint32_t answer;          /* replies: the node that answered; repair: the contact found */
+    uint32_t answer;          /* replies: the node that answered; repair: the contact found;
+                                 ROW_REQUEST: the row asked for */
     uint32_t n_table;         /* JOIN_STATE: entries of table */
     uint32_t *table;          /* JOIN_STATE: rows, leaf set, neighbourhood (owned) */
     SimTime  sent;            /* for traces */
     SimTime  start;           /* routed: when the origin sent it (route stretch) */
     uint64_t op_id, key;      /* the operation it serves, for traces */
     PastryId target;
-    uint32_t contacts[];      /* leaf sets: up to L */
+    uint32_t contacts[];      /* leaf sets, table rows: up to MAX(L, 2^b) (pastry_msg_room) */
 } PastryMsg;
 
 typedef enum { RPC_HOP, RPC_PROBE, RPC_REPAIR } PastryRpcKind;
@@ -133,12 +137,12 @@ struct Pastry {
     Sim *sim;
     PastryIdSpace s;
     guint L, half, M, replicas, value_size;
-    SimTime hop_timeout, op_timeout, join_timeout, leaf_probe;
+    SimTime hop_timeout, op_timeout, join_timeout, leaf_probe, rt_maintenance;
     gboolean oracle_bootstrap;
     gboolean pns;             /* proximity neighbour selection (false: first come, kept) */
     gboolean find_near;       /* joins go through the nearest node found from the bootstrap */
     uint16_t msg_type[PASTRY_MSG_TYPES];
-    uint16_t ev_probe;
+    uint16_t ev_probe, ev_rt_maint;
     SimTimeouts *rpc_timeouts, *op_timeouts;
 
     PastryNode *nodes;
@@ -255,6 +259,8 @@ void pastry_near_reply(Pastry *p, uint32_t node, const PastryMsg *m);
 
 /* pastry_repair.c: leaf-set probing and repair, routing-table repair, leaving */
 void pastry_repair_init(Pastry *p);
+/* Schedule node's next leaf-set probe and routing-table maintenance (first: after a random
+ * part of a period, so that nodes that came up together act apart). */
 void pastry_repair_schedule(Pastry *p, uint32_t node, gboolean first);
 void pastry_leaf_send(Pastry *p, uint32_t node, uint32_t to, PastryMsgType type,
                       const PastryMsg *req);
@@ -263,7 +269,15 @@ void pastry_leaf_repair(Pastry *p, uint32_t node, int side);
 void pastry_rt_repair(Pastry *p, uint32_t node, guint row, guint col, uint32_t dead);
 void pastry_rt_repair_received(Pastry *p, uint32_t node, const PastryMsg *m);
 void pastry_rt_repair_reply(Pastry *p, uint32_t node, const PastryMsg *m);
+/* Periodic routing-table maintenance: a node asked for a row answers with it; the asker
+ * offers what it gets. */
+void pastry_row_request(Pastry *p, uint32_t node, const PastryMsg *m);
+void pastry_row_reply(Pastry *p, uint32_t node, const PastryMsg *m);
 void pastry_probe_failed(Pastry *p, const PastryRpc *r);
+/* A PING from node to `to` (none when a probe of either kind is already in flight to it); the
+ * PONG proves it alive and offers it to node's tables. */
+void pastry_ping_send(Pastry *p, uint32_t node, uint32_t to);
+void pastry_ping_received(Pastry *p, uint32_t node, const PastryMsg *m);
 /* A leaf probe from `from` to `to` is over (answered, timed out): another may be sent. */
 void pastry_probe_done(Pastry *p, uint32_t from, uint32_t to);
 void pastry_host_down(void *self, SimHost host, gboolean graceful);

@@ -33,6 +33,10 @@ static const SimCfgKey pastry_keys[] = {
     { "pastry", "leaf_probe", SIM_CFG_DURATION, "30s", 0, 1e9, NULL, NULL,
       "Each node probes its leaf set this often; probe and reply carry both leaf sets\n"
       "(0 = never: failures are then found only by routing)" },
+    { "pastry", "rt_maintenance", SIM_CFG_DURATION, "20min", 0, 1e9, NULL, NULL,
+      "Periodic routing-table maintenance: this often each node asks one random entry of\n"
+      "each row for that row and offers its entries (nearer ones replace the holders, a dead\n"
+      "entry asked is found); 0 = never (only the paper's lazy repair)" },
     { "pastry", "find_near", SIM_CFG_BOOL, "true", 0, 0, NULL, "bootstrap=join",
       "A newcomer first looks for a node near it: it asks its bootstrap, then the nearest node\n"
       "found, for their neighbourhood sets (up to 3 rounds), and joins through the nearest\n"
@@ -83,6 +87,7 @@ static void *pastry_create(Sim *sim, const SimConfig *cfg, GError **error)
     p->op_timeout = sim_config_get_duration(cfg, "pastry", "op_timeout");
     p->join_timeout = sim_config_get_duration(cfg, "pastry", "join_timeout");
     p->leaf_probe = sim_config_get_duration(cfg, "pastry", "leaf_probe");
+    p->rt_maintenance = sim_config_get_duration(cfg, "pastry", "rt_maintenance");
     p->oracle_bootstrap = sim_config_get_choice(cfg, "pastry", "bootstrap") == BOOT_ORACLE;
     p->pns = sim_config_get_bool(cfg, "pastry", "pns");
     p->find_near = !p->oracle_bootstrap && sim_config_get_bool(cfg, "pastry", "find_near");
@@ -151,6 +156,15 @@ static void dispatch(Pastry *p, uint32_t node, const PastryMsg *m)
     case PASTRY_NEAR_REPLY:
         pastry_near_reply(p, node, m);
         break;
+    case PASTRY_ROW_REQUEST:
+        pastry_row_request(p, node, m);
+        break;
+    case PASTRY_ROW_REPLY:
+        pastry_row_reply(p, node, m);
+        break;
+    case PASTRY_PING: case PASTRY_PONG:
+        pastry_ping_received(p, node, m);
+        break;
     case PASTRY_MSG_TYPES:
         g_assert_not_reached();
     }
@@ -163,6 +177,7 @@ static void pastry_deliver(void *self, SimHost dst, SimHost src, uint16_t type, 
     (void) type;
     /* Work on a copy and recycle the pooled record first: answering allocates messages, and a
      * pool that grows moves its records. The copy owns the join state's table. */
+    G_STATIC_ASSERT((1u << PASTRY_B_MAX) <= PASTRY_L_MAX);  /* a table row fits as a leaf set */
     union {
         PastryMsg m;
         uint8_t raw[sizeof(PastryMsg) + PASTRY_L_MAX * sizeof(uint32_t)];
@@ -245,6 +260,17 @@ guint pastry_host_rows(const Pastry *p, SimHost host)
 {
     uint32_t n = live_node(p, host);
     return n == PASTRY_NONE ? 0 : p->nodes[n].rt.rows;
+}
+
+guint64 pastry_dead_table_entries(const Pastry *p)
+{
+    guint64 dead = 0;
+    for (uint32_t n = 0; n < p->n_nodes; n++) {
+        const PastryRtable *rt = &p->nodes[n].rt;
+        for (guint i = 0; pastry_node_live(p, n) && i < (guint) rt->rows * p->s.cols; i++)
+            dead += rt->slots[i] != PASTRY_NONE && !pastry_node_live(p, rt->slots[i]);
+    }
+    return dead;
 }
 
 gboolean pastry_check_invariants(const Pastry *p, char **why)

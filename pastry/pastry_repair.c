@@ -8,22 +8,38 @@
 #include "pastry_private.h"
 
 static void on_probe(Sim *sim, void *ctx, const SimEvent *ev);
+static void on_rt_maintenance(Sim *sim, void *ctx, const SimEvent *ev);
 
 void pastry_repair_init(Pastry *p)
 {
     p->ev_probe = sim_register_handler(p->sim, "pastry-leaf-probe", on_probe, p);
+    p->ev_rt_maint = sim_register_handler(p->sim, "pastry-rt-maintenance", on_rt_maintenance, p);
+}
+
+/* node's next `ev` after `period` (first: after a random part of it). */
+static void schedule_periodic(Pastry *p, uint32_t node, uint16_t ev, SimTime period,
+                              gboolean first)
+{
+    if (period == 0)
+        return;
+    PastryNode *n = &p->nodes[node];
+    SimTime delay = first ? 1 + (SimTime) sim_rng_state_below(&n->rng, (uint64_t) period)
+                          : period;
+    sim_schedule(p->sim, sim_now(p->sim) + delay, ev, node, n->epoch, p->node_host[node]);
 }
 
 void pastry_repair_schedule(Pastry *p, uint32_t node, gboolean first)
 {
-    if (p->leaf_probe == 0)
-        return;
-    PastryNode *n = &p->nodes[node];
-    /* the first after a random part of a period: nodes that came up together probe apart */
-    SimTime delay = first ? 1 + (SimTime) sim_rng_state_below(&n->rng, (uint64_t) p->leaf_probe)
-                          : p->leaf_probe;
-    sim_schedule(p->sim, sim_now(p->sim) + delay, p->ev_probe, node, n->epoch,
-                 p->node_host[node]);
+    schedule_periodic(p, node, p->ev_probe, p->leaf_probe, first);
+    if (first)  /* later ones are scheduled by the maintenance itself */
+        schedule_periodic(p, node, p->ev_rt_maint, p->rt_maintenance, TRUE);
+}
+
+/* Is the periodic event ev still for the node it was scheduled for (up, same epoch)? */
+static gboolean periodic_current(Pastry *p, const SimEvent *ev)
+{
+    const PastryNode *n = &p->nodes[ev->target];
+    return n->state == NODE_UP && n->epoch == (uint16_t) ev->data;
 }
 
 static void on_probe(Sim *sim, void *ctx, const SimEvent *ev)
@@ -32,13 +48,74 @@ static void on_probe(Sim *sim, void *ctx, const SimEvent *ev)
     uint32_t node = ev->target;
     PastryNode *n = &p->nodes[node];
     (void) sim;
-    if (n->state != NODE_UP || n->epoch != (uint16_t) ev->data)
+    if (!periodic_current(p, ev))
         return;
     uint32_t members[PASTRY_L_MAX];
     guint k = pastry_leafset_members(&n->ls, p->half, members);
     for (guint i = 0; i < k; i++)
         pastry_leaf_send(p, node, members[i], PASTRY_LEAF_PROBE, NULL);
-    pastry_repair_schedule(p, node, FALSE);
+    schedule_periodic(p, node, p->ev_probe, p->leaf_probe, FALSE);
+}
+
+/* ---- periodic routing-table maintenance ------------------------------------------------- */
+
+/* Each rt_maintenance a node asks one random entry of each row for that row (as OverSim's
+ * Pastry, doRoutingTableMaintenance, does) and pings the other entries. The entry's row r
+ * shares r digits with it, so every entry of it is a candidate for the asker's row r: nearer
+ * ones replace the holders, empty slots fill. The pings find the dead entries: asking for rows
+ * alone left them in place (a dead holder keeps its slot until a nearer candidate comes; 10% of
+ * 2,000 nodes crashed, 0.069 timeouts per lookup 20 minutes later against 0.076 without). */
+static void on_rt_maintenance(Sim *sim, void *ctx, const SimEvent *ev)
+{
+    Pastry *p = ctx;
+    uint32_t node = ev->target;
+    PastryNode *n = &p->nodes[node];
+    (void) sim;
+    if (!periodic_current(p, ev))
+        return;
+    for (guint row = 0; row < n->rt.rows; row++) {
+        uint32_t held[PASTRY_L_MAX];
+        guint k = 0;
+        for (guint col = 0; col < p->s.cols; col++) {
+            uint32_t e = pastry_rtable_get(&n->rt, p->s.cols, row, col);
+            if (e != PASTRY_NONE)
+                held[k++] = e;
+        }
+        if (k == 0)
+            continue;
+        guint asked = (guint) sim_rng_state_below(&n->rng, k);
+        for (guint i = 0; i < k; i++)
+            if (i != asked)
+                pastry_ping_send(p, node, held[i]);
+        uint32_t mi = pastry_msg_new(p, PASTRY_ROW_REQUEST, node, held[asked]);
+        PastryMsg *m = pastry_msg_at(p, mi);
+        m->answer = row;
+        pastry_rpc_send(p, mi, RPC_REPAIR, p->hop_timeout);
+    }
+    schedule_periodic(p, node, p->ev_rt_maint, p->rt_maintenance, FALSE);
+}
+
+void pastry_row_request(Pastry *p, uint32_t node, const PastryMsg *req)
+{
+    pastry_consider(p, node, req->from);
+    uint32_t mi = pastry_msg_answer(p, PASTRY_ROW_REPLY, node, req->from, req);
+    PastryMsg *m = pastry_msg_at(p, mi);
+    const PastryRtable *rt = &p->nodes[node].rt;
+    for (guint col = 0; col < p->s.cols; col++) {
+        uint32_t e = pastry_rtable_get(rt, p->s.cols, req->answer, col);
+        if (e != PASTRY_NONE && e != req->from)
+            m->contacts[m->n++] = e;
+    }
+    pastry_msg_send(p, mi);
+}
+
+void pastry_row_reply(Pastry *p, uint32_t node, const PastryMsg *m)
+{
+    PastryRpc r;
+    pastry_rpc_answered(p, m, &r);
+    pastry_consider(p, node, m->from);
+    for (guint i = 0; i < m->n; i++)
+        pastry_hear_of(p, node, m->contacts[i]);
 }
 
 /* ---- leaf sets -------------------------------------------------------------------------- */
@@ -96,6 +173,24 @@ void pastry_leaf_repair(Pastry *p, uint32_t node, int side)
     p->leaf_repairs++;
     pastry_leaf_send(p, node, pastry_leafset_at(ls, p->half, side, ls->n[side] - 1u),
                      PASTRY_LEAF_PROBE, NULL);
+}
+
+void pastry_ping_send(Pastry *p, uint32_t node, uint32_t to)
+{
+    if (!g_hash_table_add(p->probing, probe_key(node, to)))
+        return;
+    uint32_t mi = pastry_msg_new(p, PASTRY_PING, node, to);
+    pastry_rpc_send(p, mi, RPC_PROBE, p->hop_timeout);
+}
+
+void pastry_ping_received(Pastry *p, uint32_t node, const PastryMsg *m)
+{
+    PastryRpc r;
+    if (m->type == PASTRY_PONG && pastry_rpc_answered(p, m, &r))
+        pastry_probe_done(p, r.from, r.to);
+    pastry_consider(p, node, m->from);
+    if (m->type == PASTRY_PING)
+        pastry_msg_send(p, pastry_msg_answer(p, PASTRY_PONG, node, m->from, m));
 }
 
 void pastry_probe_failed(Pastry *p, const PastryRpc *r)

@@ -306,6 +306,32 @@ static void test_lookups_are_exact_again_after_crashes_are_repaired(void)
     test_net_free(&net);
 }
 
+/* Crash a tenth of 600 nodes at 11 min, no lookups (so the lazy repair of routing finds
+ * nothing): routing-table maintenance every 2 min finds every dead entry by 16 min. */
+static guint64 dead_entries_after_crash(const char *rt_maintenance)
+{
+    TestNet net;
+    g_autofree char *extra = g_strdup_printf("[pastry]\nrt_maintenance = %s\n", rt_maintenance);
+    g_autofree char *ini = static_ini(600, 0, extra);
+    const char *const overrides[] = { "simulation.duration=16min", NULL };
+    if (!net_init(&net, ini, overrides))
+        return G_MAXUINT64;
+    Actions a;
+    actions_init(&a, &net);
+    for (SimHost h = 0; h < 600; h += 10)
+        act(&a, 11 * SIM_MIN, ACT_CRASH, h + 3, 0);
+    net_run(&net);
+    guint64 dead = pastry_dead_table_entries(pastry_of(net.sim));
+    test_net_free(&net);
+    return dead;
+}
+
+static void test_table_maintenance_finds_dead_entries_that_routing_never_used(void)
+{
+    CU_ASSERT_TRUE(dead_entries_after_crash("0") > 100);
+    CU_ASSERT_EQUAL(dead_entries_after_crash("2min"), 0);
+}
+
 static void test_graceful_leaves_hand_over_the_leaf_set(void)
 {
     TestNet net;
@@ -398,6 +424,7 @@ static CU_TestInfo tests[] = {
     TEST(test_static_network_lookups_reach_the_closest_node),
     TEST(test_stored_keys_are_kept_by_k_nodes_and_found_from_others),
     TEST(test_lookups_are_exact_again_after_crashes_are_repaired),
+    TEST(test_table_maintenance_finds_dead_entries_that_routing_never_used),
     TEST(test_graceful_leaves_hand_over_the_leaf_set),
     TEST(test_oracle_bootstrap_gives_exact_lookups_without_joins),
     TEST(test_same_seed_gives_the_same_operations),
