@@ -141,6 +141,7 @@ struct Pastry {
     gboolean oracle_bootstrap;
     gboolean pns;             /* proximity neighbour selection (false: first come, kept) */
     gboolean find_near;       /* joins go through the nearest node found from the bootstrap */
+    gboolean leaf_exchange_all;  /* every leaf probe carries the leaf set (else: neighbours') */
     uint16_t msg_type[PASTRY_MSG_TYPES];
     uint16_t ev_probe, ev_rt_maint;
     SimTimeouts *rpc_timeouts, *op_timeouts;

@@ -33,6 +33,10 @@ static const SimCfgKey pastry_keys[] = {
     { "pastry", "leaf_probe", SIM_CFG_DURATION, "30s", 0, 1e9, NULL, NULL,
       "Each node probes its leaf set this often; probe and reply carry both leaf sets\n"
       "(0 = never: failures are then found only by routing)" },
+    { "pastry", "leaf_exchange", SIM_CFG_CHOICE, "neighbours", 0, 0, "neighbours|all", NULL,
+      "What a periodic leaf-set probe is: neighbours (a node exchanges leaf sets with its two\n"
+      "immediate neighbours and pings the other members) or all (every probe and its reply\n"
+      "carry the leaf set, 57 + 22 L bytes each)" },
     { "pastry", "rt_maintenance", SIM_CFG_DURATION, "20min", 0, 1e9, NULL, NULL,
       "Periodic routing-table maintenance: this often each node asks one random entry of\n"
       "each row for that row and offers its entries (nearer ones replace the holders, a dead\n"
@@ -88,6 +92,7 @@ static void *pastry_create(Sim *sim, const SimConfig *cfg, GError **error)
     p->join_timeout = sim_config_get_duration(cfg, "pastry", "join_timeout");
     p->leaf_probe = sim_config_get_duration(cfg, "pastry", "leaf_probe");
     p->rt_maintenance = sim_config_get_duration(cfg, "pastry", "rt_maintenance");
+    p->leaf_exchange_all = sim_config_get_choice(cfg, "pastry", "leaf_exchange") == 1;
     p->oracle_bootstrap = sim_config_get_choice(cfg, "pastry", "bootstrap") == BOOT_ORACLE;
     p->pns = sim_config_get_bool(cfg, "pastry", "pns");
     p->find_near = !p->oracle_bootstrap && sim_config_get_bool(cfg, "pastry", "find_near");

@@ -50,10 +50,21 @@ static void on_probe(Sim *sim, void *ctx, const SimEvent *ev)
     (void) sim;
     if (!periodic_current(p, ev))
         return;
-    uint32_t members[PASTRY_L_MAX];
+    uint32_t members[PASTRY_L_MAX], near[2];
     guint k = pastry_leafset_members(&n->ls, p->half, members);
-    for (guint i = 0; i < k; i++)
-        pastry_leaf_send(p, node, members[i], PASTRY_LEAF_PROBE, NULL);
+    for (int side = 0; side < 2; side++)
+        near[side] = n->ls.n[side] ? pastry_leafset_at(&n->ls, p->half, side, 0) : PASTRY_NONE;
+    for (guint i = 0; i < k; i++) {
+        /* leaf_exchange = neighbours: the two immediate neighbours exchange leaf sets (which
+         * is how a newcomer next to them spreads), the others are only checked alive: a
+         * probe's leaf set costs 22 bytes a member and its handling was most of the CPU time */
+        gboolean exchange = p->leaf_exchange_all || members[i] == near[PASTRY_CCW] ||
+                            members[i] == near[PASTRY_CW];
+        if (exchange)
+            pastry_leaf_send(p, node, members[i], PASTRY_LEAF_PROBE, NULL);
+        else
+            pastry_ping_send(p, node, members[i]);
+    }
     schedule_periodic(p, node, p->ev_probe, p->leaf_probe, FALSE);
 }
 

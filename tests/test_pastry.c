@@ -275,14 +275,15 @@ static void test_stored_keys_are_kept_by_k_nodes_and_found_from_others(void)
 }
 
 /* Crash a tenth of the nodes at 11 min; lookups from 13 min (four probe periods later). */
-static void test_lookups_are_exact_again_after_crashes_are_repaired(void)
+static void crash_and_repair(const char *leaf_exchange)
 {
     TestNet net;
     g_autofree char *base = g_strdup_printf("[simulation]\nnodes = 600\nduration = 16min\n"
                                             "[network]\nlatency = euclidean\n"
                                             "[workload]\njoin = ramp\njoin_ramp = 5min\n"
                                             "start = 13min\nrate_unit = network\n"
-                                            "lookup_rate = 4\n");
+                                            "lookup_rate = 4\n[pastry]\nleaf_exchange = %s\n",
+                                            leaf_exchange);
     if (!net_init(&net, base, NULL))
         return;
     Actions a;
@@ -304,6 +305,16 @@ static void test_lookups_are_exact_again_after_crashes_are_repaired(void)
     pastry_repair_counts(pastry_of(net.sim), &reroutes, &leaf, &rt);
     CU_ASSERT_TRUE(leaf > 0);
     test_net_free(&net);
+}
+
+static void test_lookups_are_exact_again_after_crashes_are_repaired(void)
+{
+    crash_and_repair("neighbours");
+}
+
+static void test_probes_carrying_every_leaf_set_repair_crashes_too(void)
+{
+    crash_and_repair("all");
 }
 
 /* Crash a tenth of 600 nodes at 11 min, no lookups (so the lazy repair of routing finds
@@ -424,6 +435,7 @@ static CU_TestInfo tests[] = {
     TEST(test_static_network_lookups_reach_the_closest_node),
     TEST(test_stored_keys_are_kept_by_k_nodes_and_found_from_others),
     TEST(test_lookups_are_exact_again_after_crashes_are_repaired),
+    TEST(test_probes_carrying_every_leaf_set_repair_crashes_too),
     TEST(test_table_maintenance_finds_dead_entries_that_routing_never_used),
     TEST(test_graceful_leaves_hand_over_the_leaf_set),
     TEST(test_oracle_bootstrap_gives_exact_lookups_without_joins),
