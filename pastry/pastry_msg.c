@@ -162,8 +162,9 @@ uint32_t pastry_rpc_send(Pastry *p, uint32_t msg, PastryRpcKind kind, SimTime ti
     r->kind = (uint8_t) kind;
     r->from = m->from;
     r->to = m->to;
-    if (kind == RPC_HOP)
-        r->m = *m;  /* header only: routed messages carry no contacts */
+    if (kind == RPC_HOP || kind == RPC_NEAR)
+        r->m = *m;  /* header only: routed messages and pings carry no contacts */
+    r->m.sent = sim_now(p->sim);  /* the reply's round trip measures proximity */
     r->timer = sim_timeouts_arm(p->rpc_timeouts, timeout, ri, gen, p->node_host[m->from]);
     pastry_msg_send(p, msg);
     return ri;
@@ -192,6 +193,10 @@ static void rpc_timed_out(void *ctx, uint32_t ri, uint32_t gen)
     sim_pool_release(&p->rpcs, ri);
     if (r.kind == RPC_PROBE)
         pastry_probe_done(p, r.from, r.to);
+    if (r.kind == RPC_NEAR) {
+        pastry_near_pong(p, r.from, &r, PASTRY_PROX_UNKNOWN);
+        return;
+    }
     if (!pastry_node_live(p, r.from))
         return;
     switch ((PastryRpcKind) r.kind) {
@@ -200,6 +205,8 @@ static void rpc_timed_out(void *ctx, uint32_t ri, uint32_t gen)
         break;
     case RPC_PROBE: case RPC_REPAIR:
         pastry_probe_failed(p, &r);
+        break;
+    case RPC_NEAR:
         break;
     }
 }

@@ -59,8 +59,9 @@ uint32_t pastry_node_new(Pastry *p, SimHost host)
     return node;
 }
 
-/* Proximity is the latency model's delay between the two hosts (sim_proximity): what the
- * ping of the paper's proximity metric would measure. */
+/* The latency model's delay between the two hosts without jitter (sim_proximity): what an
+ * ideal ping would measure. proximity = free uses it as the table's proximity metric;
+ * proximity = probe only for the oracle bootstrap and the route-stretch metric. */
 SimTime pastry_proximity(void *ctx, uint32_t a, uint32_t b)
 {
     Pastry *p = ctx;
@@ -70,6 +71,34 @@ SimTime pastry_proximity(void *ctx, uint32_t a, uint32_t b)
 uint32_t pastry_table_prox(Pastry *p, uint32_t node, uint32_t contact)
 {
     return p->pns ? pastry_prox_clamp(pastry_proximity(p, node, contact)) : 0;
+}
+
+uint32_t pastry_prox_of_rtt(const Pastry *p, SimTime sent)
+{
+    return pastry_prox_clamp((sim_now(p->sim) - sent) / 2);
+}
+
+/* The proximity a table weighs contact by, given what node measured (PASTRY_PROX_UNKNOWN:
+ * nothing): 0 for all without pns; the free one with proximity = free. */
+static uint32_t prox_used(Pastry *p, uint32_t node, uint32_t contact, uint32_t measured)
+{
+    if (!p->pns)
+        return 0;
+    return p->prox_probe ? measured : pastry_table_prox(p, node, contact);
+}
+
+/* proximity = probe: is contact not yet in node's routing table with a measured proximity (so
+ * that a measurement could place it)? */
+static gboolean worth_measuring(Pastry *p, uint32_t node, uint32_t contact)
+{
+    if (!p->prox_probe || !p->pns)
+        return FALSE;
+    const PastryRtable *rt = &p->nodes[node].rt;
+    guint row, col;
+    if (!pastry_rtable_slot(&p->s, p->ids[node], p->ids[contact], &row, &col))
+        return FALSE;
+    return pastry_rtable_get(rt, p->s.cols, row, col) != contact ||
+           rt->prox[row * p->s.cols + col] == PASTRY_PROX_UNKNOWN;
 }
 
 /* The neighbourhood set: the M nodes nearest by proximity, nearest first; their proximities
@@ -110,43 +139,64 @@ static gboolean nbr_remove(Pastry *p, uint32_t node, uint32_t contact)
     return FALSE;
 }
 
-/* Offer contact to the routing table and the neighbourhood set (one proximity measurement
- * for both); FALSE when it is no contact for node at all (itself, the same ID). */
-static gboolean offer_by_proximity(Pastry *p, uint32_t node, uint32_t contact)
+/* Offer contact to the routing table and the neighbourhood set at proximity d (one
+ * measurement for both); FALSE when it is no contact for node at all (itself, the same ID). */
+static gboolean offer_by_proximity(Pastry *p, uint32_t node, uint32_t contact, uint32_t d)
 {
     if (contact == node || contact >= p->n_nodes || p->ids[contact] == p->ids[node])
         return FALSE;
-    uint32_t d = pastry_table_prox(p, node, contact);
     pastry_rtable_offer(&p->nodes[node].rt, &p->s, p->ids, node, contact, d);
     nbr_offer(p, node, contact, d);
     return TRUE;
 }
 
-void pastry_consider(Pastry *p, uint32_t node, uint32_t contact)
+void pastry_consider_at(Pastry *p, uint32_t node, uint32_t contact, uint32_t measured)
 {
-    if (offer_by_proximity(p, node, contact) &&
+    if (offer_by_proximity(p, node, contact, prox_used(p, node, contact, measured)) &&
         pastry_leafset_insert(&p->nodes[node].ls, p->half, &p->s, p->ids, node, contact))
         pastry_store_leafset_changed(p, node, contact);
+}
+
+void pastry_consider(Pastry *p, uint32_t node, uint32_t contact)
+{
+    pastry_consider_at(p, node, contact, PASTRY_PROX_UNKNOWN);
+    if (worth_measuring(p, node, contact))
+        pastry_ping_send(p, node, contact);
 }
 
 void pastry_take_state(Pastry *p, uint32_t node, uint32_t contact)
 {
     /* Into the leaf set only once it answers: a node that another still lists after its
-     * crash would otherwise come back from every exchange of leaf sets. */
-    if (offer_by_proximity(p, node, contact) &&
-        pastry_leafset_wants(&p->nodes[node].ls, p->half, &p->s, p->ids, node, contact))
+     * crash would otherwise come back from every exchange of leaf sets. With proximity =
+     * probe a contact the routing table did not take measured is measured (the paper's
+     * newcomer weighs every entry it is sent by proximity). */
+    if (!offer_by_proximity(p, node, contact, prox_used(p, node, contact, PASTRY_PROX_UNKNOWN)))
+        return;
+    if (pastry_leafset_wants(&p->nodes[node].ls, p->half, &p->s, p->ids, node, contact))
         pastry_leaf_send(p, node, contact, PASTRY_LEAF_PROBE, NULL);
+    else if (worth_measuring(p, node, contact))
+        pastry_ping_send(p, node, contact);
 }
 
-/* Would the routing table or the neighbourhood set take contact? */
-static gboolean wanted(Pastry *p, uint32_t node, uint32_t contact)
+/* Would the routing table or the neighbourhood set take contact? With proximity = probe,
+ * unmeasured: when its slot is empty or the neighbourhood set not full, or (`measure`) when
+ * it does not hold its slot measured already. */
+static gboolean wanted(Pastry *p, uint32_t node, uint32_t contact, gboolean measure)
 {
     PastryNode *n = &p->nodes[node];
     guint row, col;
     pastry_rtable_slot(&p->s, p->ids[node], p->ids[contact], &row, &col);
+    uint32_t holder = pastry_rtable_get(&n->rt, p->s.cols, row, col);
+    gboolean held = holder == contact;
+    if (p->prox_probe && p->pns) {
+        gboolean in_nbr = FALSE;
+        for (guint i = 0; i < n->n_nbr; i++)
+            in_nbr |= pastry_nbr(p, node)[i] == contact;
+        return holder == PASTRY_NONE || (n->n_nbr < p->M && !in_nbr) ||
+               (measure && worth_measuring(p, node, contact));
+    }
     /* the holder of its slot already: its proximity is kept (measuring it again for every
      * contact of every leaf set heard was 11% of all CPU time) */
-    gboolean held = pastry_rtable_get(&n->rt, p->s.cols, row, col) == contact;
     uint32_t d = held ? n->rt.prox[row * p->s.cols + col] : pastry_table_prox(p, node, contact);
     if (!held && pastry_rtable_wants(&n->rt, &p->s, p->ids, node, contact, d))
         return TRUE;
@@ -158,7 +208,7 @@ static gboolean wanted(Pastry *p, uint32_t node, uint32_t contact)
     return TRUE;
 }
 
-void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact)
+void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact, gboolean measure)
 {
     /* Measuring a candidate's proximity takes a round trip: a dead one never answers, so it
      * never enters a table (routing-table repair and leaf-set exchanges kept handing dead
@@ -169,7 +219,7 @@ void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact)
      * (33 bytes, not 57 + 22 L) is enough */
     if (pastry_leafset_wants(&p->nodes[node].ls, p->half, &p->s, p->ids, node, contact))
         pastry_leaf_send(p, node, contact, PASTRY_LEAF_PROBE, NULL);
-    else if (wanted(p, node, contact))
+    else if (wanted(p, node, contact, measure))
         pastry_ping_send(p, node, contact);
 }
 

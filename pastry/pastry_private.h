@@ -84,7 +84,8 @@ typedef struct {
     uint32_t contacts[];      /* leaf sets, table rows: up to MAX(L, 2^b) (pastry_msg_room) */
 } PastryMsg;
 
-typedef enum { RPC_HOP, RPC_PROBE, RPC_REPAIR } PastryRpcKind;
+/* RPC_NEAR: a newcomer's ping of a candidate bootstrap (proximity = probe). */
+typedef enum { RPC_HOP, RPC_PROBE, RPC_REPAIR, RPC_NEAR } PastryRpcKind;
 
 /* An RPC: a routed message waiting for its next hop's ack (with a copy to route it again), a
  * leaf-set probe, a repair request. */
@@ -109,6 +110,12 @@ typedef struct {
     uint32_t value;
     uint32_t unused2;
     PastryId target;
+    /* a join's search for a near node (find_near): the node asked, when, its proximity; the
+     * nearest found so far; pings outstanding (proximity = probe); the round */
+    uint32_t near_from, near_from_d, near_best, near_best_d;
+    SimTime  near_sent;
+    uint16_t near_pending;
+    uint8_t  near_round;
 } PastryOp;
 
 typedef enum { NODE_DOWN, NODE_JOINING, NODE_UP } PastryNodeState;
@@ -141,6 +148,7 @@ struct Pastry {
     gboolean oracle_bootstrap;
     gboolean pns;             /* proximity neighbour selection (false: first come, kept) */
     gboolean find_near;       /* joins go through the nearest node found from the bootstrap */
+    gboolean prox_probe;      /* proximity = probe: measured by PING round trips (else free) */
     gboolean leaf_exchange_all;  /* every leaf probe carries the leaf set (else: neighbours') */
     uint16_t msg_type[PASTRY_MSG_TYPES];
     uint16_t ev_probe, ev_rt_maint;
@@ -206,13 +214,21 @@ void pastry_nodes_init(Pastry *p);
 void pastry_nodes_free(Pastry *p);
 uint32_t pastry_node_new(Pastry *p, SimHost host);
 SimTime pastry_proximity(void *ctx, uint32_t a, uint32_t b);
-/* The proximity a table weighs contact by: measured, or 0 for all when pns is off. */
+/* The free proximity a table weighs contact by (global knowledge), or 0 for all when pns is
+ * off: proximity = free, the oracle bootstrap. */
 uint32_t pastry_table_prox(Pastry *p, uint32_t node, uint32_t contact);
-/* node heard from contact itself (so it is alive): offer it to every table. */
+/* The proximity a round trip that began at `sent` measured: half of it. */
+uint32_t pastry_prox_of_rtt(const Pastry *p, SimTime sent);
+/* node heard from contact itself (so it is alive): offer it to every table, at the proximity
+ * node measured (PASTRY_PROX_UNKNOWN: none; proximity = free ignores it). */
+void pastry_consider_at(Pastry *p, uint32_t node, uint32_t contact, uint32_t measured);
+/* The same without a measurement; with proximity = probe, a contact that a measurement could
+ * place is pinged (the PONG's round trip is the measurement). */
 void pastry_consider(Pastry *p, uint32_t node, uint32_t contact);
 /* node heard of contact from another node (it may be dead by now): probed when one of its
- * tables would take it, and taken when it answers. */
-void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact);
+ * tables would take it, and taken when it answers. `measure` (proximity = probe): also when
+ * only a measurement could tell (a row asked for, a repair); otherwise only for empty slots. */
+void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact, gboolean measure);
 /* The same for the state a joining node is sent: into the routing table and the
  * neighbourhood set at once (as the paper does), into the leaf set once it answers. */
 void pastry_take_state(Pastry *p, uint32_t node, uint32_t contact);
@@ -257,6 +273,9 @@ void pastry_join_timeout(Pastry *p, uint32_t op);
 void pastry_announce_received(Pastry *p, uint32_t node, const PastryMsg *m);
 void pastry_near_request(Pastry *p, uint32_t node, const PastryMsg *m);
 void pastry_near_reply(Pastry *p, uint32_t node, const PastryMsg *m);
+/* A ping of the search for a near node was answered (d: measured proximity) or timed out
+ * (d = PASTRY_PROX_UNKNOWN). */
+void pastry_near_pong(Pastry *p, uint32_t node, const PastryRpc *r, uint32_t d);
 
 /* pastry_repair.c: leaf-set probing and repair, routing-table repair, leaving */
 void pastry_repair_init(Pastry *p);

@@ -33,6 +33,10 @@ static const SimCfgKey pastry_keys[] = {
     { "pastry", "leaf_probe", SIM_CFG_DURATION, "30s", 0, 1e9, NULL, NULL,
       "Each node probes its leaf set this often; probe and reply carry both leaf sets\n"
       "(0 = never: failures are then found only by routing)" },
+    { "pastry", "proximity", SIM_CFG_CHOICE, "probe", 0, 0, "probe|free", NULL,
+      "How a node knows its proximity to another: probe (half the round trip of its own\n"
+      "messages: a PING and its PONG, 33 bytes each, or a probe's reply) or free (the latency\n"
+      "model's delay read without a message: the behaviour before, for comparison)" },
     { "pastry", "leaf_exchange", SIM_CFG_CHOICE, "neighbours", 0, 0, "neighbours|all", NULL,
       "What a periodic leaf-set probe is: neighbours (a node exchanges leaf sets with its two\n"
       "immediate neighbours and pings the other members) or all (every probe and its reply\n"
@@ -92,6 +96,7 @@ static void *pastry_create(Sim *sim, const SimConfig *cfg, GError **error)
     p->join_timeout = sim_config_get_duration(cfg, "pastry", "join_timeout");
     p->leaf_probe = sim_config_get_duration(cfg, "pastry", "leaf_probe");
     p->rt_maintenance = sim_config_get_duration(cfg, "pastry", "rt_maintenance");
+    p->prox_probe = sim_config_get_choice(cfg, "pastry", "proximity") == 0;
     p->leaf_exchange_all = sim_config_get_choice(cfg, "pastry", "leaf_exchange") == 1;
     p->oracle_bootstrap = sim_config_get_choice(cfg, "pastry", "bootstrap") == BOOT_ORACLE;
     p->pns = sim_config_get_bool(cfg, "pastry", "pns");

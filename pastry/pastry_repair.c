@@ -123,10 +123,10 @@ void pastry_row_request(Pastry *p, uint32_t node, const PastryMsg *req)
 void pastry_row_reply(Pastry *p, uint32_t node, const PastryMsg *m)
 {
     PastryRpc r;
-    pastry_rpc_answered(p, m, &r);
-    pastry_consider(p, node, m->from);
+    if (pastry_rpc_answered(p, m, &r))
+        pastry_consider_at(p, node, m->from, pastry_prox_of_rtt(p, r.m.sent));
     for (guint i = 0; i < m->n; i++)
-        pastry_hear_of(p, node, m->contacts[i]);
+        pastry_hear_of(p, node, m->contacts[i], TRUE);
 }
 
 /* ---- leaf sets -------------------------------------------------------------------------- */
@@ -165,11 +165,14 @@ void pastry_leaf_send(Pastry *p, uint32_t node, uint32_t to, PastryMsgType type,
 void pastry_leaf_received(Pastry *p, uint32_t node, const PastryMsg *m)
 {
     PastryRpc r;
-    if (m->type == PASTRY_LEAF_REPLY && pastry_rpc_answered(p, m, &r))
+    if (m->type == PASTRY_LEAF_REPLY && pastry_rpc_answered(p, m, &r)) {
         pastry_probe_done(p, r.from, r.to);
-    pastry_consider(p, node, m->from);
+        pastry_consider_at(p, node, m->from, pastry_prox_of_rtt(p, r.m.sent));
+    } else {
+        pastry_consider(p, node, m->from);
+    }
     for (guint i = 0; i < m->n; i++)
-        pastry_hear_of(p, node, m->contacts[i]);
+        pastry_hear_of(p, node, m->contacts[i], FALSE);
     if (m->type == PASTRY_LEAF_PROBE)
         pastry_leaf_send(p, node, m->from, PASTRY_LEAF_REPLY, m);
 }
@@ -197,11 +200,22 @@ void pastry_ping_send(Pastry *p, uint32_t node, uint32_t to)
 void pastry_ping_received(Pastry *p, uint32_t node, const PastryMsg *m)
 {
     PastryRpc r;
-    if (m->type == PASTRY_PONG && pastry_rpc_answered(p, m, &r))
-        pastry_probe_done(p, r.from, r.to);
-    pastry_consider(p, node, m->from);
-    if (m->type == PASTRY_PING)
+    if (m->type == PASTRY_PING) {
+        /* no ping back to measure the pinger: two nodes whose tables both turn the other
+         * down would ping each other for ever */
+        pastry_consider_at(p, node, m->from, PASTRY_PROX_UNKNOWN);
         pastry_msg_send(p, pastry_msg_answer(p, PASTRY_PONG, node, m->from, m));
+        return;
+    }
+    if (!pastry_rpc_answered(p, m, &r))
+        return;  /* late: taken for dead already */
+    uint32_t d = pastry_prox_of_rtt(p, r.m.sent);
+    if (r.kind == RPC_NEAR) {
+        pastry_near_pong(p, node, &r, d);
+        return;
+    }
+    pastry_probe_done(p, r.from, r.to);
+    pastry_consider_at(p, node, m->from, d);
 }
 
 void pastry_probe_failed(Pastry *p, const PastryRpc *r)
@@ -251,10 +265,10 @@ void pastry_rt_repair_received(Pastry *p, uint32_t node, const PastryMsg *m)
 void pastry_rt_repair_reply(Pastry *p, uint32_t node, const PastryMsg *m)
 {
     PastryRpc r;
-    pastry_rpc_answered(p, m, &r);
-    pastry_consider(p, node, m->from);
+    if (pastry_rpc_answered(p, m, &r))
+        pastry_consider_at(p, node, m->from, pastry_prox_of_rtt(p, r.m.sent));
     if (m->answer != PASTRY_NONE && m->answer != m->value)
-        pastry_hear_of(p, node, m->answer);
+        pastry_hear_of(p, node, m->answer, TRUE);
 }
 
 /* ---- leaving ---------------------------------------------------------------------------- */
@@ -285,5 +299,5 @@ void pastry_leave_received(Pastry *p, uint32_t node, const PastryMsg *m)
     pastry_node_forget(p, node, m->from, FALSE);
     for (guint i = 0; i < m->n; i++)
         if (m->contacts[i] != node)
-            pastry_hear_of(p, node, m->contacts[i]);
+            pastry_hear_of(p, node, m->contacts[i], FALSE);
 }

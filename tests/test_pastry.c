@@ -10,6 +10,7 @@
 #include "pastry_rtable.h"
 
 #include <math.h>
+#include <string.h>
 
 /* ---- IDs and digits --------------------------------------------------------------------- */
 
@@ -362,6 +363,38 @@ static void test_graceful_leaves_hand_over_the_leaf_set(void)
     test_net_free(&net);
 }
 
+static guint64 sent_of_type(Sim *sim, const char *name)
+{
+    for (guint ty = 0; ty < sim_msg_types(sim); ty++)
+        if (strcmp(sim_msg_type_name(sim, (uint16_t) ty), name) == 0)
+            return sim_msg_counters(sim, (uint16_t) ty)->sent;
+    return 0;
+}
+
+/* 600 nodes joined with proximity measured by pings, and read for free: all lookups exact
+ * both ways, and the measured proximity costs pings but keeps routes nearly as short. */
+static void test_measured_proximity_costs_pings_and_keeps_routes_short(void)
+{
+    double stretch[2];
+    guint64 pings[2];
+    const char *modes[2] = { "probe", "free" };
+    for (int i = 0; i < 2; i++) {
+        TestNet net;
+        g_autofree char *extra = g_strdup_printf("[pastry]\nproximity = %s\n", modes[i]);
+        g_autofree char *ini = static_ini(600, 4, extra);
+        if (!net_init(&net, ini, NULL))
+            return;
+        net_run(&net);
+        CU_ASSERT_EQUAL(net.tally.correct, net.tally.n[SIM_OP_LOOKUP]);
+        stretch[i] = pastry_mean_stretch(pastry_of(net.sim));
+        pings[i] = sent_of_type(net.sim, "PING");
+        test_net_free(&net);
+    }
+    CU_ASSERT_TRUE(pings[0] > pings[1]);
+    CU_ASSERT_TRUE(stretch[0] < 1.25 * stretch[1]);
+    CU_ASSERT_TRUE(stretch[0] > 1.0);
+}
+
 static void test_oracle_bootstrap_gives_exact_lookups_without_joins(void)
 {
     TestNet net;
@@ -437,6 +470,7 @@ static CU_TestInfo tests[] = {
     TEST(test_lookups_are_exact_again_after_crashes_are_repaired),
     TEST(test_probes_carrying_every_leaf_set_repair_crashes_too),
     TEST(test_table_maintenance_finds_dead_entries_that_routing_never_used),
+    TEST(test_measured_proximity_costs_pings_and_keeps_routes_short),
     TEST(test_graceful_leaves_hand_over_the_leaf_set),
     TEST(test_oracle_bootstrap_gives_exact_lookups_without_joins),
     TEST(test_same_seed_gives_the_same_operations),
