@@ -36,6 +36,7 @@ static void clear_tables(Pastry *p, uint32_t node)
     n->ls.n[0] = n->ls.n[1] = 0;
     n->n_nbr = 0;
     n->filled = 0;
+    n->told[0] = n->told[1] = PASTRY_NONE;
 }
 
 void pastry_host_up(void *self, SimHost host, SimHost bootstrap, gboolean fresh)
@@ -248,6 +249,12 @@ void pastry_join_timeout(Pastry *p, uint32_t oi)
 
 void pastry_announce_received(Pastry *p, uint32_t node, const PastryMsg *m)
 {
+    /* a node that announces itself has (re)joined with empty tables: what it was told
+     * before is lost */
+    PastryNode *n = &p->nodes[node];
+    for (int side = 0; side < 2; side++)
+        if (n->told[side] == m->from)
+            n->told[side] = PASTRY_NONE;
     pastry_consider(p, node, m->from);
     for (guint i = 0; i < m->n; i++)
         pastry_hear_of(p, node, m->contacts[i], FALSE);

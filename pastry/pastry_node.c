@@ -51,6 +51,7 @@ uint32_t pastry_node_new(Pastry *p, SimHost host)
     uint32_t node = p->n_nodes++;
     PastryNode *n = &p->nodes[node];
     memset(n, 0, sizeof *n);
+    n->told[0] = n->told[1] = PASTRY_NONE;
     sim_stream_state(p->sim, "pastry-node", node, &n->rng);
     p->ids[node] = pastry_id_random(&p->s, &n->rng);
     n->ls.m = g_new(uint32_t, p->L + 2 * p->M);
@@ -231,15 +232,19 @@ void pastry_node_forget(Pastry *p, uint32_t node, uint32_t dead, gboolean repair
         pastry_rt_repair(p, node, row, col, dead);
     nbr_remove(p, node, dead);
     /* the side(s) it was on lose a member: ask that side's farthest for its leaf set */
-    gboolean side[2] = { FALSE, FALSE };
-    for (int s = 0; s < 2; s++)
+    gboolean side[2] = { FALSE, FALSE }, adjacent = FALSE;
+    for (int s = 0; s < 2; s++) {
         for (guint i = 0; i < n->ls.n[s]; i++)
             side[s] |= pastry_leafset_at(&n->ls, p->half, s, i) == dead;
+        adjacent |= n->ls.n[s] > 0 && pastry_leafset_at(&n->ls, p->half, s, 0) == dead;
+    }
     if (!pastry_leafset_remove(&n->ls, p->half, dead))
         return;
     for (int s = 0; s < 2 && repair; s++)
         if (side[s])
             pastry_leaf_repair(p, node, s);
+    if (repair && adjacent && !p->leaf_check_all)
+        pastry_leaf_spread_failure(p, node);
     pastry_store_leafset_changed(p, node, PASTRY_NONE);
 }
 

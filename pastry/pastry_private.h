@@ -61,6 +61,8 @@ static inline gboolean pastry_type_routed(guint type) { return type <= PASTRY_JO
 #define PASTRY_MSG_FOUND   2u  /* GET_REPLY that carries the value */
 #define PASTRY_MSG_COUNTED 4u  /* counted in its operation's messages */
 #define PASTRY_MSG_FIRST   8u  /* JOIN_STATE from the bootstrap: carries its neighbourhood */
+#define PASTRY_MSG_SAME   16u  /* LEAF_PROBE, LEAF_REPLY: the leaf set this neighbour was sent
+                                  last, unchanged, so left out */
 
 /* A message in flight (pooled; its index is the engine payload). */
 typedef struct {
@@ -128,6 +130,8 @@ typedef struct {
                                  M proximities */
     GArray       *store;      /* PastryItem[], NULL while empty */
     SimRngState   rng;
+    uint32_t      told[2];    /* each side's immediate neighbour last sent the leaf set... */
+    uint32_t      told_hash[2];  /* ...and a hash of that leaf set (PASTRY_MSG_SAME) */
     uint16_t      epoch;      /* changes when the node goes down: stale timers see it */
     uint8_t       state;      /* PastryNodeState */
     uint8_t       n_nbr;      /* neighbourhood set entries, nearest first */
@@ -149,7 +153,8 @@ struct Pastry {
     gboolean pns;             /* proximity neighbour selection (false: first come, kept) */
     gboolean find_near;       /* joins go through the nearest node found from the bootstrap */
     gboolean prox_probe;      /* proximity = probe: measured by PING round trips (else free) */
-    gboolean leaf_exchange_all;  /* every leaf probe carries the leaf set (else: neighbours') */
+    gboolean leaf_exchange_all;
+    gboolean leaf_check_all;  /* every leaf-set member is checked each period (else neighbours) */  /* every leaf probe carries the leaf set (else: neighbours') */
     uint16_t msg_type[PASTRY_MSG_TYPES];
     uint16_t ev_probe, ev_rt_maint;
     SimTimeouts *rpc_timeouts, *op_timeouts;
@@ -286,6 +291,9 @@ void pastry_leaf_send(Pastry *p, uint32_t node, uint32_t to, PastryMsgType type,
                       const PastryMsg *req);
 void pastry_leaf_received(Pastry *p, uint32_t node, const PastryMsg *m);
 void pastry_leaf_repair(Pastry *p, uint32_t node, int side);
+/* leaf_check = neighbours: node found its immediate neighbour dead; it sends its leaf set to
+ * every member, which then checks the members it lists that node's set no longer has. */
+void pastry_leaf_spread_failure(Pastry *p, uint32_t node);
 void pastry_rt_repair(Pastry *p, uint32_t node, guint row, guint col, uint32_t dead);
 void pastry_rt_repair_received(Pastry *p, uint32_t node, const PastryMsg *m);
 void pastry_rt_repair_reply(Pastry *p, uint32_t node, const PastryMsg *m);

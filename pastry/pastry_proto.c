@@ -41,6 +41,11 @@ static const SimCfgKey pastry_keys[] = {
       "What a periodic leaf-set probe is: neighbours (a node exchanges leaf sets with its two\n"
       "immediate neighbours and pings the other members) or all (every probe and its reply\n"
       "carry the leaf set, 57 + 22 L bytes each)" },
+    { "pastry", "leaf_check", SIM_CFG_CHOICE, "neighbours", 0, 0, "neighbours|members", NULL,
+      "Which leaf-set members a node checks every leaf_probe: members (all of them) or\n"
+      "neighbours (its two immediate neighbours only; a member missing from a leaf set received\n"
+      "that should list it is pinged, and a node that finds a neighbour dead sends its leaf set\n"
+      "to every member: failures spread through the exchanges)" },
     { "pastry", "rt_maintenance", SIM_CFG_DURATION, "20min", 0, 1e9, NULL, NULL,
       "Periodic routing-table maintenance: this often each node asks one random entry of\n"
       "each row for that row and offers its entries (nearer ones replace the holders, a dead\n"
@@ -98,6 +103,7 @@ static void *pastry_create(Sim *sim, const SimConfig *cfg, GError **error)
     p->rt_maintenance = sim_config_get_duration(cfg, "pastry", "rt_maintenance");
     p->prox_probe = sim_config_get_choice(cfg, "pastry", "proximity") == 0;
     p->leaf_exchange_all = sim_config_get_choice(cfg, "pastry", "leaf_exchange") == 1;
+    p->leaf_check_all = sim_config_get_choice(cfg, "pastry", "leaf_check") == 1;
     p->oracle_bootstrap = sim_config_get_choice(cfg, "pastry", "bootstrap") == BOOT_ORACLE;
     p->pns = sim_config_get_bool(cfg, "pastry", "pns");
     p->find_near = !p->oracle_bootstrap && sim_config_get_bool(cfg, "pastry", "find_near");

@@ -62,7 +62,7 @@ static void on_probe(Sim *sim, void *ctx, const SimEvent *ev)
                             members[i] == near[PASTRY_CW];
         if (exchange)
             pastry_leaf_send(p, node, members[i], PASTRY_LEAF_PROBE, NULL);
-        else
+        else if (p->leaf_check_all)
             pastry_ping_send(p, node, members[i]);
     }
     schedule_periodic(p, node, p->ev_probe, p->leaf_probe, FALSE);
@@ -144,6 +144,28 @@ void pastry_probe_done(Pastry *p, uint32_t from, uint32_t to)
     g_hash_table_remove(p->probing, probe_key(from, to));
 }
 
+/* Has m's receiver, an immediate neighbour of node, been sent this very leaf set last time?
+ * (Then the periodic exchange leaves it out: in a stable ring the neighbours' leaf sets stay
+ * the same for hours, and weighing their contacts again every period was half of all CPU
+ * time.) Remembers the leaf set as told when not. */
+static gboolean told_already(Pastry *p, uint32_t node, const PastryMsg *m)
+{
+    PastryNode *n = &p->nodes[node];
+    uint32_t h = 2166136261u;  /* FNV-1a over the members */
+    for (guint i = 0; i < m->n; i++)
+        h = (h ^ m->contacts[i]) * 16777619u;
+    for (int side = 0; side < 2; side++) {
+        if (n->ls.n[side] == 0 || pastry_leafset_at(&n->ls, p->half, side, 0) != m->to)
+            continue;
+        if (n->told[side] == m->to && n->told_hash[side] == h)
+            return TRUE;
+        n->told[side] = m->to;
+        n->told_hash[side] = h;
+        return FALSE;
+    }
+    return FALSE;
+}
+
 void pastry_leaf_send(Pastry *p, uint32_t node, uint32_t to, PastryMsgType type,
                       const PastryMsg *req)
 {
@@ -156,10 +178,39 @@ void pastry_leaf_send(Pastry *p, uint32_t node, uint32_t to, PastryMsgType type,
     if (type != PASTRY_LEAF_REPLY)
         m->op = PASTRY_NONE;  /* maintenance: no operation's message */
     m->n = (uint16_t) pastry_leafset_members(&p->nodes[node].ls, p->half, m->contacts);
+    if ((type == PASTRY_LEAF_PROBE || type == PASTRY_LEAF_REPLY) && told_already(p, node, m)) {
+        m->n = 0;
+        m->flags |= PASTRY_MSG_SAME;
+    }
     if (type == PASTRY_LEAF_PROBE)
         pastry_rpc_send(p, mi, RPC_PROBE, p->hop_timeout);
     else
         pastry_msg_send(p, mi);
+}
+
+/* leaf_check = neighbours: when an immediate neighbour's full leaf set leaves out members of
+ * node's own that lie within its range, the neighbour found them dead (or has not heard of
+ * them yet): node pings them. Only neighbours' and only full sets: a newcomer's first, partial
+ * set made every receiver ping its whole leaf set (twice the pings of leaf_check = members). */
+static void check_missing(Pastry *p, uint32_t node, const PastryMsg *m)
+{
+    const PastryLeafset *ls = &p->nodes[node].ls;
+    gboolean neighbour = FALSE;
+    for (int side = 0; side < 2; side++)
+        neighbour |= ls->n[side] > 0 && pastry_leafset_at(ls, p->half, side, 0) == m->from;
+    if (!neighbour)
+        return;
+    uint32_t theirs_m[PASTRY_L_MAX], mine[PASTRY_L_MAX];
+    PastryLeafset theirs = { .m = theirs_m };
+    for (guint i = 0; i < m->n; i++)
+        pastry_leafset_insert(&theirs, p->half, &p->s, p->ids, m->from, m->contacts[i]);
+    if (theirs.n[0] < p->half || theirs.n[1] < p->half)
+        return;
+    guint k = pastry_leafset_members(ls, p->half, mine);
+    for (guint i = 0; i < k; i++)
+        if (mine[i] != m->from &&
+            pastry_leafset_wants(&theirs, p->half, &p->s, p->ids, m->from, mine[i]))
+            pastry_ping_send(p, node, mine[i]);
 }
 
 void pastry_leaf_received(Pastry *p, uint32_t node, const PastryMsg *m)
@@ -173,8 +224,18 @@ void pastry_leaf_received(Pastry *p, uint32_t node, const PastryMsg *m)
     }
     for (guint i = 0; i < m->n; i++)
         pastry_hear_of(p, node, m->contacts[i], FALSE);
+    if (!p->leaf_check_all && !(m->flags & PASTRY_MSG_SAME))
+        check_missing(p, node, m);
     if (m->type == PASTRY_LEAF_PROBE)
         pastry_leaf_send(p, node, m->from, PASTRY_LEAF_REPLY, m);
+}
+
+void pastry_leaf_spread_failure(Pastry *p, uint32_t node)
+{
+    uint32_t members[PASTRY_L_MAX];
+    guint k = pastry_leafset_members(&p->nodes[node].ls, p->half, members);
+    for (guint i = 0; i < k; i++)
+        pastry_leaf_send(p, node, members[i], PASTRY_LEAF_PROBE, NULL);
 }
 
 void pastry_leaf_repair(Pastry *p, uint32_t node, int side)

@@ -276,15 +276,15 @@ static void test_stored_keys_are_kept_by_k_nodes_and_found_from_others(void)
 }
 
 /* Crash a tenth of the nodes at 11 min; lookups from 13 min (four probe periods later). */
-static void crash_and_repair(const char *leaf_exchange)
+static void crash_and_repair(const char *leaf_maintenance)
 {
     TestNet net;
     g_autofree char *base = g_strdup_printf("[simulation]\nnodes = 600\nduration = 16min\n"
                                             "[network]\nlatency = euclidean\n"
                                             "[workload]\njoin = ramp\njoin_ramp = 5min\n"
                                             "start = 13min\nrate_unit = network\n"
-                                            "lookup_rate = 4\n[pastry]\nleaf_exchange = %s\n",
-                                            leaf_exchange);
+                                            "lookup_rate = 4\n[pastry]\n%s\n",
+                                            leaf_maintenance);
     if (!net_init(&net, base, NULL))
         return;
     Actions a;
@@ -310,12 +310,17 @@ static void crash_and_repair(const char *leaf_exchange)
 
 static void test_lookups_are_exact_again_after_crashes_are_repaired(void)
 {
-    crash_and_repair("neighbours");
+    crash_and_repair("");
+}
+
+static void test_checking_every_leaf_set_member_repairs_crashes_too(void)
+{
+    crash_and_repair("leaf_check = members");
 }
 
 static void test_probes_carrying_every_leaf_set_repair_crashes_too(void)
 {
-    crash_and_repair("all");
+    crash_and_repair("leaf_check = members\nleaf_exchange = all");
 }
 
 /* Crash a tenth of 600 nodes at 11 min, no lookups (so the lazy repair of routing finds
@@ -363,12 +368,35 @@ static void test_graceful_leaves_hand_over_the_leaf_set(void)
     test_net_free(&net);
 }
 
-static guint64 sent_of_type(Sim *sim, const char *name)
+static const SimMsgCounters *counters_of(Sim *sim, const char *name)
 {
     for (guint ty = 0; ty < sim_msg_types(sim); ty++)
         if (strcmp(sim_msg_type_name(sim, (uint16_t) ty), name) == 0)
-            return sim_msg_counters(sim, (uint16_t) ty)->sent;
-    return 0;
+            return sim_msg_counters(sim, (uint16_t) ty);
+    CU_FAIL("no such message type");
+    return sim_msg_counters(sim, 0);
+}
+
+static guint64 sent_of_type(Sim *sim, const char *name)
+{
+    return counters_of(sim, name)->sent;
+}
+
+/* 300 nodes joined by 5 min, then 55 min of a stable ring: most periodic exchanges between
+ * neighbours leave the unchanged leaf set out (57 bytes instead of 57 + 22 x 16 = 409). */
+static void test_a_stable_ring_exchanges_leaf_sets_only_when_they_change(void)
+{
+    TestNet net;
+    g_autofree char *ini = static_ini(300, 0, NULL);
+    const char *const overrides[] = { "simulation.duration=60min", NULL };
+    if (!net_init(&net, ini, overrides))
+        return;
+    net_run(&net);
+    const SimMsgCounters *c = counters_of(net.sim, "LEAF_PROBE");
+    CU_ASSERT_TRUE(c->sent > 300 * 2 * 100);  /* two neighbours every 30 s for 55 min */
+    CU_ASSERT_TRUE((double) c->bytes_sent / (double) c->sent < 100);
+    CU_ASSERT_TRUE(leafsets_exact(&net));
+    test_net_free(&net);
 }
 
 /* 600 nodes joined with proximity measured by pings, and read for free: all lookups exact
@@ -468,9 +496,11 @@ static CU_TestInfo tests[] = {
     TEST(test_static_network_lookups_reach_the_closest_node),
     TEST(test_stored_keys_are_kept_by_k_nodes_and_found_from_others),
     TEST(test_lookups_are_exact_again_after_crashes_are_repaired),
+    TEST(test_checking_every_leaf_set_member_repairs_crashes_too),
     TEST(test_probes_carrying_every_leaf_set_repair_crashes_too),
     TEST(test_table_maintenance_finds_dead_entries_that_routing_never_used),
     TEST(test_measured_proximity_costs_pings_and_keeps_routes_short),
+    TEST(test_a_stable_ring_exchanges_leaf_sets_only_when_they_change),
     TEST(test_graceful_leaves_hand_over_the_leaf_set),
     TEST(test_oracle_bootstrap_gives_exact_lookups_without_joins),
     TEST(test_same_seed_gives_the_same_operations),
