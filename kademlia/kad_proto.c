@@ -82,6 +82,11 @@ static const SimCfgKey kad_keys[] = {
     { "kademlia", "join_refresh", SIM_CFG_BOOL, "true", 0, 0, NULL, "bootstrap=real",
       "After its self-lookup a joining node refreshes every bucket farther than its closest\n"
       "neighbour (section 2.3)" },
+    { "kademlia", "join_refresh_parallel", SIM_CFG_INT, "0", 0, KAD_ID_MAX_BITS, NULL,
+      "bootstrap=real", "A join's bucket refreshes running at once: 0 = all of them (the paper\n"
+      "says nothing of their order: kadsim started them together), n = at most n, in bucket\n"
+      "order, the next when one ends. With every node joining at once, all of them means\n"
+      "about log2(N) lookups a node in flight together (docs/scale.md, Flash crowds)" },
     { "kademlia", "refresh", SIM_CFG_DURATION, "1h", 0, 1e9, NULL, NULL,
       "Refresh buckets not looked into for this long (0 = never)" },
     { "kademlia", "replicate", SIM_CFG_DURATION, "1h", 0, 1e9, NULL, NULL,
@@ -161,6 +166,10 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad->oracle_bootstrap = sim_config_get_choice(cfg, "kademlia", "bootstrap") == BOOT_ORACLE;
     kad->join_refresh = !kad->oracle_bootstrap &&
                         sim_config_get_bool(cfg, "kademlia", "join_refresh");
+    kad->join_refresh_parallel = kad->join_refresh
+                                     ? (guint) sim_config_get_int(cfg, "kademlia",
+                                                                  "join_refresh_parallel")
+                                     : 0;
     kad->refresh = sim_config_get_duration(cfg, "kademlia", "refresh");
     kad->replicate = sim_config_get_duration(cfg, "kademlia", "replicate");
     kad->republish = sim_config_get_duration(cfg, "kademlia", "republish");
