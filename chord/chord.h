@@ -52,5 +52,10 @@ void chord_stop_maintenance(Chord *chord);
 /* bootstrap = oracle: fill every live node's state now rather than when it first acts. */
 void chord_oracle_fill_all(Chord *chord);
 
+/* Tests: every live node's successor list and predecessor skip every other node, as if the
+ * ring went round twice: a state stabilization alone never repairs (each node's pointers
+ * agree with its neighbours'). Fingers stay as they are. */
+void chord_make_loopy(Chord *chord);
+
 /* Heap bytes of per-node protocol state divided by the nodes ever created. */
 double chord_bytes_per_node(const Chord *chord);

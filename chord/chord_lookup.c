@@ -194,7 +194,8 @@ uint32_t chord_lookup_start(Chord *c, uint32_t origin, const ChordId *target,
     L->purpose = (uint8_t) purpose;
     L->phase = PHASE_ROUTING;
     /* Only the workload's operations go recursive: a join has no table to route from. */
-    L->recursive = c->recursive && purpose != P_JOIN && purpose != P_FIX_FINGER;
+    L->recursive = c->recursive && purpose != P_JOIN && purpose != P_FIX_FINGER &&
+                   purpose != P_SELF;
     L->origin = origin;
     L->answer = CHORD_NONE;
     L->op_id = op_id;
@@ -215,8 +216,17 @@ uint32_t chord_lookup_start(Chord *c, uint32_t origin, const ChordId *target,
         return li;
     }
     uint32_t out[CHORD_MAX_SUCCESSORS];
-    gboolean answer;
-    guint n = chord_route(c, origin, target, out, &answer, CHORD_ORIGIN_HOPS);
+    gboolean answer = FALSE;
+    guint n;
+    if (purpose == P_SELF) {
+        /* Not from the origin's own account (it would answer itself): from the others', through
+         * its fingers and successors closest before its ID, i.e. farthest round the ring. */
+        const ChordNode *nd = &c->nodes[origin];
+        n = chord_closest_preceding(&nd->fingers, chord_succ(c, origin), nd->n_succ, c->ids,
+                                    origin, target, out, CHORD_ORIGIN_HOPS);
+    } else {
+        n = chord_route(c, origin, target, out, &answer, CHORD_ORIGIN_HOPS);
+    }
     if (take_step(c, L, out, n, answer, 0)) {
         finish(c, li, NULL);
         return li;
@@ -286,7 +296,8 @@ static void step(Chord *c, uint32_t li)
         return;
     int at = L->queries < CHORD_MAX_QUERIES ? next_cand(L) : -1;
     if (at < 0) {
-        finish(c, li, NULL);
+        if (L->slow == 0)  /* else a slow query may still answer */
+            finish(c, li, NULL);
         return;
     }
     if (L->cands[at].state == CAND_DONE)
@@ -307,10 +318,12 @@ static void recursive_reply(Chord *c, uint32_t li, const ChordMsg *m)
 void chord_lookup_reply(Chord *c, uint32_t li, const ChordRpc *rpc, const ChordMsg *m)
 {
     ChordLookup *L = chord_lookup_at(c, li);
-    (void) rpc;
     if (L->phase != PHASE_ROUTING)
         return;
-    L->inflight--;
+    if (rpc->slow)
+        L->slow--;
+    else
+        L->inflight--;
     if (m->flags & CHORD_MSG_RECURSIVE) {
         recursive_reply(c, li, m);
         return;
@@ -340,7 +353,10 @@ void chord_lookup_timeout(Chord *c, uint32_t li, const ChordRpc *rpc)
     ChordLookup *L = chord_lookup_at(c, li);
     if (L->phase != PHASE_ROUTING)
         return;
-    L->inflight--;
+    if (rpc->slow)
+        L->slow--;
+    else
+        L->inflight--;
     L->timeouts++;
     int at = find_cand(L, rpc->to);
     if (at >= 0)
@@ -349,6 +365,24 @@ void chord_lookup_timeout(Chord *c, uint32_t li, const ChordRpc *rpc)
         recursive_attempt(c, li);
     else
         step(c, li);
+}
+
+gboolean chord_lookup_slow(Chord *c, uint32_t li, const ChordRpc *rpc)
+{
+    if (!sim_pool_valid(&c->lookups, rpc->lookup, rpc->lookup_gen))
+        return FALSE;
+    ChordLookup *L = chord_lookup_at(c, li);
+    if (L->phase != PHASE_ROUTING || L->recursive || L->inflight == 0)
+        return FALSE;
+    /* A node named as the target's successor is waited for: going on would take the next
+     * successor, alive but not the answer. So is a lookup with nobody else to ask. */
+    int at = find_cand(L, rpc->to);
+    if (at < 0 || L->cands[at].answer || L->queries >= CHORD_MAX_QUERIES || next_cand(L) < 0)
+        return FALSE;
+    L->inflight--;
+    L->slow++;
+    step(c, li);
+    return TRUE;
 }
 
 /* ---- recursive -------------------------------------------------------------------------- */
@@ -508,6 +542,9 @@ static void finish(Chord *c, uint32_t li, const ChordMsg *reply)
         break;
     case P_FIX_FINGER:
         chord_fix_finger_done(c, L->origin, L->finger, L->answer);
+        break;
+    case P_SELF:
+        chord_self_lookup_done(c, L->origin, L->answer);
         break;
     }
     release(c, li);

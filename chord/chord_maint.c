@@ -178,19 +178,24 @@ void chord_handle_notify(Chord *c, uint32_t node, uint32_t from)
     chord_msg_send(c, mi);
 }
 
-/* Our successor says m->pred joined between us: take it for successor if it is closer than the
- * one we have, and stabilize with it now. */
-void chord_handle_hint(Chord *c, uint32_t node, const ChordMsg *m)
+/* x is said to lie between us and our successor: take it for successor if it is closer than
+ * the one we have, and stabilize with it now. */
+static void closer_successor(Chord *c, uint32_t node, uint32_t x)
 {
     ChordNode *n = &c->nodes[node];
-    uint32_t x = m->pred;
-    if (n->state != NODE_UP || x == node || n->n_succ == 0 ||
+    if (x == CHORD_NONE || n->state != NODE_UP || x == node || n->n_succ == 0 ||
         !chord_id_in_open(&c->ids[x], &c->ids[node], &c->ids[chord_succ(c, node)[0]]))
         return;
     uint32_t rest[CHORD_MAX_SUCCESSORS];
     memcpy(rest, chord_succ(c, node), sizeof(uint32_t) * n->n_succ);
     set_succ_list(c, node, x, rest, n->n_succ);
     stabilize_now(c, node);
+}
+
+/* Our successor says m->pred joined between us. */
+void chord_handle_hint(Chord *c, uint32_t node, const ChordMsg *m)
+{
+    closer_successor(c, node, m->pred);
 }
 
 /* ---- graceful leave --------------------------------------------------------------------- */
@@ -243,6 +248,12 @@ static void on_fix(Sim *sim, void *ctx, const SimEvent *ev)
     if (n->fixing || n->n_succ == 0 || n->state != NODE_UP)
         return;
     guint i = n->next_finger;
+    if (i == 0 && c->self_lookup && !n->checking) {
+        /* A new round: the node's own ID too, from the others' tables (ring convergence) */
+        n->checking = 1;
+        chord_lookup_start(c, node, &c->ids[node], P_SELF, CHORD_NO_OP, 0, 0, CHORD_NONE);
+        n = &c->nodes[node];
+    }
     ChordId off = chord_id_pow2(i, c->id_bits);
     ChordId start = chord_id_add(&c->ids[node], &off);
     n->fixing = 1;  /* before the start: a lookup answered locally ends inside it */
@@ -258,6 +269,15 @@ void chord_fix_finger_done(Chord *c, uint32_t node, guint finger, uint32_t answe
     if (answer != CHORD_NONE)
         next = chord_fingers_set(&n->fingers, c->ids, node, finger, answer, c->id_bits);
     n->next_finger = (uint8_t) (next >= c->id_bits ? 0 : next);
+}
+
+/* The others' tables say `answer` follows our ID: if it lies before our successor we had
+ * skipped it (a node with a wrong successor and no predecessor never learns of it by
+ * stabilizing: nobody notifies it). Take it for successor and stabilize with it now. */
+void chord_self_lookup_done(Chord *c, uint32_t node, uint32_t answer)
+{
+    c->nodes[node].checking = 0;
+    closer_successor(c, node, answer);
 }
 
 /* ---- check_predecessor ------------------------------------------------------------------ */

@@ -99,6 +99,7 @@ typedef struct {
     uint8_t  stabilizing : 1; /* a GET_PRED is out */
     uint8_t  pinging : 1;     /* a check_predecessor PING is out */
     uint8_t  fixing : 1;      /* a fix_fingers lookup is out */
+    uint8_t  checking : 1;    /* the lookup of its own ID (once a fix_fingers round) is out */
 } ChordNode;
 
 typedef enum {
@@ -111,10 +112,14 @@ typedef enum {
 typedef struct {
     uint32_t from, to;
     uint32_t lookup, lookup_gen;
+    uint32_t request;         /* rpc_retries > 0: a copy of the request, sent again on a
+                               * timeout; CHORD_NONE: none (recursive queries, no retries) */
     SimTimerId timer;
     SimTime  sent;
     uint16_t epoch;           /* of the sender when sent: a node gone since ignores it */
     uint8_t  kind;
+    uint8_t  attempt;         /* sendings so far beyond the first */
+    uint8_t  slow;            /* a query whose lookup went on without it (first timeout) */
 } ChordRpc;
 
 typedef enum { CAND_NEW, CAND_ASKED, CAND_DONE, CAND_FAILED } ChordCandState;
@@ -133,6 +138,7 @@ typedef struct {
 typedef enum {
     P_LOOKUP, P_STORE, P_GET, P_JOIN,     /* operations: reported */
     P_FIX_FINGER,                         /* maintenance */
+    P_SELF,                               /* maintenance: the node's own ID (ring check) */
 } ChordPurpose;
 
 typedef enum { PHASE_ROUTING, PHASE_STORING } ChordPhase;
@@ -145,6 +151,7 @@ typedef struct {
     uint8_t  found;                       /* a get found the value */
     uint8_t  queries;                     /* FIND_SUCCs sent */
     uint16_t n, inflight;
+    uint16_t slow;                        /* queries it went on without (first timeout) */
     uint32_t origin;
     uint32_t answer;                      /* the node that confirmed it is the successor */
     uint32_t hops;                        /* of the answer in the referral chain */
@@ -160,6 +167,9 @@ struct Chord {
     Sim *sim;
     guint id_bits, id_bytes, r, replicas, value_size;
     SimTime rpc_timeout, recursive_timeout, stabilize, fix_fingers, check_pred;
+    guint rpc_retries;                    /* resendings of an unanswered request */
+    double true_rtt_factor;               /* rpc_timeout_true_rtt (0: off) */
+    gboolean self_lookup;                 /* look up the own ID once a fix_fingers round */
     gboolean recursive, oracle_bootstrap, route_successors;
     uint16_t msg_type[CHORD_MSG_TYPES];
     uint16_t ev_stabilize, ev_fix, ev_check, ev_rejoin;
@@ -221,6 +231,9 @@ void chord_handle_notify(Chord *c, uint32_t node, uint32_t from);
 void chord_handle_leave(Chord *c, uint32_t node, const ChordMsg *m);
 void chord_handle_hint(Chord *c, uint32_t node, const ChordMsg *m);
 void chord_fix_finger_done(Chord *c, uint32_t node, guint finger, uint32_t answer);
+/* The lookup of the node's own ID ended at `answer`, the successor of its ID as the others'
+ * tables say (CHORD_NONE: failed). */
+void chord_self_lookup_done(Chord *c, uint32_t node, uint32_t answer);
 void chord_leave(Chord *c, uint32_t node);
 /* A join's find_successor failed: try again later through a random up node. */
 void chord_rejoin_later(Chord *c, uint32_t node);
@@ -235,6 +248,9 @@ uint32_t chord_lookup_start(Chord *c, uint32_t origin, const ChordId *target,
                             uint32_t bootstrap);
 void chord_lookup_reply(Chord *c, uint32_t lookup, const ChordRpc *rpc, const ChordMsg *msg);
 void chord_lookup_timeout(Chord *c, uint32_t lookup, const ChordRpc *rpc);
+/* The first wait of a query expired and the request is sent again: the lookup may go on with
+ * its next candidate meanwhile. Returns TRUE when it did (the RPC is then `slow`). */
+gboolean chord_lookup_slow(Chord *c, uint32_t lookup, const ChordRpc *rpc);
 void chord_lookup_store_done(Chord *c, uint32_t lookup, gboolean acked);
 void chord_lookup_abandon_node(Chord *c, uint32_t node);
 void chord_recursive_forward(Chord *c, uint32_t node, const ChordMsg *msg);

@@ -28,6 +28,20 @@ static const SimCfgKey chord_keys[] = {
       "Period of check_predecessor (ping it; forget it if it does not answer); 0 = never" },
     { "chord", "rpc_timeout", SIM_CFG_DURATION, "1s", 1e-6, 3600, NULL, NULL,
       "Time to wait for the reply to an RPC before trying the next finger or successor" },
+    { "chord", "rpc_timeout_true_rtt", SIM_CFG_DOUBLE, "0", 0, 100, NULL, NULL,
+      "When > 0, an RPC's timeout is this multiple of the true round trip between the two\n"
+      "hosts (the latency model's delays both ways, without jitter) instead of rpc_timeout,\n"
+      "as Kademlia's key of that name (p2psim's timeout_cheat): knowledge no real node has;\n"
+      "0 = off. Recursive queries keep recursive_timeout" },
+    { "chord", "rpc_retries", SIM_CFG_INT, "2", 0, 10, NULL, NULL,
+      "Times an unanswered request is sent again, each attempt with its own timeout, before\n"
+      "its target is taken for dead (as Kademlia's key of that name). A lookup goes on with its\n"
+      "next candidate at the first timeout of a hop while the retries continue. Recursive\n"
+      "queries are not resent: their origin retries through another candidate" },
+    { "chord", "self_lookup", SIM_CFG_BOOL, "true", 0, 0, NULL, NULL,
+      "Once a fix_fingers round, a node also looks up its own ID through its fingers, and takes\n"
+      "the node the others' tables give as its successor if that one is closer than its own\n"
+      "(a node that skipped its true successor and has no predecessor finds it this way)" },
     { "chord", "route_successors", SIM_CFG_BOOL, "true", 0, 0, NULL, NULL,
       "Routing also takes the successor list for fingers (ToN 2003: fewer hops near the\n"
       "target, more ways around a failed node); false = fingers only, as in the 2001 paper's\n"
@@ -78,6 +92,9 @@ static void *chord_create(Sim *sim, const SimConfig *cfg, GError **error)
     c->fix_fingers = sim_config_get_duration(cfg, "chord", "fix_fingers");
     c->check_pred = sim_config_get_duration(cfg, "chord", "check_predecessor");
     c->rpc_timeout = sim_config_get_duration(cfg, "chord", "rpc_timeout");
+    c->true_rtt_factor = sim_config_get_double(cfg, "chord", "rpc_timeout_true_rtt");
+    c->rpc_retries = (guint) sim_config_get_int(cfg, "chord", "rpc_retries");
+    c->self_lookup = sim_config_get_bool(cfg, "chord", "self_lookup");
     c->route_successors = sim_config_get_bool(cfg, "chord", "route_successors");
     c->recursive = sim_config_get_bool(cfg, "chord", "recursive");
     c->recursive_timeout = sim_config_get_duration(cfg, "chord", "recursive_timeout");
@@ -223,9 +240,26 @@ static void rpc_disarm(Chord *c, const ChordRpc *r)
         sim_cancel(c->sim, r->timer);
 }
 
+/* The timeout of request m: rpc_timeout_true_rtt > 0, a multiple of the true round trip
+ * between the two hosts (as Kademlia's request_timeout); else `fixed`. A recursive query's
+ * answer comes over a whole path: its fixed timeout stays. */
+static SimTime request_timeout(const Chord *c, const ChordMsg *m, SimTime fixed)
+{
+    if (c->true_rtt_factor <= 0 || (m->flags & CHORD_MSG_RECURSIVE))
+        return fixed;
+    SimHost a = c->node_host[m->from], b = c->node_host[m->to];
+    SimTime rtt = sim_proximity(c->sim, a, b) + sim_proximity(c->sim, b, a);
+    return MAX((SimTime) (c->true_rtt_factor * (double) rtt), 1);
+}
+
 uint32_t chord_rpc_send(Chord *c, uint32_t msg, ChordRpcKind kind, uint32_t lookup,
                         SimTime timeout)
 {
+    /* With retries, the RPC keeps a copy of its request to send again (allocated before any
+     * pointer is taken: the pool may move). */
+    uint32_t keep = CHORD_NONE;
+    if (c->rpc_retries > 0 && !(chord_msg_at(c, msg)->flags & CHORD_MSG_RECURSIVE))
+        keep = sim_pool_alloc(&c->msgs);
     uint32_t ri = sim_pool_alloc(&c->rpcs);
     ChordRpc *r = chord_rpc_at(c, ri);
     ChordMsg *m = chord_msg_at(c, msg);
@@ -236,21 +270,77 @@ uint32_t chord_rpc_send(Chord *c, uint32_t msg, ChordRpcKind kind, uint32_t look
     r->lookup_gen = lookup == CHORD_NONE ? 0 : sim_pool_gen(&c->lookups, lookup);
     r->sent = sim_now(c->sim);
     r->epoch = c->nodes[m->from].epoch;
+    r->request = keep;
+    r->attempt = 0;
+    r->slow = 0;
     uint32_t gen = sim_pool_gen(&c->rpcs, ri);
     m->rpc = ri;
     m->rpc_gen = gen;
-    r->timer = chord_rpc_arm_timeout(c, ri, gen, timeout);
+    if (keep != CHORD_NONE)
+        memcpy(chord_msg_at(c, keep), m, c->msgs.elem);
+    r->timer = chord_rpc_arm_timeout(c, ri, gen, request_timeout(c, m, timeout));
     chord_msg_count(c, msg);
     chord_msg_send(c, msg);
     return ri;
 }
 
-/* RPC (ri, gen) got no reply in time: its target is taken for dead. */
+/* The RPC is over (answered or failed): release it and its kept request. */
+static void rpc_release(Chord *c, uint32_t ri)
+{
+    uint32_t keep = chord_rpc_at(c, ri)->request;
+    if (keep != CHORD_NONE)
+        sim_pool_release(&c->msgs, keep);
+    sim_pool_release(&c->rpcs, ri);
+}
+
+/* An unanswered request is worth sending again while attempts are left, its sender is the
+ * same node and up, and what it serves still waits for it (a query of a lookup still routing,
+ * a STORE of a store). */
+static gboolean rpc_retry_wanted(Chord *c, const ChordRpc *r)
+{
+    if (r->request == CHORD_NONE || r->attempt >= c->rpc_retries ||
+        !chord_node_is(c, r->from, r->epoch))
+        return FALSE;
+    if (r->kind != RPC_QUERY && r->kind != RPC_STORE)
+        return TRUE;
+    if (!sim_pool_valid(&c->lookups, r->lookup, r->lookup_gen))
+        return FALSE;
+    return r->kind == RPC_STORE || chord_lookup_at(c, r->lookup)->phase == PHASE_ROUTING;
+}
+
+/* Send the kept request of RPC (ri, gen) again, with a timeout of its own. */
+static void rpc_resend(Chord *c, uint32_t ri, uint32_t gen)
+{
+    uint32_t mi = sim_pool_alloc(&c->msgs);
+    ChordRpc *r = chord_rpc_at(c, ri);
+    ChordMsg *m = chord_msg_at(c, mi);
+    memcpy(m, chord_msg_at(c, r->request), c->msgs.elem);
+    r->attempt++;
+    r->sent = sim_now(c->sim);
+    r->timer = chord_rpc_arm_timeout(c, ri, gen, request_timeout(c, m, c->rpc_timeout));
+    if (r->kind == RPC_QUERY)  /* the wait that expired is one of the lookup's timeouts */
+        chord_lookup_at(c, r->lookup)->timeouts++;
+    chord_msg_count(c, mi);
+    chord_msg_send(c, mi);
+}
+
+/* RPC (ri, gen) got no reply in time: sent again while retries are left (a lookup may go on
+ * with its next candidate meanwhile); after the last, its target is taken for dead. */
 static void rpc_timed_out(void *ctx, uint32_t ri, uint32_t gen)
 {
     Chord *c = ctx;
+    if (rpc_retry_wanted(c, chord_rpc_at(c, ri))) {
+        rpc_resend(c, ri, gen);
+        ChordRpc *rp = chord_rpc_at(c, ri);
+        if (rp->kind == RPC_QUERY && !rp->slow) {
+            ChordRpc copy = *rp;
+            gboolean slow = chord_lookup_slow(c, copy.lookup, &copy);
+            chord_rpc_at(c, ri)->slow = (uint8_t) slow;  /* the lookup may have grown pools */
+        }
+        return;
+    }
     ChordRpc r = *chord_rpc_at(c, ri);
-    sim_pool_release(&c->rpcs, ri);
+    rpc_release(c, ri);
     if (!chord_node_is(c, r.from, r.epoch))
         return;
     chord_forget(c, r.from, r.to);
@@ -281,7 +371,7 @@ static void on_reply(Chord *c, const ChordMsg *m)
     if (r.from != m->to || !chord_node_is(c, r.from, r.epoch))
         return;
     rpc_disarm(c, &r);
-    sim_pool_release(&c->rpcs, m->rpc);
+    rpc_release(c, m->rpc);
     gboolean lookup_live = r.lookup != CHORD_NONE &&
                            sim_pool_valid(&c->lookups, r.lookup, r.lookup_gen);
     switch ((ChordRpcKind) r.kind) {
@@ -434,7 +524,7 @@ static void reset_node(Chord *c, uint32_t node)
     n->n_succ = 0;
     n->pred = CHORD_NONE;
     n->next_finger = 0;
-    n->filled = n->stabilizing = n->pinging = n->fixing = 0;
+    n->filled = n->stabilizing = n->pinging = n->fixing = n->checking = 0;
 }
 
 void chord_join_complete(Chord *c, uint32_t node, uint32_t succ, const uint32_t *list, guint n)
@@ -527,6 +617,22 @@ void chord_oracle_fill_all(Chord *c)
 {
     for (uint32_t node = 0; node < c->n_nodes; node++)
         chord_fill_from_oracle(c, node);
+}
+
+void chord_make_loopy(Chord *c)
+{
+    guint size = chord_ring_size(c->ring, c->ids);
+    for (uint32_t node = 0; node < c->n_nodes && size > 2; node++) {
+        ChordNode *n = &c->nodes[node];
+        if (n->state != NODE_UP)
+            continue;
+        uint32_t *succ = chord_succ(c, node);
+        guint k = 0;
+        for (guint i = 2; i < size && k < c->r; i += 2)
+            succ[k++] = chord_ring_step(c->ring, c->ids, node, (int) i);
+        n->n_succ = (uint8_t) k;
+        n->pred = chord_ring_step(c->ring, c->ids, node, -2);
+    }
 }
 
 /* ---- operations from the workload ------------------------------------------------------- */

@@ -467,8 +467,33 @@ static void join_done(Kad *kad, uint32_t li)
     release(kad, li);
 }
 
+/* Start the join's next bucket refreshes, keeping at most join_refresh_parallel of them
+ * running (0: all at once). TRUE when none is running and none is left: the join is over. */
+static gboolean join_refresh_more(Kad *kad, uint32_t li)
+{
+    KadLookup *L = kad_lookup_at(kad, li);
+    L->pending++;  /* guard: a child may finish (and call us again) while we start others */
+    uint32_t origin = L->origin;
+    uint64_t op = L->op_id;  /* L moves when a child lookup grows the pool */
+    for (;;) {
+        L = kad_lookup_at(kad, li);
+        guint running = L->pending - 1u;
+        if (L->next_refresh >= L->end_refresh ||
+            (kad->join_refresh_parallel && running >= kad->join_refresh_parallel))
+            break;
+        guint b = L->next_refresh++;
+        L->pending++;
+        KadNode *n = &kad->nodes[origin];
+        KadId target = kad_rtable_bucket_random_id(&n->rt, &kad->rp, id_of(kad, origin), b,
+                                                   &n->rng);
+        kad_lookup_start(kad, origin, &target, P_JOIN_REFRESH, op, 0, 0, li);
+    }
+    return --kad_lookup_at(kad, li)->pending == 0;
+}
+
 /* The join's self-lookup is over: refresh every bucket farther than the closest neighbour
- * (section 2.3), then the join is complete. */
+ * (section 2.3), then the join is complete. The buckets are those of the table now: later
+ * splits add deeper buckets, which are not farther than the neighbour. */
 static void start_join_refreshes(Kad *kad, uint32_t li)
 {
     KadLookup *L = kad_lookup_at(kad, li);
@@ -478,26 +503,17 @@ static void start_join_refreshes(Kad *kad, uint32_t li)
     L->found = nf > 0;
     L->value_hop = (uint8_t) MIN(hops, 255u);
     L->phase = PHASE_CHILDREN;
-    L->pending = 1;  /* guard: a child may finish while we are still starting the others */
-    uint32_t origin = L->origin;
-    uint64_t op = L->op_id;  /* L moves when a child lookup grows the pool */
-    KadNode *n = &kad->nodes[origin];
+    L->pending = 0;
+    L->next_refresh = L->end_refresh = 0;
     if (kad->join_refresh && nf > 0) {
-        guint near = kad_id_cpl(id_of(kad, origin), id_of(kad, found[0]), kad->id_bits);
-        guint buckets = kad_rtable_buckets(&n->rt, &kad->rp);
-        for (guint b = 0; b + 1 < buckets; b++) {
-            guint level = b / kad->rp.per_level;
-            if ((level + 1) * kad->rp.b > near)
-                break;  /* this bucket is not farther than the closest neighbour */
-            KadId target = kad_rtable_bucket_random_id(&n->rt, &kad->rp, id_of(kad, origin), b,
-                                                       &n->rng);
-            kad_lookup_at(kad, li)->pending++;
-            kad_lookup_start(kad, origin, &target, P_JOIN_REFRESH, op, 0, 0, li);
-            n = &kad->nodes[origin];
-        }
+        guint near = kad_id_cpl(id_of(kad, L->origin), id_of(kad, found[0]), kad->id_bits);
+        guint buckets = kad_rtable_buckets(&kad->nodes[L->origin].rt, &kad->rp);
+        guint b = 0;
+        while (b + 1 < buckets && (b / kad->rp.per_level + 1) * kad->rp.b <= near)
+            b++;
+        L->end_refresh = (uint16_t) b;  /* at most 32 levels of 255 buckets (b = 8) */
     }
-    L = kad_lookup_at(kad, li);
-    if (--L->pending == 0)
+    if (join_refresh_more(kad, li))
         join_done(kad, li);
 }
 
@@ -525,8 +541,9 @@ static void finish(Kad *kad, uint32_t li)
             KadLookup *parent = kad_lookup_at(kad, L->parent);
             parent->messages += L->messages;
             parent->timeouts += L->timeouts;
-            if (--parent->pending == 0) {
-                uint32_t p = L->parent;
+            parent->pending--;
+            uint32_t p = L->parent;
+            if (join_refresh_more(kad, p)) {
                 release(kad, li);
                 join_done(kad, p);
                 return;

@@ -128,12 +128,14 @@ typedef struct {
     uint32_t value;                       /* what a get found / a store stores */
     uint8_t  found, value_hop;
     uint8_t  active;                      /* in use (pool records do not say) */
+    uint16_t next_refresh, end_refresh;   /* join: buckets [next, end) still to refresh */
     uint64_t op_id, key;
     SimTime  start;
     uint32_t messages, timeouts;
     KadId    target;
     KadCand  cands[];                     /* closest first; capacity Kad.shortlist */
 } KadLookup;
+G_STATIC_ASSERT(sizeof(KadLookup) == 104);  /* a million joins at once hold a million */
 
 
 /* When an iterative lookup is over ([kademlia] termination). */
@@ -159,6 +161,7 @@ struct Kad {
     gboolean nat_client;                  /* they run in client mode: nobody adds them */
     SimTime rpc_timeout, recursive_timeout, refresh, replicate, republish, expire;
     gboolean recursive, oracle_bootstrap, cache_on_get, join_refresh, eviction_ping;
+    guint join_refresh_parallel;          /* a join's refreshes at once (0: all) */
     uint16_t msg_type[KAD_MSG_TYPES];
     uint16_t ev_refresh, ev_replicate, ev_republish;
     SimTimeouts *timeouts;                /* RPC timeouts (sim_timeouts.h) */

@@ -66,6 +66,11 @@ static const SimCfgKey kad_keys[] = {
     { "kademlia", "beta", SIM_CFG_INT, "3", 1, KAD_K_MAX, NULL, NULL,
       "termination = beta: how many of the closest candidates must have answered (ignored\n"
       "with the other rules)" },
+    { "kademlia", "shortlist", SIM_CFG_INT, "0", 0, KAD_K_MAX * KAD_SHORTLIST_PER_K, NULL, NULL,
+      "Candidates an iterative lookup keeps (its record is 104 + 16 per candidate bytes):\n"
+      "0 = 3k. Only the k closest not known to have failed are ever asked, so any value >= k\n"
+      "gives the same lookups while no RPC fails; each failure takes a place. k + 4 keeps a\n"
+      "flash crowd's million lookup records at 488 bytes each instead of 1,064" },
     { "kademlia", "lookup_target", SIM_CFG_CHOICE, "random", 0, 0, "random|node", NULL,
       "What a lookup of the workload looks for: random (a random ID) or node (the ID of a\n"
       "random live node other than the origin, as p2psim's Kademlia does)" },
@@ -82,6 +87,11 @@ static const SimCfgKey kad_keys[] = {
     { "kademlia", "join_refresh", SIM_CFG_BOOL, "true", 0, 0, NULL, "bootstrap=real",
       "After its self-lookup a joining node refreshes every bucket farther than its closest\n"
       "neighbour (section 2.3)" },
+    { "kademlia", "join_refresh_parallel", SIM_CFG_INT, "0", 0, KAD_ID_MAX_BITS, NULL,
+      "bootstrap=real", "A join's bucket refreshes running at once: 0 = all of them (the paper\n"
+      "says nothing of their order: kadsim started them together), n = at most n, in bucket\n"
+      "order, the next when one ends. With every node joining at once, all of them means\n"
+      "about log2(N) lookups a node in flight together (docs/scale.md, Flash crowds)" },
     { "kademlia", "refresh", SIM_CFG_DURATION, "1h", 0, 1e9, NULL, NULL,
       "Refresh buckets not looked into for this long (0 = never)" },
     { "kademlia", "replicate", SIM_CFG_DURATION, "1h", 0, 1e9, NULL, NULL,
@@ -143,7 +153,16 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
         return NULL;
     }
     kad_rtable_params_init(&kad->rp);
-    kad->shortlist = kad->k * KAD_SHORTLIST_PER_K;
+    kad->shortlist = (guint) sim_config_get_int(cfg, "kademlia", "shortlist");
+    if (kad->shortlist == 0)
+        kad->shortlist = kad->k * KAD_SHORTLIST_PER_K;
+    if (kad->shortlist < kad->k) {
+        sim_config_fail(cfg, error, "kademlia", "shortlist", "must be 0 or at least k (%u)",
+                        kad->k);
+        g_string_free(kad->profile_note, TRUE);
+        g_free(kad);
+        return NULL;
+    }
     kad->rpc_timeout = sim_config_get_duration(cfg, "kademlia", "rpc_timeout");
     kad->rtt_factor = sim_config_get_double(cfg, "kademlia", "rpc_timeout_rtt");
     kad->true_rtt_factor = sim_config_get_double(cfg, "kademlia", "rpc_timeout_true_rtt");
@@ -161,6 +180,10 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad->oracle_bootstrap = sim_config_get_choice(cfg, "kademlia", "bootstrap") == BOOT_ORACLE;
     kad->join_refresh = !kad->oracle_bootstrap &&
                         sim_config_get_bool(cfg, "kademlia", "join_refresh");
+    kad->join_refresh_parallel = kad->join_refresh
+                                     ? (guint) sim_config_get_int(cfg, "kademlia",
+                                                                  "join_refresh_parallel")
+                                     : 0;
     kad->refresh = sim_config_get_duration(cfg, "kademlia", "refresh");
     kad->replicate = sim_config_get_duration(cfg, "kademlia", "replicate");
     kad->republish = sim_config_get_duration(cfg, "kademlia", "republish");

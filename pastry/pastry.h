@@ -23,6 +23,8 @@ guint pastry_host_leafset_size(const Pastry *p, SimHost host);
 guint pastry_host_neighbourhood_size(const Pastry *p, SimHost host);
 /* Rows the node on `host` has allocated. */
 guint pastry_host_rows(const Pastry *p, SimHost host);
+/* Routing-table entries of live nodes that name a node now down (failures not yet found). */
+guint64 pastry_dead_table_entries(const Pastry *p);
 
 /* Check every live node's tables (contacts in their slots, leaf sides sorted, never itself).
  * FALSE with a message in *why (caller frees). */

@@ -36,6 +36,7 @@ static void clear_tables(Pastry *p, uint32_t node)
     n->ls.n[0] = n->ls.n[1] = 0;
     n->n_nbr = 0;
     n->filled = 0;
+    n->told[0] = n->told[1] = PASTRY_NONE;
 }
 
 void pastry_host_up(void *self, SimHost host, SimHost bootstrap, gboolean fresh)
@@ -67,11 +68,15 @@ static void send_near_request(Pastry *p, uint32_t node, uint32_t to, uint32_t oi
 {
     uint32_t mi = pastry_msg_new(p, PASTRY_NEAR_REQUEST, node, to);
     PastryMsg *m = pastry_msg_at(p, mi);
+    PastryOp *o = pastry_op_at(p, oi);
     m->op = oi;
     m->op_gen = sim_pool_gen(&p->ops, oi);
-    m->op_id = pastry_op_at(p, oi)->op_id;
+    m->op_id = o->op_id;
     m->hop = (uint16_t) round;
     m->target = p->ids[node];
+    o->near_from = to;
+    o->near_sent = sim_now(p->sim);
+    o->near_round = (uint8_t) round;
     pastry_msg_send(p, mi);
 }
 
@@ -87,30 +92,82 @@ void pastry_near_request(Pastry *p, uint32_t node, const PastryMsg *req)
     pastry_msg_send(p, mi);
 }
 
-/* The nearest of the node that answered and its neighbourhood set: nearer than the one that
- * answered, ask it in turn; otherwise join through the nearest. */
+/* The search has weighed the node that answered and its neighbourhood set: if the nearest is
+ * nearer than the one that answered, ask it in turn; otherwise join through the nearest. */
+static void near_decide(Pastry *p, uint32_t node, uint32_t oi)
+{
+    PastryOp *o = pastry_op_at(p, oi);
+    uint32_t from = o->near_from, best = o->near_best;
+    if (best != from && o->near_round < PASTRY_NEAR_ROUNDS) {
+        send_near_request(p, node, best, oi, o->near_round + 1u);
+        return;
+    }
+    o->near_from = PASTRY_NONE;  /* the search is over */
+    pastry_consider_at(p, node, from, o->near_from_d);
+    pastry_route_join(p, node, best, oi);
+}
+
+static gboolean near_candidate(Pastry *p, uint32_t node, uint32_t c)
+{
+    return c != node && p->ids[c] != p->ids[node];
+}
+
+/* With proximity = free the newcomer reads every proximity at once; with probe it measures
+ * the node that answered by the request's round trip and pings each node of the answer
+ * (RPC_NEAR), deciding when every ping is answered or timed out. */
 void pastry_near_reply(Pastry *p, uint32_t node, const PastryMsg *m)
 {
     if (p->nodes[node].state != NODE_JOINING || !pastry_op_valid(p, m->op, m->op_gen))
         return;  /* the join went on without it (timed out, retried) */
-    uint32_t best = m->from;
-    SimTime best_d = pastry_proximity(p, node, best);
+    PastryOp *o = pastry_op_at(p, m->op);
+    if (o->near_from != m->from || o->near_pending)
+        return;  /* not the answer this round waits for */
+    o->near_best = m->from;
+    o->near_from_d = p->prox_probe ? pastry_prox_of_rtt(p, o->near_sent)
+                                   : pastry_prox_clamp(pastry_proximity(p, node, m->from));
+    o->near_best_d = o->near_from_d;
     for (guint i = 0; i < m->n_table; i++) {
         uint32_t c = m->table[i];
-        if (c == node || p->ids[c] == p->ids[node])
+        if (!near_candidate(p, node, c))
             continue;
-        SimTime d = pastry_proximity(p, node, c);
-        if (d < best_d) {
-            best = c;
-            best_d = d;
+        if (p->prox_probe) {
+            uint32_t mi = pastry_msg_new(p, PASTRY_PING, node, c);
+            PastryMsg *ping = pastry_msg_at(p, mi);
+            ping->op = m->op;
+            ping->op_gen = m->op_gen;
+            ping->op_id = m->op_id;
+            pastry_rpc_send(p, mi, RPC_NEAR, p->hop_timeout);
+            o = pastry_op_at(p, m->op);
+            o->near_pending++;
+            continue;
+        }
+        uint32_t d = pastry_prox_clamp(pastry_proximity(p, node, c));
+        if (d < o->near_best_d) {
+            o->near_best = c;
+            o->near_best_d = d;
         }
     }
-    if (best != m->from && m->hop < PASTRY_NEAR_ROUNDS) {
-        send_near_request(p, node, best, m->op, m->hop + 1u);
+    if (o->near_pending == 0)
+        near_decide(p, node, m->op);
+}
+
+void pastry_near_pong(Pastry *p, uint32_t node, const PastryRpc *r, uint32_t d)
+{
+    if (p->nodes[node].state != NODE_JOINING || !pastry_op_valid(p, r->m.op, r->m.op_gen))
         return;
+    PastryOp *o = pastry_op_at(p, r->m.op);
+    if (o->near_pending == 0 || o->near_from == PASTRY_NONE)
+        return;  /* the join went on without it */
+    if (d != PASTRY_PROX_UNKNOWN) {
+        pastry_consider_at(p, node, r->to, d);
+        o = pastry_op_at(p, r->m.op);
+        if (d < o->near_best_d) {
+            o->near_best = r->to;
+            o->near_best_d = d;
+        }
     }
-    pastry_consider(p, node, m->from);
-    pastry_route_join(p, node, best, m->op);
+    if (--o->near_pending == 0)
+        near_decide(p, node, r->m.op);
 }
 
 /* ---- the nodes on the route ------------------------------------------------------------- */
@@ -172,6 +229,8 @@ void pastry_join_timeout(Pastry *p, uint32_t oi)
     uint32_t node = o->origin;
     PastryNode *n = &p->nodes[node];
     o->timeouts++;
+    o->near_from = PASTRY_NONE;  /* a search for a near node still running is abandoned */
+    o->near_pending = 0;
     if (++o->tries >= PASTRY_JOIN_ATTEMPTS || n->state != NODE_JOINING) {
         if (n->state == NODE_JOINING)
             become_up(p, node);
@@ -190,9 +249,15 @@ void pastry_join_timeout(Pastry *p, uint32_t oi)
 
 void pastry_announce_received(Pastry *p, uint32_t node, const PastryMsg *m)
 {
+    /* a node that announces itself has (re)joined with empty tables: what it was told
+     * before is lost */
+    PastryNode *n = &p->nodes[node];
+    for (int side = 0; side < 2; side++)
+        if (n->told[side] == m->from)
+            n->told[side] = PASTRY_NONE;
     pastry_consider(p, node, m->from);
     for (guint i = 0; i < m->n; i++)
-        pastry_hear_of(p, node, m->contacts[i]);
+        pastry_hear_of(p, node, m->contacts[i], FALSE);
     if (pastry_leafset_contains(&p->nodes[node].ls, p->half, m->from))
         pastry_leaf_send(p, node, m->from, PASTRY_LEAF_REPLY, m);
 }

@@ -6,7 +6,8 @@ static const char *const msg_names[PASTRY_MSG_TYPES] = {
     "LOOKUP", "STORE", "GET", "JOIN", "HOP_ACK",
     "LOOKUP_REPLY", "STORE_REPLY", "GET_REPLY", "JOIN_STATE", "ANNOUNCE",
     "LEAF_PROBE", "LEAF_REPLY", "RT_REPAIR", "RT_REPAIR_REPLY", "REPLICA", "LEAVE",
-    "NEAR_REQUEST", "NEAR_REPLY",
+    "NEAR_REQUEST", "NEAR_REPLY", "ROW_REQUEST", "ROW_REPLY",
+    "PING", "PONG",
 };
 
 static void rpc_timed_out(void *ctx, uint32_t ri, uint32_t gen);
@@ -16,7 +17,7 @@ void pastry_msg_init(Pastry *p)
 {
     for (int t = 0; t < PASTRY_MSG_TYPES; t++)
         p->msg_type[t] = sim_msg_type_register(p->sim, msg_names[t]);
-    sim_pool_init(&p->msgs, sizeof(PastryMsg) + sizeof(uint32_t) * p->L);
+    sim_pool_init(&p->msgs, sizeof(PastryMsg) + sizeof(uint32_t) * MAX(p->L, p->s.cols));
     sim_pool_init(&p->rpcs, sizeof(PastryRpc));
     sim_pool_init(&p->ops, sizeof(PastryOp));
     p->rpc_timeouts = sim_timeouts_new(p->sim, &p->rpcs, rpc_timed_out, p);
@@ -66,7 +67,7 @@ static uint32_t wire_bytes(const Pastry *p, const PastryMsg *m)
         return routed;  /* the key is the joining node's ID */
     case PASTRY_STORE:
         return routed + PASTRY_WIRE_LENGTH + value_bytes(p, m->value);
-    case PASTRY_HOP_ACK:
+    case PASTRY_HOP_ACK: case PASTRY_PING: case PASTRY_PONG:
         return header;
     case PASTRY_LOOKUP_REPLY: case PASTRY_STORE_REPLY:
         return header + contact;  /* the node that answered */
@@ -78,7 +79,10 @@ static uint32_t wire_bytes(const Pastry *p, const PastryMsg *m)
     case PASTRY_NEAR_REQUEST:
         return header + contact;
     case PASTRY_ANNOUNCE: case PASTRY_LEAF_PROBE: case PASTRY_LEAF_REPLY: case PASTRY_LEAVE:
+    case PASTRY_ROW_REPLY:
         return header + contact + PASTRY_WIRE_COUNT + m->n * contact;
+    case PASTRY_ROW_REQUEST:
+        return header + contact + PASTRY_WIRE_ROW;
     case PASTRY_RT_REPAIR:
         return header + contact + PASTRY_WIRE_ROWCOL;
     case PASTRY_RT_REPAIR_REPLY:
@@ -158,8 +162,9 @@ uint32_t pastry_rpc_send(Pastry *p, uint32_t msg, PastryRpcKind kind, SimTime ti
     r->kind = (uint8_t) kind;
     r->from = m->from;
     r->to = m->to;
-    if (kind == RPC_HOP)
-        r->m = *m;  /* header only: routed messages carry no contacts */
+    if (kind == RPC_HOP || kind == RPC_NEAR)
+        r->m = *m;  /* header only: routed messages and pings carry no contacts */
+    r->m.sent = sim_now(p->sim);  /* the reply's round trip measures proximity */
     r->timer = sim_timeouts_arm(p->rpc_timeouts, timeout, ri, gen, p->node_host[m->from]);
     pastry_msg_send(p, msg);
     return ri;
@@ -188,6 +193,10 @@ static void rpc_timed_out(void *ctx, uint32_t ri, uint32_t gen)
     sim_pool_release(&p->rpcs, ri);
     if (r.kind == RPC_PROBE)
         pastry_probe_done(p, r.from, r.to);
+    if (r.kind == RPC_NEAR) {
+        pastry_near_pong(p, r.from, &r, PASTRY_PROX_UNKNOWN);
+        return;
+    }
     if (!pastry_node_live(p, r.from))
         return;
     switch ((PastryRpcKind) r.kind) {
@@ -196,6 +205,8 @@ static void rpc_timed_out(void *ctx, uint32_t ri, uint32_t gen)
         break;
     case RPC_PROBE: case RPC_REPAIR:
         pastry_probe_failed(p, &r);
+        break;
+    case RPC_NEAR:
         break;
     }
 }

@@ -51,6 +51,7 @@ uint32_t pastry_node_new(Pastry *p, SimHost host)
     uint32_t node = p->n_nodes++;
     PastryNode *n = &p->nodes[node];
     memset(n, 0, sizeof *n);
+    n->told[0] = n->told[1] = PASTRY_NONE;
     sim_stream_state(p->sim, "pastry-node", node, &n->rng);
     p->ids[node] = pastry_id_random(&p->s, &n->rng);
     n->ls.m = g_new(uint32_t, p->L + 2 * p->M);
@@ -59,8 +60,9 @@ uint32_t pastry_node_new(Pastry *p, SimHost host)
     return node;
 }
 
-/* Proximity is the latency model's delay between the two hosts (sim_proximity): what the
- * ping of the paper's proximity metric would measure. */
+/* The latency model's delay between the two hosts without jitter (sim_proximity): what an
+ * ideal ping would measure. proximity = free uses it as the table's proximity metric;
+ * proximity = probe only for the oracle bootstrap and the route-stretch metric. */
 SimTime pastry_proximity(void *ctx, uint32_t a, uint32_t b)
 {
     Pastry *p = ctx;
@@ -70,6 +72,34 @@ SimTime pastry_proximity(void *ctx, uint32_t a, uint32_t b)
 uint32_t pastry_table_prox(Pastry *p, uint32_t node, uint32_t contact)
 {
     return p->pns ? pastry_prox_clamp(pastry_proximity(p, node, contact)) : 0;
+}
+
+uint32_t pastry_prox_of_rtt(const Pastry *p, SimTime sent)
+{
+    return pastry_prox_clamp((sim_now(p->sim) - sent) / 2);
+}
+
+/* The proximity a table weighs contact by, given what node measured (PASTRY_PROX_UNKNOWN:
+ * nothing): 0 for all without pns; the free one with proximity = free. */
+static uint32_t prox_used(Pastry *p, uint32_t node, uint32_t contact, uint32_t measured)
+{
+    if (!p->pns)
+        return 0;
+    return p->prox_probe ? measured : pastry_table_prox(p, node, contact);
+}
+
+/* proximity = probe: is contact not yet in node's routing table with a measured proximity (so
+ * that a measurement could place it)? */
+static gboolean worth_measuring(Pastry *p, uint32_t node, uint32_t contact)
+{
+    if (!p->prox_probe || !p->pns)
+        return FALSE;
+    const PastryRtable *rt = &p->nodes[node].rt;
+    guint row, col;
+    if (!pastry_rtable_slot(&p->s, p->ids[node], p->ids[contact], &row, &col))
+        return FALSE;
+    return pastry_rtable_get(rt, p->s.cols, row, col) != contact ||
+           rt->prox[row * p->s.cols + col] == PASTRY_PROX_UNKNOWN;
 }
 
 /* The neighbourhood set: the M nodes nearest by proximity, nearest first; their proximities
@@ -110,44 +140,66 @@ static gboolean nbr_remove(Pastry *p, uint32_t node, uint32_t contact)
     return FALSE;
 }
 
-/* Offer contact to the routing table and the neighbourhood set (one proximity measurement
- * for both); FALSE when it is no contact for node at all (itself, the same ID). */
-static gboolean offer_by_proximity(Pastry *p, uint32_t node, uint32_t contact)
+/* Offer contact to the routing table and the neighbourhood set at proximity d (one
+ * measurement for both); FALSE when it is no contact for node at all (itself, the same ID). */
+static gboolean offer_by_proximity(Pastry *p, uint32_t node, uint32_t contact, uint32_t d)
 {
     if (contact == node || contact >= p->n_nodes || p->ids[contact] == p->ids[node])
         return FALSE;
-    uint32_t d = pastry_table_prox(p, node, contact);
     pastry_rtable_offer(&p->nodes[node].rt, &p->s, p->ids, node, contact, d);
     nbr_offer(p, node, contact, d);
     return TRUE;
 }
 
-void pastry_consider(Pastry *p, uint32_t node, uint32_t contact)
+void pastry_consider_at(Pastry *p, uint32_t node, uint32_t contact, uint32_t measured)
 {
-    if (offer_by_proximity(p, node, contact) &&
+    if (offer_by_proximity(p, node, contact, prox_used(p, node, contact, measured)) &&
         pastry_leafset_insert(&p->nodes[node].ls, p->half, &p->s, p->ids, node, contact))
         pastry_store_leafset_changed(p, node, contact);
+}
+
+void pastry_consider(Pastry *p, uint32_t node, uint32_t contact)
+{
+    pastry_consider_at(p, node, contact, PASTRY_PROX_UNKNOWN);
+    if (worth_measuring(p, node, contact))
+        pastry_ping_send(p, node, contact);
 }
 
 void pastry_take_state(Pastry *p, uint32_t node, uint32_t contact)
 {
     /* Into the leaf set only once it answers: a node that another still lists after its
-     * crash would otherwise come back from every exchange of leaf sets. */
-    if (offer_by_proximity(p, node, contact) &&
-        pastry_leafset_wants(&p->nodes[node].ls, p->half, &p->s, p->ids, node, contact))
+     * crash would otherwise come back from every exchange of leaf sets. With proximity =
+     * probe a contact the routing table did not take measured is measured (the paper's
+     * newcomer weighs every entry it is sent by proximity). */
+    if (!offer_by_proximity(p, node, contact, prox_used(p, node, contact, PASTRY_PROX_UNKNOWN)))
+        return;
+    if (pastry_leafset_wants(&p->nodes[node].ls, p->half, &p->s, p->ids, node, contact))
         pastry_leaf_send(p, node, contact, PASTRY_LEAF_PROBE, NULL);
+    else if (worth_measuring(p, node, contact))
+        pastry_ping_send(p, node, contact);
 }
 
-/* Would any of node's tables take contact? */
-static gboolean wanted(Pastry *p, uint32_t node, uint32_t contact)
+/* Would the routing table or the neighbourhood set take contact? With proximity = probe,
+ * unmeasured: when its slot is empty or the neighbourhood set not full, or (`measure`) when
+ * it does not hold its slot measured already. */
+static gboolean wanted(Pastry *p, uint32_t node, uint32_t contact, gboolean measure)
 {
     PastryNode *n = &p->nodes[node];
-    if (contact == node || contact >= p->n_nodes || p->ids[contact] == p->ids[node])
-        return FALSE;
-    if (pastry_leafset_wants(&n->ls, p->half, &p->s, p->ids, node, contact))
-        return TRUE;
-    uint32_t d = pastry_table_prox(p, node, contact);
-    if (pastry_rtable_wants(&n->rt, &p->s, p->ids, node, contact, d))
+    guint row, col;
+    pastry_rtable_slot(&p->s, p->ids[node], p->ids[contact], &row, &col);
+    uint32_t holder = pastry_rtable_get(&n->rt, p->s.cols, row, col);
+    gboolean held = holder == contact;
+    if (p->prox_probe && p->pns) {
+        gboolean in_nbr = FALSE;
+        for (guint i = 0; i < n->n_nbr; i++)
+            in_nbr |= pastry_nbr(p, node)[i] == contact;
+        return holder == PASTRY_NONE || (n->n_nbr < p->M && !in_nbr) ||
+               (measure && worth_measuring(p, node, contact));
+    }
+    /* the holder of its slot already: its proximity is kept (measuring it again for every
+     * contact of every leaf set heard was 11% of all CPU time) */
+    uint32_t d = held ? n->rt.prox[row * p->s.cols + col] : pastry_table_prox(p, node, contact);
+    if (!held && pastry_rtable_wants(&n->rt, &p->s, p->ids, node, contact, d))
         return TRUE;
     if (n->n_nbr == p->M && d >= pastry_nbr_prox(p, node)[n->n_nbr - 1])
         return FALSE;
@@ -157,13 +209,19 @@ static gboolean wanted(Pastry *p, uint32_t node, uint32_t contact)
     return TRUE;
 }
 
-void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact)
+void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact, gboolean measure)
 {
     /* Measuring a candidate's proximity takes a round trip: a dead one never answers, so it
      * never enters a table (routing-table repair and leaf-set exchanges kept handing dead
      * nodes round: 18% of lookups met a timeout minutes after a crash of 10%). */
-    if (wanted(p, node, contact))
+    if (contact == node || contact >= p->n_nodes || p->ids[contact] == p->ids[node])
+        return;
+    /* a would-be leaf-set member is asked for its leaf set too; for the other tables a ping
+     * (33 bytes, not 57 + 22 L) is enough */
+    if (pastry_leafset_wants(&p->nodes[node].ls, p->half, &p->s, p->ids, node, contact))
         pastry_leaf_send(p, node, contact, PASTRY_LEAF_PROBE, NULL);
+    else if (wanted(p, node, contact, measure))
+        pastry_ping_send(p, node, contact);
 }
 
 void pastry_node_forget(Pastry *p, uint32_t node, uint32_t dead, gboolean repair)
@@ -174,15 +232,19 @@ void pastry_node_forget(Pastry *p, uint32_t node, uint32_t dead, gboolean repair
         pastry_rt_repair(p, node, row, col, dead);
     nbr_remove(p, node, dead);
     /* the side(s) it was on lose a member: ask that side's farthest for its leaf set */
-    gboolean side[2] = { FALSE, FALSE };
-    for (int s = 0; s < 2; s++)
+    gboolean side[2] = { FALSE, FALSE }, adjacent = FALSE;
+    for (int s = 0; s < 2; s++) {
         for (guint i = 0; i < n->ls.n[s]; i++)
             side[s] |= pastry_leafset_at(&n->ls, p->half, s, i) == dead;
+        adjacent |= n->ls.n[s] > 0 && pastry_leafset_at(&n->ls, p->half, s, 0) == dead;
+    }
     if (!pastry_leafset_remove(&n->ls, p->half, dead))
         return;
     for (int s = 0; s < 2 && repair; s++)
         if (side[s])
             pastry_leaf_repair(p, node, s);
+    if (repair && adjacent && !p->leaf_check_all)
+        pastry_leaf_spread_failure(p, node);
     pastry_store_leafset_changed(p, node, PASTRY_NONE);
 }
 

@@ -140,12 +140,13 @@ void pastry_oracle_fill(Pastry *p, uint32_t node)
     uint32_t *c = g_new(uint32_t, pastry_contacts_max(p));
     guint k = pastry_node_contacts(p, node, c);
     for (guint i = 0; i < k; i++)
-        pastry_consider(p, node, c[i]);
+        pastry_consider_at(p, node, c[i], pastry_table_prox(p, node, c[i]));
     g_free(c);
     for (guint i = 0; i < PASTRY_ORACLE_NBR_SAMPLES; i++) {
         SimHost h = sim_random_up_host(p->sim, &n->rng, p->node_host[node]);
         if (h != SIM_HOST_NONE && p->host_node[h] != PASTRY_NONE &&
             p->nodes[p->host_node[h]].state == NODE_UP)
-            pastry_consider(p, node, p->host_node[h]);
+            pastry_consider_at(p, node, p->host_node[h],
+                               pastry_table_prox(p, node, p->host_node[h]));
     }
 }

@@ -20,6 +20,7 @@
 #define PASTRY_WIRE_HOPS     1  /* routed messages: hops so far */
 #define PASTRY_WIRE_COUNT    2  /* number of entries of a state table that follows */
 #define PASTRY_WIRE_ROWCOL   2  /* routing-table repair: the row and column asked for */
+#define PASTRY_WIRE_ROW      1  /* routing-table maintenance: the row asked for */
 #define PASTRY_WIRE_LENGTH   4  /* length of a value */
 
 /* Limits of the scenario keys: L and M fit a message record and a byte count. */
@@ -48,6 +49,8 @@ typedef enum {
     PASTRY_REPLICA,                                        /* a copy for a leaf-set neighbour */
     PASTRY_LEAVE,                                          /* a graceful leave */
     PASTRY_NEAR_REQUEST, PASTRY_NEAR_REPLY,                /* a newcomer looks for a near node */
+    PASTRY_ROW_REQUEST, PASTRY_ROW_REPLY,                  /* periodic routing-table maintenance */
+    PASTRY_PING, PASTRY_PONG,                              /* is it alive, how near is it */
     PASTRY_MSG_TYPES
 } PastryMsgType;
 
@@ -58,6 +61,8 @@ static inline gboolean pastry_type_routed(guint type) { return type <= PASTRY_JO
 #define PASTRY_MSG_FOUND   2u  /* GET_REPLY that carries the value */
 #define PASTRY_MSG_COUNTED 4u  /* counted in its operation's messages */
 #define PASTRY_MSG_FIRST   8u  /* JOIN_STATE from the bootstrap: carries its neighbourhood */
+#define PASTRY_MSG_SAME   16u  /* LEAF_PROBE, LEAF_REPLY: the leaf set this neighbour was sent
+                                  last, unchanged, so left out */
 
 /* A message in flight (pooled; its index is the engine payload). */
 typedef struct {
@@ -70,17 +75,19 @@ typedef struct {
     uint32_t rpc, rpc_gen;    /* the RPC it belongs to (an ack, a reply: the one it answers) */
     uint32_t op, op_gen;      /* the origin's operation record (PASTRY_NONE: none) */
     uint32_t value;           /* value handle (0: a synthetic value of value_size bytes) */
-    uint32_t answer;          /* replies: the node that answered; repair: the contact found */
+    uint32_t answer;          /* replies: the node that answered; repair: the contact found;
+                                 ROW_REQUEST: the row asked for */
     uint32_t n_table;         /* JOIN_STATE: entries of table */
     uint32_t *table;          /* JOIN_STATE: rows, leaf set, neighbourhood (owned) */
     SimTime  sent;            /* for traces */
     SimTime  start;           /* routed: when the origin sent it (route stretch) */
     uint64_t op_id, key;      /* the operation it serves, for traces */
     PastryId target;
-    uint32_t contacts[];      /* leaf sets: up to L */
+    uint32_t contacts[];      /* leaf sets, table rows: up to MAX(L, 2^b) (pastry_msg_room) */
 } PastryMsg;
 
-typedef enum { RPC_HOP, RPC_PROBE, RPC_REPAIR } PastryRpcKind;
+/* RPC_NEAR: a newcomer's ping of a candidate bootstrap (proximity = probe). */
+typedef enum { RPC_HOP, RPC_PROBE, RPC_REPAIR, RPC_NEAR } PastryRpcKind;
 
 /* An RPC: a routed message waiting for its next hop's ack (with a copy to route it again), a
  * leaf-set probe, a repair request. */
@@ -105,6 +112,12 @@ typedef struct {
     uint32_t value;
     uint32_t unused2;
     PastryId target;
+    /* a join's search for a near node (find_near): the node asked, when, its proximity; the
+     * nearest found so far; pings outstanding (proximity = probe); the round */
+    uint32_t near_from, near_from_d, near_best, near_best_d;
+    SimTime  near_sent;
+    uint16_t near_pending;
+    uint8_t  near_round;
 } PastryOp;
 
 typedef enum { NODE_DOWN, NODE_JOINING, NODE_UP } PastryNodeState;
@@ -117,6 +130,8 @@ typedef struct {
                                  M proximities */
     GArray       *store;      /* PastryItem[], NULL while empty */
     SimRngState   rng;
+    uint32_t      told[2];    /* each side's immediate neighbour last sent the leaf set... */
+    uint32_t      told_hash[2];  /* ...and a hash of that leaf set (PASTRY_MSG_SAME) */
     uint16_t      epoch;      /* changes when the node goes down: stale timers see it */
     uint8_t       state;      /* PastryNodeState */
     uint8_t       n_nbr;      /* neighbourhood set entries, nearest first */
@@ -133,12 +148,15 @@ struct Pastry {
     Sim *sim;
     PastryIdSpace s;
     guint L, half, M, replicas, value_size;
-    SimTime hop_timeout, op_timeout, join_timeout, leaf_probe;
+    SimTime hop_timeout, op_timeout, join_timeout, leaf_probe, rt_maintenance;
     gboolean oracle_bootstrap;
     gboolean pns;             /* proximity neighbour selection (false: first come, kept) */
     gboolean find_near;       /* joins go through the nearest node found from the bootstrap */
+    gboolean prox_probe;      /* proximity = probe: measured by PING round trips (else free) */
+    gboolean leaf_exchange_all;
+    gboolean leaf_check_all;  /* every leaf-set member is checked each period (else neighbours) */  /* every leaf probe carries the leaf set (else: neighbours') */
     uint16_t msg_type[PASTRY_MSG_TYPES];
-    uint16_t ev_probe;
+    uint16_t ev_probe, ev_rt_maint;
     SimTimeouts *rpc_timeouts, *op_timeouts;
 
     PastryNode *nodes;
@@ -201,13 +219,21 @@ void pastry_nodes_init(Pastry *p);
 void pastry_nodes_free(Pastry *p);
 uint32_t pastry_node_new(Pastry *p, SimHost host);
 SimTime pastry_proximity(void *ctx, uint32_t a, uint32_t b);
-/* The proximity a table weighs contact by: measured, or 0 for all when pns is off. */
+/* The free proximity a table weighs contact by (global knowledge), or 0 for all when pns is
+ * off: proximity = free, the oracle bootstrap. */
 uint32_t pastry_table_prox(Pastry *p, uint32_t node, uint32_t contact);
-/* node heard from contact itself (so it is alive): offer it to every table. */
+/* The proximity a round trip that began at `sent` measured: half of it. */
+uint32_t pastry_prox_of_rtt(const Pastry *p, SimTime sent);
+/* node heard from contact itself (so it is alive): offer it to every table, at the proximity
+ * node measured (PASTRY_PROX_UNKNOWN: none; proximity = free ignores it). */
+void pastry_consider_at(Pastry *p, uint32_t node, uint32_t contact, uint32_t measured);
+/* The same without a measurement; with proximity = probe, a contact that a measurement could
+ * place is pinged (the PONG's round trip is the measurement). */
 void pastry_consider(Pastry *p, uint32_t node, uint32_t contact);
 /* node heard of contact from another node (it may be dead by now): probed when one of its
- * tables would take it, and taken when it answers. */
-void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact);
+ * tables would take it, and taken when it answers. `measure` (proximity = probe): also when
+ * only a measurement could tell (a row asked for, a repair); otherwise only for empty slots. */
+void pastry_hear_of(Pastry *p, uint32_t node, uint32_t contact, gboolean measure);
 /* The same for the state a joining node is sent: into the routing table and the
  * neighbourhood set at once (as the paper does), into the leaf set once it answers. */
 void pastry_take_state(Pastry *p, uint32_t node, uint32_t contact);
@@ -252,18 +278,34 @@ void pastry_join_timeout(Pastry *p, uint32_t op);
 void pastry_announce_received(Pastry *p, uint32_t node, const PastryMsg *m);
 void pastry_near_request(Pastry *p, uint32_t node, const PastryMsg *m);
 void pastry_near_reply(Pastry *p, uint32_t node, const PastryMsg *m);
+/* A ping of the search for a near node was answered (d: measured proximity) or timed out
+ * (d = PASTRY_PROX_UNKNOWN). */
+void pastry_near_pong(Pastry *p, uint32_t node, const PastryRpc *r, uint32_t d);
 
 /* pastry_repair.c: leaf-set probing and repair, routing-table repair, leaving */
 void pastry_repair_init(Pastry *p);
+/* Schedule node's next leaf-set probe and routing-table maintenance (first: after a random
+ * part of a period, so that nodes that came up together act apart). */
 void pastry_repair_schedule(Pastry *p, uint32_t node, gboolean first);
 void pastry_leaf_send(Pastry *p, uint32_t node, uint32_t to, PastryMsgType type,
                       const PastryMsg *req);
 void pastry_leaf_received(Pastry *p, uint32_t node, const PastryMsg *m);
 void pastry_leaf_repair(Pastry *p, uint32_t node, int side);
+/* leaf_check = neighbours: node found its immediate neighbour dead; it sends its leaf set to
+ * every member, which then checks the members it lists that node's set no longer has. */
+void pastry_leaf_spread_failure(Pastry *p, uint32_t node);
 void pastry_rt_repair(Pastry *p, uint32_t node, guint row, guint col, uint32_t dead);
 void pastry_rt_repair_received(Pastry *p, uint32_t node, const PastryMsg *m);
 void pastry_rt_repair_reply(Pastry *p, uint32_t node, const PastryMsg *m);
+/* Periodic routing-table maintenance: a node asked for a row answers with it; the asker
+ * offers what it gets. */
+void pastry_row_request(Pastry *p, uint32_t node, const PastryMsg *m);
+void pastry_row_reply(Pastry *p, uint32_t node, const PastryMsg *m);
 void pastry_probe_failed(Pastry *p, const PastryRpc *r);
+/* A PING from node to `to` (none when a probe of either kind is already in flight to it); the
+ * PONG proves it alive and offers it to node's tables. */
+void pastry_ping_send(Pastry *p, uint32_t node, uint32_t to);
+void pastry_ping_received(Pastry *p, uint32_t node, const PastryMsg *m);
 /* A leaf probe from `from` to `to` is over (answered, timed out): another may be sent. */
 void pastry_probe_done(Pastry *p, uint32_t from, uint32_t to);
 void pastry_host_down(void *self, SimHost host, gboolean graceful);

@@ -33,6 +33,23 @@ static const SimCfgKey pastry_keys[] = {
     { "pastry", "leaf_probe", SIM_CFG_DURATION, "30s", 0, 1e9, NULL, NULL,
       "Each node probes its leaf set this often; probe and reply carry both leaf sets\n"
       "(0 = never: failures are then found only by routing)" },
+    { "pastry", "proximity", SIM_CFG_CHOICE, "probe", 0, 0, "probe|free", NULL,
+      "How a node knows its proximity to another: probe (half the round trip of its own\n"
+      "messages: a PING and its PONG, 33 bytes each, or a probe's reply) or free (the latency\n"
+      "model's delay read without a message: the behaviour before, for comparison)" },
+    { "pastry", "leaf_exchange", SIM_CFG_CHOICE, "neighbours", 0, 0, "neighbours|all", NULL,
+      "What a periodic leaf-set probe is: neighbours (a node exchanges leaf sets with its two\n"
+      "immediate neighbours and pings the other members) or all (every probe and its reply\n"
+      "carry the leaf set, 57 + 22 L bytes each)" },
+    { "pastry", "leaf_check", SIM_CFG_CHOICE, "neighbours", 0, 0, "neighbours|members", NULL,
+      "Which leaf-set members a node checks every leaf_probe: members (all of them) or\n"
+      "neighbours (its two immediate neighbours only; a member missing from a leaf set received\n"
+      "that should list it is pinged, and a node that finds a neighbour dead sends its leaf set\n"
+      "to every member: failures spread through the exchanges)" },
+    { "pastry", "rt_maintenance", SIM_CFG_DURATION, "20min", 0, 1e9, NULL, NULL,
+      "Periodic routing-table maintenance: this often each node asks one random entry of\n"
+      "each row for that row and offers its entries (nearer ones replace the holders, a dead\n"
+      "entry asked is found); 0 = never (only the paper's lazy repair)" },
     { "pastry", "find_near", SIM_CFG_BOOL, "true", 0, 0, NULL, "bootstrap=join",
       "A newcomer first looks for a node near it: it asks its bootstrap, then the nearest node\n"
       "found, for their neighbourhood sets (up to 3 rounds), and joins through the nearest\n"
@@ -83,6 +100,10 @@ static void *pastry_create(Sim *sim, const SimConfig *cfg, GError **error)
     p->op_timeout = sim_config_get_duration(cfg, "pastry", "op_timeout");
     p->join_timeout = sim_config_get_duration(cfg, "pastry", "join_timeout");
     p->leaf_probe = sim_config_get_duration(cfg, "pastry", "leaf_probe");
+    p->rt_maintenance = sim_config_get_duration(cfg, "pastry", "rt_maintenance");
+    p->prox_probe = sim_config_get_choice(cfg, "pastry", "proximity") == 0;
+    p->leaf_exchange_all = sim_config_get_choice(cfg, "pastry", "leaf_exchange") == 1;
+    p->leaf_check_all = sim_config_get_choice(cfg, "pastry", "leaf_check") == 1;
     p->oracle_bootstrap = sim_config_get_choice(cfg, "pastry", "bootstrap") == BOOT_ORACLE;
     p->pns = sim_config_get_bool(cfg, "pastry", "pns");
     p->find_near = !p->oracle_bootstrap && sim_config_get_bool(cfg, "pastry", "find_near");
@@ -151,6 +172,15 @@ static void dispatch(Pastry *p, uint32_t node, const PastryMsg *m)
     case PASTRY_NEAR_REPLY:
         pastry_near_reply(p, node, m);
         break;
+    case PASTRY_ROW_REQUEST:
+        pastry_row_request(p, node, m);
+        break;
+    case PASTRY_ROW_REPLY:
+        pastry_row_reply(p, node, m);
+        break;
+    case PASTRY_PING: case PASTRY_PONG:
+        pastry_ping_received(p, node, m);
+        break;
     case PASTRY_MSG_TYPES:
         g_assert_not_reached();
     }
@@ -163,6 +193,7 @@ static void pastry_deliver(void *self, SimHost dst, SimHost src, uint16_t type, 
     (void) type;
     /* Work on a copy and recycle the pooled record first: answering allocates messages, and a
      * pool that grows moves its records. The copy owns the join state's table. */
+    G_STATIC_ASSERT((1u << PASTRY_B_MAX) <= PASTRY_L_MAX);  /* a table row fits as a leaf set */
     union {
         PastryMsg m;
         uint8_t raw[sizeof(PastryMsg) + PASTRY_L_MAX * sizeof(uint32_t)];
@@ -245,6 +276,17 @@ guint pastry_host_rows(const Pastry *p, SimHost host)
 {
     uint32_t n = live_node(p, host);
     return n == PASTRY_NONE ? 0 : p->nodes[n].rt.rows;
+}
+
+guint64 pastry_dead_table_entries(const Pastry *p)
+{
+    guint64 dead = 0;
+    for (uint32_t n = 0; n < p->n_nodes; n++) {
+        const PastryRtable *rt = &p->nodes[n].rt;
+        for (guint i = 0; pastry_node_live(p, n) && i < (guint) rt->rows * p->s.cols; i++)
+            dead += rt->slots[i] != PASTRY_NONE && !pastry_node_live(p, rt->slots[i]);
+    }
+    return dead;
 }
 
 gboolean pastry_check_invariants(const Pastry *p, char **why)

@@ -11,6 +11,8 @@
 #include "sim_time.h"
 
 #define PASTRY_RT_NONE UINT32_MAX
+/* A proximity not measured: any measured candidate is nearer. */
+#define PASTRY_PROX_UNKNOWN UINT32_MAX
 
 typedef struct {
     uint32_t *slots;  /* rows x cols, PASTRY_RT_NONE when empty */

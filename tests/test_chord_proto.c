@@ -276,6 +276,107 @@ static void test_lookups_route_around_crashed_nodes_without_stabilization(void)
     chord_net_free(&net);
 }
 
+/* ---- convergence, retries, slow nodes ----------------------------------------------------- */
+
+/* A ring that goes round twice (successors and predecessors skip every other node), fingers
+ * true: stabilization sees nothing wrong. The lookup of each node's own ID through its fingers
+ * (self_lookup) finds the successor it skips, and the ring is the true one again. */
+static int loopy_ring_repaired(const char *self_lookup)
+{
+    ChordNet net;
+    g_autofree char *ini = chord_static_ini(64, "9min", "0", 0, "bootstrap = oracle\n");
+    const char *const o[] = { self_lookup, NULL };
+    if (!chord_net_init(&net, ini, o))
+        return -1;
+    sim_run(net.sim, 6 * SIM_MIN);  /* after the 5-minute ramp */
+    Chord *c = chord_of(net.sim);
+    chord_oracle_fill_all(c);
+    CU_ASSERT_TRUE(chord_net_ring_ok(&net, TRUE));
+    chord_make_loopy(c);
+    chord_net_check(&net);
+    chord_net_run(&net, 0);
+    char *why = NULL;
+    int ok = chord_check_ring(c, FALSE, &why);
+    g_free(why);
+    chord_net_free(&net);
+    return ok;
+}
+
+static void test_own_id_lookup_repairs_a_ring_that_goes_round_twice(void)
+{
+    CU_ASSERT_EQUAL(loopy_ring_repaired("chord.self_lookup=true"), 1);
+    CU_ASSERT_EQUAL(loopy_ring_repaired("chord.self_lookup=false"), 0);  /* stabilizing alone */
+}
+
+/* Round trips of 1.2 s against a 1 s timeout: the reply to the first sending comes while the
+ * retry is out, and answers the RPC. Without retries every node takes every other for dead;
+ * a timeout of twice the true round trip (rpc_timeout_true_rtt) waits long enough too. */
+static double slow_network_correct(const char *const *o)
+{
+    ChordNet net;
+    g_autofree char *ini = chord_static_ini(100, "14min", "10min", 2, NULL);
+    if (!chord_net_init(&net, ini, o))
+        return -1;
+    chord_net_run(&net, 0);
+    CU_ASSERT_TRUE(net.tally.n[SIM_OP_LOOKUP] > 300);
+    double correct = test_net_correct_rate(&net);
+    chord_net_free(&net);
+    return correct;
+}
+
+static void test_retries_catch_replies_slower_than_the_timeout(void)
+{
+    const char *const retries[] = { "network.latency_constant=600ms", NULL };
+    const char *const none[] = { "network.latency_constant=600ms", "chord.rpc_retries=0", NULL };
+    const char *const rtt[] = { "network.latency_constant=600ms", "chord.rpc_retries=0",
+                                "chord.rpc_timeout_true_rtt=2", NULL };
+    CU_ASSERT_DOUBLE_EQUAL(slow_network_correct(retries), 1.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(slow_network_correct(rtt), 1.0, 1e-12);
+    CU_ASSERT_TRUE(slow_network_correct(none) < 0.5);
+}
+
+/* Mean latency of the lookups, in seconds. */
+typedef struct { double sum; guint64 n; } LatencyTally;
+
+static void tally_latency(void *ctx, const SimOp *op)
+{
+    LatencyTally *t = ctx;
+    if (op->kind != SIM_OP_LOOKUP)
+        return;
+    t->sum += (double) (op->end - op->start) / (double) SIM_S;
+    t->n++;
+}
+
+static double crashed_lookup_latency(const char *retries)
+{
+    ChordNet net;
+    g_autofree char *ini = chord_static_ini(500, "12min", "9min", 4, NULL);
+    const char *const o[] = { retries, NULL };
+    if (!chord_net_init(&net, ini, o))
+        return -1;
+    LatencyTally lt = { 0 };
+    SimObserver obs = { .op_done = tally_latency };
+    sim_add_observer(net.sim, &obs, &lt);
+    sim_run(net.sim, 8 * SIM_MIN);
+    chord_stop_maintenance(chord_of(net.sim));
+    for (SimHost h = 0; h < 500; h += 5)
+        sim_host_down(net.sim, h, FALSE);
+    chord_net_run(&net, 0);
+    CU_ASSERT_TRUE(net.tally.correct >= net.tally.n[SIM_OP_LOOKUP] * 99 / 100);
+    chord_net_free(&net);
+    return lt.sum / (double) MAX(lt.n, 1);
+}
+
+/* A fifth of the nodes crashed, nobody stabilizes: with retries, a lookup goes on with its
+ * next candidate at the first timeout of a hop instead of waiting out every retry, so it is
+ * hardly slower than one that does not retry. */
+static void test_lookups_go_on_at_the_first_timeout_while_retrying(void)
+{
+    double none = crashed_lookup_latency("chord.rpc_retries=0");
+    double two = crashed_lookup_latency("chord.rpc_retries=2");
+    fprintf(stderr, "latency %.3f s without retries, %.3f s with 2\n", none, two);
+    CU_ASSERT_TRUE(two < none * 1.25);
+}
 /* ---- accounting and determinism --------------------------------------------------------- */
 
 static void test_messages_have_realistic_wire_sizes(void)
@@ -343,6 +444,9 @@ static CU_TestInfo tests[] = {
     TEST(test_crashed_owners_keys_are_copied_again),
     TEST(test_stabilization_restores_correct_lookups_after_crashes),
     TEST(test_lookups_route_around_crashed_nodes_without_stabilization),
+    TEST(test_own_id_lookup_repairs_a_ring_that_goes_round_twice),
+    TEST(test_retries_catch_replies_slower_than_the_timeout),
+    TEST(test_lookups_go_on_at_the_first_timeout_while_retrying),
     TEST(test_messages_have_realistic_wire_sizes),
     TEST(test_churn_with_rejoins_keeps_lookups_correct_and_same_seed_same_ops),
     CU_TEST_INFO_NULL,

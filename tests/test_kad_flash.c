@@ -35,8 +35,57 @@ static void test_timeout_lanes_hold_about_the_open_rpcs(void)
     kad_net_free(&net);
 }
 
+/* The peak of lookup records, joining n nodes at once with join_refresh_parallel = `window`. */
+static uint32_t lookup_records_of_a_flash_crowd(guint n, const char *window)
+{
+    KadNet net;
+    g_autofree char *extra = g_strdup_printf("join_refresh_parallel = %s\n", window);
+    g_autofree char *ini = flash_ini(n, extra);
+    if (!kad_net_init(&net, ini, NULL))
+        return 0;
+    kad_net_run(&net);
+    CU_ASSERT_EQUAL(net.tally.ok[SIM_OP_JOIN], n);
+    CU_ASSERT_EQUAL(net.tally.ok[SIM_OP_LOOKUP], net.tally.n[SIM_OP_LOOKUP]);
+    uint32_t cap = kad_of(net.sim)->lookups.cap;
+    kad_net_free(&net);
+    return cap;
+}
+
+/* All of a join's refreshes at once: about log2(N) lookups a node in flight together; one at
+ * a time: the join and its current refresh, two a node (plus the pool's growth step). */
+static void test_join_refreshes_one_at_a_time_bound_the_lookups_in_flight(void)
+{
+    guint n = 2000;
+    uint32_t all = lookup_records_of_a_flash_crowd(n, "0");
+    uint32_t one = lookup_records_of_a_flash_crowd(n, "1");
+    CU_ASSERT_TRUE(all > 5 * n);
+    CU_ASSERT_TRUE(one <= 2 * n + 2 * n / 4 + 64);
+}
+
+/* Only the k closest candidates not known to have failed are ever asked: with no RPC failing,
+ * a shortlist of k gives every operation of the default's 3k, in records 640 bytes smaller. */
+static void test_shortlist_of_k_changes_no_lookup_while_no_rpc_fails(void)
+{
+    KadNet a, b;
+    g_autofree char *ini = flash_ini(1000, NULL);
+    const char *const k_only[] = { "kademlia.shortlist=20", NULL };
+    if (!kad_net_init(&a, ini, NULL) || !kad_net_init(&b, ini, k_only))
+        return;
+    kad_net_run(&a);
+    kad_net_run(&b);
+    CU_ASSERT_EQUAL(a.tally.timeouts, 0);
+    CU_ASSERT_TRUE(a.tally.n[SIM_OP_LOOKUP] > 500);
+    CU_ASSERT_STRING_EQUAL(g_checksum_get_string(a.tally.digest),
+                           g_checksum_get_string(b.tally.digest));
+    CU_ASSERT_EQUAL(kad_of(a.sim)->lookups.elem - kad_of(b.sim)->lookups.elem, 40 * 16);
+    kad_net_free(&a);
+    kad_net_free(&b);
+}
+
 static CU_TestInfo tests[] = {
     TEST(test_timeout_lanes_hold_about_the_open_rpcs),
+    TEST(test_join_refreshes_one_at_a_time_bound_the_lookups_in_flight),
+    TEST(test_shortlist_of_k_changes_no_lookup_while_no_rpc_fails),
     CU_TEST_INFO_NULL,
 };
 

@@ -10,6 +10,7 @@
 #include "pastry_rtable.h"
 
 #include <math.h>
+#include <string.h>
 
 /* ---- IDs and digits --------------------------------------------------------------------- */
 
@@ -275,14 +276,15 @@ static void test_stored_keys_are_kept_by_k_nodes_and_found_from_others(void)
 }
 
 /* Crash a tenth of the nodes at 11 min; lookups from 13 min (four probe periods later). */
-static void test_lookups_are_exact_again_after_crashes_are_repaired(void)
+static void crash_and_repair(const char *leaf_maintenance)
 {
     TestNet net;
     g_autofree char *base = g_strdup_printf("[simulation]\nnodes = 600\nduration = 16min\n"
                                             "[network]\nlatency = euclidean\n"
                                             "[workload]\njoin = ramp\njoin_ramp = 5min\n"
                                             "start = 13min\nrate_unit = network\n"
-                                            "lookup_rate = 4\n");
+                                            "lookup_rate = 4\n[pastry]\n%s\n",
+                                            leaf_maintenance);
     if (!net_init(&net, base, NULL))
         return;
     Actions a;
@@ -306,6 +308,47 @@ static void test_lookups_are_exact_again_after_crashes_are_repaired(void)
     test_net_free(&net);
 }
 
+static void test_lookups_are_exact_again_after_crashes_are_repaired(void)
+{
+    crash_and_repair("");
+}
+
+static void test_checking_every_leaf_set_member_repairs_crashes_too(void)
+{
+    crash_and_repair("leaf_check = members");
+}
+
+static void test_probes_carrying_every_leaf_set_repair_crashes_too(void)
+{
+    crash_and_repair("leaf_check = members\nleaf_exchange = all");
+}
+
+/* Crash a tenth of 600 nodes at 11 min, no lookups (so the lazy repair of routing finds
+ * nothing): routing-table maintenance every 2 min finds every dead entry by 16 min. */
+static guint64 dead_entries_after_crash(const char *rt_maintenance)
+{
+    TestNet net;
+    g_autofree char *extra = g_strdup_printf("[pastry]\nrt_maintenance = %s\n", rt_maintenance);
+    g_autofree char *ini = static_ini(600, 0, extra);
+    const char *const overrides[] = { "simulation.duration=16min", NULL };
+    if (!net_init(&net, ini, overrides))
+        return G_MAXUINT64;
+    Actions a;
+    actions_init(&a, &net);
+    for (SimHost h = 0; h < 600; h += 10)
+        act(&a, 11 * SIM_MIN, ACT_CRASH, h + 3, 0);
+    net_run(&net);
+    guint64 dead = pastry_dead_table_entries(pastry_of(net.sim));
+    test_net_free(&net);
+    return dead;
+}
+
+static void test_table_maintenance_finds_dead_entries_that_routing_never_used(void)
+{
+    CU_ASSERT_TRUE(dead_entries_after_crash("0") > 100);
+    CU_ASSERT_EQUAL(dead_entries_after_crash("2min"), 0);
+}
+
 static void test_graceful_leaves_hand_over_the_leaf_set(void)
 {
     TestNet net;
@@ -323,6 +366,61 @@ static void test_graceful_leaves_hand_over_the_leaf_set(void)
     CU_ASSERT_EQUAL(net.tally.ok[SIM_OP_LOOKUP], net.tally.n[SIM_OP_LOOKUP]);
     CU_ASSERT_EQUAL(net.tally.correct, net.tally.n[SIM_OP_LOOKUP]);
     test_net_free(&net);
+}
+
+static const SimMsgCounters *counters_of(Sim *sim, const char *name)
+{
+    for (guint ty = 0; ty < sim_msg_types(sim); ty++)
+        if (strcmp(sim_msg_type_name(sim, (uint16_t) ty), name) == 0)
+            return sim_msg_counters(sim, (uint16_t) ty);
+    CU_FAIL("no such message type");
+    return sim_msg_counters(sim, 0);
+}
+
+static guint64 sent_of_type(Sim *sim, const char *name)
+{
+    return counters_of(sim, name)->sent;
+}
+
+/* 300 nodes joined by 5 min, then 55 min of a stable ring: most periodic exchanges between
+ * neighbours leave the unchanged leaf set out (57 bytes instead of 57 + 22 x 16 = 409). */
+static void test_a_stable_ring_exchanges_leaf_sets_only_when_they_change(void)
+{
+    TestNet net;
+    g_autofree char *ini = static_ini(300, 0, NULL);
+    const char *const overrides[] = { "simulation.duration=60min", NULL };
+    if (!net_init(&net, ini, overrides))
+        return;
+    net_run(&net);
+    const SimMsgCounters *c = counters_of(net.sim, "LEAF_PROBE");
+    CU_ASSERT_TRUE(c->sent > 300 * 2 * 100);  /* two neighbours every 30 s for 55 min */
+    CU_ASSERT_TRUE((double) c->bytes_sent / (double) c->sent < 100);
+    CU_ASSERT_TRUE(leafsets_exact(&net));
+    test_net_free(&net);
+}
+
+/* 600 nodes joined with proximity measured by pings, and read for free: all lookups exact
+ * both ways, and the measured proximity costs pings but keeps routes nearly as short. */
+static void test_measured_proximity_costs_pings_and_keeps_routes_short(void)
+{
+    double stretch[2];
+    guint64 pings[2];
+    const char *modes[2] = { "probe", "free" };
+    for (int i = 0; i < 2; i++) {
+        TestNet net;
+        g_autofree char *extra = g_strdup_printf("[pastry]\nproximity = %s\n", modes[i]);
+        g_autofree char *ini = static_ini(600, 4, extra);
+        if (!net_init(&net, ini, NULL))
+            return;
+        net_run(&net);
+        CU_ASSERT_EQUAL(net.tally.correct, net.tally.n[SIM_OP_LOOKUP]);
+        stretch[i] = pastry_mean_stretch(pastry_of(net.sim));
+        pings[i] = sent_of_type(net.sim, "PING");
+        test_net_free(&net);
+    }
+    CU_ASSERT_TRUE(pings[0] > pings[1]);
+    CU_ASSERT_TRUE(stretch[0] < 1.25 * stretch[1]);
+    CU_ASSERT_TRUE(stretch[0] > 1.0);
 }
 
 static void test_oracle_bootstrap_gives_exact_lookups_without_joins(void)
@@ -398,6 +496,11 @@ static CU_TestInfo tests[] = {
     TEST(test_static_network_lookups_reach_the_closest_node),
     TEST(test_stored_keys_are_kept_by_k_nodes_and_found_from_others),
     TEST(test_lookups_are_exact_again_after_crashes_are_repaired),
+    TEST(test_checking_every_leaf_set_member_repairs_crashes_too),
+    TEST(test_probes_carrying_every_leaf_set_repair_crashes_too),
+    TEST(test_table_maintenance_finds_dead_entries_that_routing_never_used),
+    TEST(test_measured_proximity_costs_pings_and_keeps_routes_short),
+    TEST(test_a_stable_ring_exchanges_leaf_sets_only_when_they_change),
     TEST(test_graceful_leaves_hand_over_the_leaf_set),
     TEST(test_oracle_bootstrap_gives_exact_lookups_without_joins),
     TEST(test_same_seed_gives_the_same_operations),

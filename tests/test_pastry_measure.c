@@ -1,9 +1,11 @@
 /* pastry-measure — run a scenario with Pastry and print what docs/pastry.md reports and the
  * results folder does not: route stretch, repair work, protocol memory per node, leaf-set
  * exactness at the end; optionally crash a fraction of the nodes at once and count lookups
- * before the crash, during the first minute after it, and later apart. Not a test (make check
- * builds it; docs/pastry.md runs it):
- *   tests/test_pastry_measure SCENARIO.ini [crash=FRACTION@TIME] [SECTION.KEY=VALUE ...] */
+ * before the crash, during the first minute after it, and later apart (with late=DURATION,
+ * those started that long after the crash apart again). Not a test (make check builds it;
+ * docs/pastry.md runs it):
+ *   tests/test_pastry_measure SCENARIO.ini [crash=FRACTION@TIME [late=DURATION]]
+ *       [SECTION.KEY=VALUE ...] */
 #include "pastry.h"
 #include "protocols.h"
 #include "program.h"
@@ -15,9 +17,9 @@
 /* Largest network whose leaf sets are compared with the ring (a quadratic check). */
 #define LEAFSET_CHECK_MAX_NODES 20000
 
-/* Lookups started before the crash, in the minute after it, and later. */
-enum { BEFORE, DURING, AFTER, PHASES };
-static const char *const phase_names[PHASES] = { "before", "first_minute", "after" };
+/* Lookups started before the crash, in the minute after it, later, and `late` after it. */
+enum { BEFORE, DURING, AFTER, LATE, PHASES };
+static const char *const phase_names[PHASES] = { "before", "first_minute", "after", "late" };
 
 typedef struct {
     guint64 lookups, correct, hops, timeouts, messages;
@@ -25,7 +27,7 @@ typedef struct {
 
 typedef struct {
     Tally t[PHASES];
-    SimTime crash_at;
+    SimTime crash_at, late;
     double crash_fraction;
 } Measure;
 
@@ -36,6 +38,7 @@ static void on_op(void *ctx, const SimOp *op)
         return;
     int phase = m->crash_fraction <= 0 || op->start < m->crash_at ? BEFORE
                 : op->start < m->crash_at + SIM_MIN                ? DURING
+                : m->late > 0 && op->start >= m->crash_at + m->late ? LATE
                                                                    : AFTER;
     Tally *t = &m->t[phase];
     t->lookups++;
@@ -86,6 +89,10 @@ int main(int argc, char **argv)
             char *at = strchr(argv[i], '@');
             m.crash_fraction = g_ascii_strtod(argv[i] + 6, NULL);
             ok = at && sim_time_parse(at + 1, &m.crash_at, &err);
+            continue;
+        }
+        if (g_str_has_prefix(argv[i], "late=")) {
+            ok = sim_time_parse(argv[i] + 5, &m.late, &err);
             continue;
         }
         ok = sim_config_set_override(cfg, argv[i], &err);
