@@ -59,6 +59,15 @@ INI
 grep -q '^stale_limit = 2' "$T"/profiles/runs/p0_*/run.ini || fail "mainline point: stale_limit"
 grep -q '^stale_limit = 5' "$T"/profiles/runs/p1_*/run.ini || fail "ipfs point kept mainline's stale_limit"
 grep -q '^alpha = 10' "$T"/profiles/runs/p1_*/run.ini || fail "ipfs point: alpha"
+# the deployed-network scenarios (docs/validation.md, section 7) run, small: their profile is in
+# effect and all their gets find the value (a second of CPU for both)
+for p in ipfs mainline; do
+    "$KADSIM" -q --no-plots -o "$T/$p-measured" --set simulation.nodes=300 \
+        "$srcdir/scenarios/$p-measured.ini" || fail "$p-measured.ini"
+    grep -q "^profile = $p\$" "$T/$p-measured/run.ini" || fail "$p-measured.ini: profile"
+    [ "$(metric "$T/$p-measured/summary.csv" get_success_rate)" = 1 ] \
+        || fail "$p-measured.ini: gets $(metric "$T/$p-measured/summary.csv" get_success_rate)"
+done
 # SECTION.KEY= resets a key to its default: the only way to take out a key that keeps another
 # model from being chosen (lossy.ini's header)
 lossy=$srcdir/scenarios/lossy.ini
