@@ -131,17 +131,9 @@ void pastry_row_reply(Pastry *p, uint32_t node, const PastryMsg *m)
 
 /* ---- leaf sets -------------------------------------------------------------------------- */
 
-/* A pointer holds both node numbers: kadsim runs on 64-bit hosts (asserted). */
-G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(uint64_t));
-
-static gpointer probe_key(uint32_t from, uint32_t to)
-{
-    return (gpointer) (uintptr_t) (((uint64_t) from << 32) | to);
-}
-
 void pastry_probe_done(Pastry *p, uint32_t from, uint32_t to)
 {
-    g_hash_table_remove(p->probing, probe_key(from, to));
+    pastry_pairset_remove(&p->probing, from, to);
 }
 
 /* Has m's receiver, an immediate neighbour of node, been sent this very leaf set last time?
@@ -171,7 +163,7 @@ void pastry_leaf_send(Pastry *p, uint32_t node, uint32_t to, PastryMsgType type,
 {
     /* One probe at a time to a node: during joins, a candidate named in many leaf sets at
      * once was probed once per mention, and each answer named more (a storm of probes). */
-    if (type == PASTRY_LEAF_PROBE && !g_hash_table_add(p->probing, probe_key(node, to)))
+    if (type == PASTRY_LEAF_PROBE && !pastry_pairset_add(&p->probing, node, to))
         return;
     uint32_t mi = req ? pastry_msg_answer(p, type, node, to, req) : pastry_msg_new(p, type, node, to);
     PastryMsg *m = pastry_msg_at(p, mi);
@@ -252,7 +244,7 @@ void pastry_leaf_repair(Pastry *p, uint32_t node, int side)
 
 void pastry_ping_send(Pastry *p, uint32_t node, uint32_t to)
 {
-    if (!g_hash_table_add(p->probing, probe_key(node, to)))
+    if (!pastry_pairset_add(&p->probing, node, to))
         return;
     uint32_t mi = pastry_msg_new(p, PASTRY_PING, node, to);
     pastry_rpc_send(p, mi, RPC_PROBE, p->hop_timeout);
