@@ -40,6 +40,11 @@ check_csv() {  # check_csv FILE: the replay's invariants, row by row
         || fail "replay invariants in $1"
 }
 check_csv "$T/pdes.csv"
+# The events' measured time (their pops and handlers, the replay's bookkeeping kept out) fits in
+# the wrapped run's wall time: a loose bound, but it catches time counted twice.
+wall_ns=$(metric "$T/wrapped/perf.csv" wall_s | awk '{ printf "%.0f", $1 * 1e9 }')
+awk -F, -v wall="$wall_ns" 'NR == 2 && $7 > wall { exit 1 }' "$T/pdes.csv" \
+    || fail "more time in events than the run took"
 
 # A 10 ms floor on delays: the lookahead of 10 ms then holds.
 "$model" --out "$T/floor.csv" --lookahead 5ms,10ms --floor 10ms -- \

@@ -5,6 +5,7 @@
 #include "pastry.h"
 #include "pastry_id.h"
 #include "pastry_leafset.h"
+#include "pastry_pairset.h"
 #include "pastry_rtable.h"
 #include "sim_pool.h"
 #include "sim_timeouts.h"
@@ -166,7 +167,7 @@ struct Pastry {
     uint32_t *node_host;      /* node number -> host */
 
     SimPool msgs, rpcs, ops;
-    GHashTable *probing;      /* (node << 32 | contact) of leaf probes in flight: one at a time */
+    PastryPairset probing;    /* (node, contact) of probes in flight: one at a time */
     GTree *live;              /* nodes up, by ID: exactness and the oracle bootstrap */
     PastryId probe;           /* the ID a search of `live` looks for (see pastry_oracle.c) */
     GPtrArray *values;        /* GBytes* by value handle; 0 is synthetic */

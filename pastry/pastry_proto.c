@@ -111,7 +111,7 @@ static void *pastry_create(Sim *sim, const SimConfig *cfg, GError **error)
     pastry_nodes_init(p);
     pastry_repair_init(p);
     pastry_oracle_init(p);
-    p->probing = g_hash_table_new(g_direct_hash, g_direct_equal);
+    pastry_pairset_init(&p->probing);
     p->values = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
     g_ptr_array_add(p->values, g_bytes_new_static("", 0));  /* handle 0: synthetic */
     p->op_values = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
@@ -124,7 +124,7 @@ static void pastry_free(void *self)
     pastry_nodes_free(p);
     pastry_msg_free(p);
     pastry_oracle_free(p);
-    g_hash_table_destroy(p->probing);
+    pastry_pairset_free(&p->probing);
     g_ptr_array_free(p->values, TRUE);
     g_hash_table_destroy(p->op_values);
     g_free(p);
@@ -391,7 +391,8 @@ static gsize pastry_memory(const void *self)
     const Pastry *p = self;
     return (gsize) (pastry_bytes_per_node(p) * p->n_nodes) + sim_pool_bytes(&p->msgs) +
            sim_pool_bytes(&p->rpcs) + sim_pool_bytes(&p->ops) + pastry_oracle_bytes(p) +
-           sim_timeouts_bytes(p->rpc_timeouts) + sim_timeouts_bytes(p->op_timeouts);
+           sim_timeouts_bytes(p->rpc_timeouts) + sim_timeouts_bytes(p->op_timeouts) +
+           pastry_pairset_bytes(&p->probing);
 }
 
 static void pastry_describe(const void *self, GString *out)
