@@ -154,8 +154,8 @@ struct Pastry {
     gboolean pns;             /* proximity neighbour selection (false: first come, kept) */
     gboolean find_near;       /* joins go through the nearest node found from the bootstrap */
     gboolean prox_probe;      /* proximity = probe: measured by PING round trips (else free) */
-    gboolean leaf_exchange_all;
-    gboolean leaf_check_all;  /* every leaf-set member is checked each period (else neighbours) */  /* every leaf probe carries the leaf set (else: neighbours') */
+    gboolean leaf_exchange_all; /* every leaf probe carries the leaf set (else: neighbours') */
+    gboolean leaf_check_all;  /* every leaf-set member is checked each period (else neighbours) */
     uint16_t msg_type[PASTRY_MSG_TYPES];
     uint16_t ev_probe, ev_rt_maint;
     SimTimeouts *rpc_timeouts, *op_timeouts;
