@@ -463,6 +463,7 @@ static void join_done(Kad *kad, uint32_t li)
 {
     KadLookup *L = kad_lookup_at(kad, li);
     kad_join_complete(kad, L->origin);
+    kad_relookup_schedule(kad, L->origin);
     report(kad, L, L->found, -1, L->value_hop);
     release(kad, li);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 static void on_refresh(Sim *sim, void *ctx, const SimEvent *ev);
+static void on_relookup(Sim *sim, void *ctx, const SimEvent *ev);
 
 /* The node records and IDs are read at random by every message: each array starts on a cache
  * line, so that a record (64 bytes) or an ID (32) is one line, never two (with malloc's 16-byte
@@ -24,6 +25,8 @@ static void *realloc_lines(void *old, gsize old_n, gsize new_n, gsize size)
 void kad_nodes_init(Kad *kad)
 {
     kad->ev_refresh = sim_register_handler(kad->sim, "kad-refresh", on_refresh, kad);
+    if (kad->relookup > 0)  /* registered only when used: runs without it stay as they were */
+        kad->ev_relookup = sim_register_handler(kad->sim, "kad-relookup", on_relookup, kad);
     guint hosts = sim_hosts(kad->sim);
     kad->host_node = g_new(uint32_t, hosts);
     memset(kad->host_node, 0xff, sizeof(uint32_t) * hosts);
@@ -157,6 +160,35 @@ static SimHost reachable_bootstrap(Kad *kad, uint32_t node, SimHost bootstrap)
         bootstrap = other;
     }
     return bootstrap;
+}
+
+/* ---- relookup: a second self-lookup after the join ------------------------------------- */
+
+void kad_relookup_schedule(Kad *kad, uint32_t node)
+{
+    if (kad->relookup == 0)
+        return;
+    sim_schedule(kad->sim, sim_now(kad->sim) + kad->relookup, kad->ev_relookup, node,
+                 kad->nodes[node].epoch, kad->node_host[node]);
+}
+
+/* Which nodes need it cannot be told from where they stand: in a flash crowd, the nodes none of
+ * whose k closest know them had joins that answered k nodes like every other join, only the k
+ * they met were far (5-7 shared prefix bits where the true closest share 12-14, at 10k nodes);
+ * what is wrong is in other nodes' tables. So every joined node looks itself up once more. The
+ * lookup also starts at a random live node, as a join does: a node whose join found nobody (its
+ * bootstrap died) has nothing else to start from. */
+static void on_relookup(Sim *sim, void *ctx, const SimEvent *ev)
+{
+    Kad *kad = ctx;
+    uint32_t node = ev->target;
+    if (!kad_node_is(kad, node, (uint16_t) ev->data))
+        return;
+    SimHost self = kad->node_host[node];
+    SimHost bootstrap = sim_random_up_host(sim, &kad->nodes[node].rng, self);
+    if (bootstrap != SIM_HOST_NONE)
+        kad_note_seen(kad, node, kad->host_node[reachable_bootstrap(kad, node, bootstrap)]);
+    kad_lookup_start(kad, node, &kad->ids[node], P_REFRESH, KAD_NO_OP, 0, 0, KAD_NONE);
 }
 
 void kad_host_up(void *self, SimHost host, SimHost bootstrap, gboolean fresh)

@@ -162,8 +162,9 @@ struct Kad {
     SimTime rpc_timeout, recursive_timeout, refresh, replicate, republish, expire;
     gboolean recursive, oracle_bootstrap, cache_on_get, join_refresh, eviction_ping;
     guint join_refresh_parallel;          /* a join's refreshes at once (0: all) */
+    SimTime relookup;                     /* a joined node looks itself up again (0: never) */
     uint16_t msg_type[KAD_MSG_TYPES];
-    uint16_t ev_refresh, ev_replicate, ev_republish;
+    uint16_t ev_refresh, ev_replicate, ev_republish, ev_relookup;
     SimTimeouts *timeouts;                /* RPC timeouts (sim_timeouts.h) */
 
     KadNode *nodes;
@@ -250,6 +251,9 @@ void kad_host_up(void *self, SimHost host, SimHost bootstrap, gboolean fresh);
 void kad_host_down(void *self, SimHost host, gboolean graceful);
 void kad_fill_from_oracle(Kad *kad, uint32_t node);
 void kad_join_complete(Kad *kad, uint32_t node);
+/* relookup > 0: the node's join through a bootstrap is over; in `relookup` it looks itself up
+ * again. */
+void kad_relookup_schedule(Kad *kad, uint32_t node);
 
 /* kad_lookup.c */
 /* Start a lookup of target from origin; `parent`: the join a join refresh belongs to, or

@@ -92,6 +92,12 @@ static const SimCfgKey kad_keys[] = {
       "says nothing of their order: kadsim started them together), n = at most n, in bucket\n"
       "order, the next when one ends. With every node joining at once, all of them means\n"
       "about log2(N) lookups a node in flight together (docs/scale.md, Flash crowds)" },
+    { "kademlia", "relookup", SIM_CFG_DURATION, "0", 0, 1e9, NULL, "bootstrap=real",
+      "This long after its join, a node looks up its own ID again, through a random live node\n"
+      "(a new bootstrap) and its own table, so that its k closest now learn it (0 = never, the\n"
+      "paper). When many nodes join at once, a join can end having met a neighbourhood that\n"
+      "was not yet there: its true k closest never hear of it and lookups of its IDs miss it\n"
+      "(docs/scale.md, Flash crowds)" },
     { "kademlia", "refresh", SIM_CFG_DURATION, "1h", 0, 1e9, NULL, NULL,
       "Refresh buckets not looked into for this long (0 = never)" },
     { "kademlia", "replicate", SIM_CFG_DURATION, "1h", 0, 1e9, NULL, NULL,
@@ -184,6 +190,8 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
                                      ? (guint) sim_config_get_int(cfg, "kademlia",
                                                                   "join_refresh_parallel")
                                      : 0;
+    kad->relookup = kad->oracle_bootstrap ? 0
+                                          : sim_config_get_duration(cfg, "kademlia", "relookup");
     kad->refresh = sim_config_get_duration(cfg, "kademlia", "refresh");
     kad->replicate = sim_config_get_duration(cfg, "kademlia", "replicate");
     kad->republish = sim_config_get_duration(cfg, "kademlia", "republish");

@@ -82,10 +82,55 @@ static void test_shortlist_of_k_changes_no_lookup_while_no_rpc_fails(void)
     kad_net_free(&b);
 }
 
+/* Live nodes that none of their k closest live nodes have in their tables: lookups of the IDs
+ * they own miss them. */
+static guint nodes_unknown_to_their_k_closest(Kad *kad)
+{
+    guint unknown = 0;
+    uint32_t closest[KAD_K_MAX];
+    for (uint32_t x = 0; x < kad->n_nodes; x++) {
+        if (kad->nodes[x].state == NODE_DOWN)
+            continue;
+        guint nc = kad_oracle_closest(kad->oracle, kad->ids, &kad->ids[x], x, closest, kad->k);
+        guint knows = 0;
+        for (guint i = 0; i < nc; i++)
+            knows += kad_rtable_contains(&kad->nodes[closest[i]].rt, &kad->rp, kad->ids,
+                                         closest[i], x);
+        unknown += nc > 0 && knows == 0;
+    }
+    return unknown;
+}
+
+/* 1,000 nodes joining at once with k = 8: some joins end having met only far nodes, and no
+ * node near them ever hears of them (19 such nodes, 9 of 208 lookups miss the owner). A second
+ * self-lookup 5 s after each join reaches the true neighbours: none is left unknown and every
+ * lookup finds the owner. */
+static void test_relookup_makes_every_flash_crowd_node_known_to_its_neighbours(void)
+{
+    g_autofree char *ini = flash_ini(1000, NULL);
+    const char *const without[] = { "simulation.duration=40s", "kademlia.k=8", NULL };
+    const char *const with[] = { "simulation.duration=40s", "kademlia.k=8",
+                                 "kademlia.relookup=5s", NULL };
+    KadNet a, b;
+    if (!kad_net_init(&a, ini, without) || !kad_net_init(&b, ini, with))
+        return;
+    kad_net_run(&a);
+    kad_net_run(&b);
+    CU_ASSERT_TRUE(nodes_unknown_to_their_k_closest(kad_of(a.sim)) > 0);
+    CU_ASSERT_TRUE(a.tally.ok[SIM_OP_LOOKUP] < a.tally.n[SIM_OP_LOOKUP]);
+    CU_ASSERT_EQUAL(nodes_unknown_to_their_k_closest(kad_of(b.sim)), 0);
+    CU_ASSERT_TRUE(b.tally.n[SIM_OP_LOOKUP] > 100);
+    CU_ASSERT_EQUAL(b.tally.ok[SIM_OP_LOOKUP], b.tally.n[SIM_OP_LOOKUP]);
+    CU_ASSERT_EQUAL(b.tally.ok[SIM_OP_JOIN], 1000);
+    kad_net_free(&a);
+    kad_net_free(&b);
+}
+
 static CU_TestInfo tests[] = {
     TEST(test_timeout_lanes_hold_about_the_open_rpcs),
     TEST(test_join_refreshes_one_at_a_time_bound_the_lookups_in_flight),
     TEST(test_shortlist_of_k_changes_no_lookup_while_no_rpc_fails),
+    TEST(test_relookup_makes_every_flash_crowd_node_known_to_its_neighbours),
     CU_TEST_INFO_NULL,
 };
 
