@@ -39,7 +39,6 @@ static void census_row(Kad *kad, const Interval *iv)
 {
     guint64 up = 0, contacts = 0, known_by = 0, unknown = 0;
     guint cmin = G_MAXUINT;
-    uint32_t closest[KAD_K_MAX];
     for (uint32_t x = 0; x < kad->n_nodes; x++) {
         if (kad->nodes[x].state == NODE_DOWN)
             continue;
@@ -47,11 +46,8 @@ static void census_row(Kad *kad, const Interval *iv)
         guint size = kad_rtable_size(&kad->nodes[x].rt, &kad->rp);
         contacts += size;
         cmin = MIN(cmin, size);
-        guint nc = kad_oracle_closest(kad->oracle, kad->ids, &kad->ids[x], x, closest, kad->k);
-        guint knows = 0;
-        for (guint i = 0; i < nc; i++)
-            knows += kad_rtable_contains(&kad->nodes[closest[i]].rt, &kad->rp, kad->ids,
-                                         closest[i], x);
+        guint nc;
+        guint knows = kad_known_by_closest(kad, x, &nc);
         known_by += knows;
         unknown += nc > 0 && knows == 0;
     }

@@ -162,6 +162,21 @@ static SimHost reachable_bootstrap(Kad *kad, uint32_t node, SimHost bootstrap)
     return bootstrap;
 }
 
+/* How many of node x's k closest live nodes hold x in their routing tables (0: lookups of the
+ * IDs x owns miss it). An inspection from global knowledge, for tests and benchmarks. */
+guint kad_known_by_closest(Kad *kad, uint32_t x, guint *closest_found)
+{
+    uint32_t closest[KAD_K_MAX];
+    guint nc = kad_oracle_closest(kad->oracle, kad->ids, &kad->ids[x], x, closest, kad->k);
+    guint knows = 0;
+    for (guint i = 0; i < nc; i++)
+        knows += kad_rtable_contains(&kad->nodes[closest[i]].rt, &kad->rp, kad->ids, closest[i],
+                                     x);
+    if (closest_found)
+        *closest_found = nc;
+    return knows;
+}
+
 /* ---- relookup: a second self-lookup after the join ------------------------------------- */
 
 void kad_relookup_schedule(Kad *kad, uint32_t node)

@@ -254,6 +254,9 @@ void kad_join_complete(Kad *kad, uint32_t node);
 /* relookup > 0: the node's join through a bootstrap is over; in `relookup` it looks itself up
  * again. */
 void kad_relookup_schedule(Kad *kad, uint32_t node);
+/* How many of x's k closest live nodes (their number in *closest_found, may be NULL) hold x in
+ * their tables: global knowledge, for tests and benchmarks. */
+guint kad_known_by_closest(Kad *kad, uint32_t x, guint *closest_found);
 
 /* kad_lookup.c */
 /* Start a lookup of target from origin; `parent`: the join a join refresh belongs to, or

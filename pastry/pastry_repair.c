@@ -228,8 +228,8 @@ void pastry_leaf_received(Pastry *p, uint32_t node, const PastryMsg *m)
         pastry_consider_at(p, node, m->from, pastry_prox_of_rtt(p, r.m.sent));
     } else if (m->type == PASTRY_LEAF_PROBE && probes_periodically(p, node, m->from)) {
         /* a neighbour's periodic probe: no PING back to measure it, node's own probe of it
-         * measures it anyway (those PINGs were half of all PINGs of a 2,000-node run, one
-         * per neighbour and period) */
+         * measures it anyway (dropping those PINGs cut all PINGs by 22% at 2,000 nodes and
+         * by 17% at 10,000, one per neighbour and period) */
         pastry_consider_at(p, node, m->from, PASTRY_PROX_UNKNOWN);
     } else {
         pastry_consider(p, node, m->from);

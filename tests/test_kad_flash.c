@@ -87,16 +87,10 @@ static void test_shortlist_of_k_changes_no_lookup_while_no_rpc_fails(void)
 static guint nodes_unknown_to_their_k_closest(Kad *kad)
 {
     guint unknown = 0;
-    uint32_t closest[KAD_K_MAX];
     for (uint32_t x = 0; x < kad->n_nodes; x++) {
-        if (kad->nodes[x].state == NODE_DOWN)
-            continue;
-        guint nc = kad_oracle_closest(kad->oracle, kad->ids, &kad->ids[x], x, closest, kad->k);
-        guint knows = 0;
-        for (guint i = 0; i < nc; i++)
-            knows += kad_rtable_contains(&kad->nodes[closest[i]].rt, &kad->rp, kad->ids,
-                                         closest[i], x);
-        unknown += nc > 0 && knows == 0;
+        guint nc;
+        if (kad->nodes[x].state != NODE_DOWN)
+            unknown += kad_known_by_closest(kad, x, &nc) == 0 && nc > 0;
     }
     return unknown;
 }
