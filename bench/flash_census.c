@@ -14,6 +14,8 @@
  *                       the owner, those that did not find the exact k closest
  *   lookups_in_flight, messages_in_flight   pool records in use at the sample
  *   protocol_bytes_per_node   as perf.csv reports it (pools at their peak so far)
+ * At the end, a breakdown of those bytes goes to stderr: per node, per routing table, and per
+ * pool its record size, records allocated (cap), ever handed out (the peak in use) and in use.
  * Usage: flash_census SCENARIO.ini [--every S] [section.key=value ...] */
 #include "kad_private.h"
 #include "sim_results.h"
@@ -59,6 +61,39 @@ static void census_row(Kad *kad, const Interval *iv)
            up ? cmin : 0, up ? (double) known_by / up : 0.0, unknown, iv->lookups, iv->failed,
            iv->inexact, kad->lookups.live, kad->msgs.live, bytes);
     fflush(stdout);
+}
+
+static void pool_row(const char *name, const SimPool *p, uint32_t n)
+{
+    fprintf(stderr, "%-10s %5zu B/record  cap %9u  peak %9u  live %9u  %8.1f B/node\n", name,
+            p->elem + sizeof(uint32_t), p->cap, p->used, p->live,
+            n ? (double) sim_pool_bytes(p) / n : 0.0);
+}
+
+/* Where protocol_bytes_per_node goes (kad_memory's terms), at the end of the run. */
+static void breakdown(Kad *kad)
+{
+    uint32_t n = kad->n_nodes;
+    if (n == 0)
+        return;
+    gsize rt = 0, buckets = 0;
+    for (uint32_t x = 0; x < n; x++) {
+        rt += kad_rtable_bytes(&kad->nodes[x].rt, &kad->rp);
+        buckets += kad_rtable_buckets(&kad->nodes[x].rt, &kad->rp);
+    }
+    gsize fixed = (sizeof(KadNode) + sizeof(KadId) + sizeof(uint32_t)) * (gsize) kad->cap_nodes +
+                  sizeof(uint32_t) * sim_hosts(kad->sim);
+    fprintf(stderr, "breakdown over %u nodes (B/node):\n", n);
+    fprintf(stderr, "node records, IDs, maps    %8.1f\n", (double) fixed / n);
+    fprintf(stderr, "routing tables             %8.1f  (%.1f buckets of %zu B a node)\n",
+            (double) rt / n, (double) buckets / n, kad->rp.bucket_size);
+    pool_row("lookups", &kad->lookups, n);
+    pool_row("rpcs", &kad->rpcs, n);
+    pool_row("messages", &kad->msgs, n);
+    fprintf(stderr, "timeout lanes              %8.1f\n",
+            (double) sim_timeouts_bytes(kad->timeouts) / n);
+    fprintf(stderr, "total                      %8.1f\n",
+            (double) kad_protocol_class.memory(kad) / n);
 }
 
 int main(int argc, char **argv)
@@ -107,6 +142,7 @@ int main(int argc, char **argv)
         if (why == SIM_STOP_FAILED || why == SIM_STOP_REQUESTED)
             break;
     }
+    breakdown(kad);
     sim_free(sim);
     sim_config_free(cfg);
     g_ptr_array_free(sets, TRUE);

@@ -61,11 +61,11 @@ static void merge(Kad *kad, KadLookup *L, uint32_t node, guint hop)
     if (node == L->origin)
         return;
     hop = MIN(hop, 255u);
-    /* The list is in order of the top 64 bits of the distance (full IDs settle a tie), so a
+    /* The list is in order of the top 32 bits of the distance (full IDs settle a tie), so a
      * binary search finds where node goes; if node is listed already, it is right there, with
      * the same distance key. */
     const KadId *id = id_of(kad, node);
-    uint64_t dist = id->w[0] ^ L->target.w[0];
+    uint32_t dist = (uint32_t) ((id->w[0] ^ L->target.w[0]) >> 32);
     if (L->n == kad->shortlist && dist > L->cands[L->n - 1].dist)
         return;  /* farther than everything in a full list: the common case late in a lookup */
     /* The first candidate not closer than dist, by a branch-free binary search: whether a

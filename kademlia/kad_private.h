@@ -98,14 +98,18 @@ typedef struct {
 
 typedef enum { CAND_NEW, CAND_ASKED, CAND_DONE, CAND_FAILED } KadCandState;
 
+/* 12 bytes, not 16: a 32-bit distance key packs with the node number (a flash crowd holds
+ * millions of shortlists at once). */
 typedef struct {
-    uint64_t dist;            /* top 64 bits of its XOR distance to the target */
+    uint32_t dist;            /* top 32 bits of its XOR distance to the target (the whole
+                                 distance when id_bits <= 32; full IDs settle a tie) */
     uint32_t node;
     uint8_t  state;
     uint8_t  hop;             /* length of the referral chain that led to it */
     uint8_t  had_value;
     uint8_t  unused;
 } KadCand;
+G_STATIC_ASSERT(sizeof(KadCand) == 12);
 
 typedef enum {
     P_LOOKUP, P_STORE, P_GET,             /* operations of the workload: reported */
