@@ -111,16 +111,17 @@ uint32_t pastry_leafset_closest(const PastryLeafset *ls, guint half, const Pastr
 
 guint pastry_leafset_members(const PastryLeafset *ls, guint half, uint32_t *out)
 {
-    guint n = 0;
-    for (int side = 0; side < 2; side++)
-        for (guint i = 0; i < ls->n[side]; i++) {
-            uint32_t c = ls->m[side * half + i];
-            gboolean dup = FALSE;
-            for (guint j = 0; j < n && !dup; j++)
-                dup = out[j] == c;
-            if (!dup)
-                out[n++] = c;
-        }
+    /* a side holds no node twice: only the larger side's members can repeat the smaller's */
+    guint n = ls->n[PASTRY_CCW];
+    memcpy(out, ls->m, sizeof(uint32_t) * n);
+    for (guint i = 0; i < ls->n[PASTRY_CW]; i++) {
+        uint32_t c = ls->m[half + i];
+        gboolean dup = FALSE;
+        for (guint j = 0; j < ls->n[PASTRY_CCW] && !dup; j++)
+            dup = out[j] == c;
+        if (!dup)
+            out[n++] = c;
+    }
     return n;
 }
 
