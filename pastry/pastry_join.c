@@ -182,8 +182,8 @@ void pastry_join_send_state(Pastry *p, uint32_t node, const PastryMsg *join, gbo
     uint32_t *table = g_new(uint32_t, MAX(cap, 1u));
     guint k = 0;
     for (guint i = 0; i < rows * p->s.cols; i++)
-        if (n->rt.slots[i] != PASTRY_NONE)
-            table[k++] = n->rt.slots[i];
+        if (pastry_rtable_slot_at(&n->rt, i) != PASTRY_NONE)
+            table[k++] = pastry_rtable_slot_at(&n->rt, i);
     for (guint i = 0; first && i < n->n_nbr; i++)
         table[k++] = pastry_nbr(p, node)[i];
     if (final)

@@ -18,6 +18,10 @@ static gboolean side_insert(PastryLeafset *ls, guint half, const PastryIdSpace *
     uint32_t *m = &ls->m[side * half];
     guint n = ls->n[side];
     PastryId d = side_dist(s, ids, self, node, side);
+    /* a full side whose farthest is as near: nothing to do, whether node is on it or not
+     * (most nodes a node hears from are far from it on the ring) */
+    if (n == half && d >= side_dist(s, ids, self, m[n - 1], side))
+        return FALSE;
     guint pos = n;
     for (guint i = 0; i < n; i++) {
         if (m[i] == node)
@@ -47,14 +51,16 @@ gboolean pastry_leafset_insert(PastryLeafset *ls, guint half, const PastryIdSpac
 gboolean pastry_leafset_wants(const PastryLeafset *ls, guint half, const PastryIdSpace *s,
                               const PastryId *ids, uint32_t self, uint32_t node)
 {
-    if (node == self || ids[node] == ids[self] || pastry_leafset_contains(ls, half, node))
+    if (node == self || ids[node] == ids[self])
         return FALSE;
+    /* nearer than a side's farthest (or a side not full), and not a member already: the
+     * membership scan last, as most nodes heard of are farther than both sides reach */
     for (int side = 0; side < 2; side++) {
         if (ls->n[side] < half)
-            return TRUE;
+            return !pastry_leafset_contains(ls, half, node);
         uint32_t far = ls->m[side * half + half - 1];
         if (side_dist(s, ids, self, node, side) < side_dist(s, ids, self, far, side))
-            return TRUE;
+            return !pastry_leafset_contains(ls, half, node);
     }
     return FALSE;
 }
@@ -111,16 +117,17 @@ uint32_t pastry_leafset_closest(const PastryLeafset *ls, guint half, const Pastr
 
 guint pastry_leafset_members(const PastryLeafset *ls, guint half, uint32_t *out)
 {
-    guint n = 0;
-    for (int side = 0; side < 2; side++)
-        for (guint i = 0; i < ls->n[side]; i++) {
-            uint32_t c = ls->m[side * half + i];
-            gboolean dup = FALSE;
-            for (guint j = 0; j < n && !dup; j++)
-                dup = out[j] == c;
-            if (!dup)
-                out[n++] = c;
-        }
+    /* a side holds no node twice: only the larger side's members can repeat the smaller's */
+    guint n = ls->n[PASTRY_CCW];
+    memcpy(out, ls->m, sizeof(uint32_t) * n);
+    for (guint i = 0; i < ls->n[PASTRY_CW]; i++) {
+        uint32_t c = ls->m[half + i];
+        gboolean dup = FALSE;
+        for (guint j = 0; j < ls->n[PASTRY_CCW] && !dup; j++)
+            dup = out[j] == c;
+        if (!dup)
+            out[n++] = c;
+    }
     return n;
 }
 

@@ -99,7 +99,7 @@ static gboolean worth_measuring(Pastry *p, uint32_t node, uint32_t contact)
     if (!pastry_rtable_slot(&p->s, p->ids[node], p->ids[contact], &row, &col))
         return FALSE;
     return pastry_rtable_get(rt, p->s.cols, row, col) != contact ||
-           rt->prox[row * p->s.cols + col] == PASTRY_PROX_UNKNOWN;
+           pastry_rtable_prox_at(rt, row * p->s.cols + col) == PASTRY_PROX_UNKNOWN;
 }
 
 /* The neighbourhood set: the M nodes nearest by proximity, nearest first; their proximities
@@ -190,15 +190,24 @@ static gboolean wanted(Pastry *p, uint32_t node, uint32_t contact, gboolean meas
     uint32_t holder = pastry_rtable_get(&n->rt, p->s.cols, row, col);
     gboolean held = holder == contact;
     if (p->prox_probe && p->pns) {
-        gboolean in_nbr = FALSE;
-        for (guint i = 0; i < n->n_nbr; i++)
-            in_nbr |= pastry_nbr(p, node)[i] == contact;
-        return holder == PASTRY_NONE || (n->n_nbr < p->M && !in_nbr) ||
-               (measure && worth_measuring(p, node, contact));
+        /* cheapest tests first: most contacts heard of find their slot taken and the
+         * neighbourhood set full, and then only `measure` can want them */
+        if (holder == PASTRY_NONE)
+            return TRUE;
+        if (n->n_nbr < p->M) {
+            const uint32_t *set = pastry_nbr(p, node);
+            guint i = 0;
+            while (i < n->n_nbr && set[i] != contact)
+                i++;
+            if (i == n->n_nbr)
+                return TRUE;
+        }
+        return measure && worth_measuring(p, node, contact);
     }
     /* the holder of its slot already: its proximity is kept (measuring it again for every
      * contact of every leaf set heard was 11% of all CPU time) */
-    uint32_t d = held ? n->rt.prox[row * p->s.cols + col] : pastry_table_prox(p, node, contact);
+    uint32_t d = held ? pastry_rtable_prox_at(&n->rt, row * p->s.cols + col)
+                      : pastry_table_prox(p, node, contact);
     if (!held && pastry_rtable_wants(&n->rt, &p->s, p->ids, node, contact, d))
         return TRUE;
     if (n->n_nbr == p->M && d >= pastry_nbr_prox(p, node)[n->n_nbr - 1])
@@ -262,11 +271,11 @@ guint pastry_node_contacts(Pastry *p, uint32_t node, uint32_t *out)
 {
     PastryNode *n = &p->nodes[node];
     guint k = pastry_leafset_members(&n->ls, p->half, out);
-    const uint32_t *extra[2] = { n->rt.slots, pastry_nbr(p, node) };
-    guint count[2] = { (guint) n->rt.rows * p->s.cols, n->n_nbr };
+    const uint32_t *extra[2] = { n->rt.e, pastry_nbr(p, node) };
+    guint count[2] = { (guint) n->rt.rows * p->s.cols, n->n_nbr }, stride[2] = { 2, 1 };
     for (int t = 0; t < 2; t++)
         for (guint i = 0; i < count[t]; i++) {
-            uint32_t c = extra[t][i];
+            uint32_t c = extra[t][i * stride[t]];
             if (c == PASTRY_NONE)
                 continue;
             gboolean dup = FALSE;

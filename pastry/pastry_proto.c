@@ -284,7 +284,8 @@ guint64 pastry_dead_table_entries(const Pastry *p)
     for (uint32_t n = 0; n < p->n_nodes; n++) {
         const PastryRtable *rt = &p->nodes[n].rt;
         for (guint i = 0; pastry_node_live(p, n) && i < (guint) rt->rows * p->s.cols; i++)
-            dead += rt->slots[i] != PASTRY_NONE && !pastry_node_live(p, rt->slots[i]);
+            dead += pastry_rtable_slot_at(rt, i) != PASTRY_NONE &&
+                    !pastry_node_live(p, pastry_rtable_slot_at(rt, i));
     }
     return dead;
 }

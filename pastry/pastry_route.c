@@ -30,11 +30,11 @@ static uint32_t rare_case(Pastry *p, uint32_t node, PastryId key, guint row, uin
 {
     uint32_t best = leaf_closest(p, node, key, exclude);
     PastryNode *n = &p->nodes[node];
-    const uint32_t *lists[2] = { n->rt.slots, pastry_nbr(p, node) };
-    guint counts[2] = { (guint) n->rt.rows * p->s.cols, n->n_nbr };
+    const uint32_t *lists[2] = { n->rt.e, pastry_nbr(p, node) };
+    guint counts[2] = { (guint) n->rt.rows * p->s.cols, n->n_nbr }, stride[2] = { 2, 1 };
     for (int t = 0; t < 2; t++)
         for (guint i = 0; i < counts[t]; i++) {
-            uint32_t c = lists[t][i];
+            uint32_t c = lists[t][i * stride[t]];
             if (c == PASTRY_NONE || c == exclude || pastry_id_shl(&p->s, p->ids[c], key) < row)
                 continue;
             if (pastry_id_closer(&p->s, key, p->ids[c], p->ids[best]))

@@ -5,9 +5,8 @@
 
 void pastry_rtable_free(PastryRtable *rt)
 {
-    g_free(rt->slots);
-    g_free(rt->prox);
-    rt->slots = rt->prox = NULL;
+    g_free(rt->e);
+    rt->e = NULL;
     rt->rows = 0;
 }
 
@@ -15,14 +14,13 @@ void pastry_rtable_set(PastryRtable *rt, guint cols, guint row, guint col, uint3
                        uint32_t prox)
 {
     if (row >= rt->rows) {
-        rt->slots = g_renew(uint32_t, rt->slots, (gsize) (row + 1) * cols);
-        rt->prox = g_renew(uint32_t, rt->prox, (gsize) (row + 1) * cols);
-        memset(&rt->slots[(gsize) rt->rows * cols], 0xff,
-               sizeof(uint32_t) * (gsize) (row + 1 - rt->rows) * cols);
+        rt->e = g_renew(uint32_t, rt->e, 2 * (gsize) (row + 1) * cols);
+        memset(&rt->e[2 * (gsize) rt->rows * cols], 0xff,
+               2 * sizeof(uint32_t) * (gsize) (row + 1 - rt->rows) * cols);
         rt->rows = (uint8_t) (row + 1);
     }
-    rt->slots[row * cols + col] = node;
-    rt->prox[row * cols + col] = prox;
+    rt->e[2 * (row * cols + col)] = node;
+    rt->e[2 * (row * cols + col) + 1] = prox;
 }
 
 gboolean pastry_rtable_slot(const PastryIdSpace *s, PastryId self, PastryId node, guint *row,
@@ -35,24 +33,33 @@ gboolean pastry_rtable_slot(const PastryIdSpace *s, PastryId self, PastryId node
     return TRUE;
 }
 
+/* Would the table take node at prox? Its slot in *row, *col when it would. */
+static gboolean wants_at(const PastryRtable *rt, const PastryIdSpace *s, const PastryId *ids,
+                         uint32_t self, uint32_t node, uint32_t prox, guint *row, guint *col)
+{
+    if (node == self || !pastry_rtable_slot(s, ids[self], ids[node], row, col))
+        return FALSE;
+    if (*row >= rt->rows)
+        return TRUE;
+    guint i = *row * s->cols + *col;
+    uint32_t cur = pastry_rtable_slot_at(rt, i);
+    /* the holder as near or nearer: keep it (no churn on ties) */
+    return cur == PASTRY_RT_NONE || (cur != node && prox < pastry_rtable_prox_at(rt, i));
+}
+
 gboolean pastry_rtable_wants(const PastryRtable *rt, const PastryIdSpace *s, const PastryId *ids,
                              uint32_t self, uint32_t node, uint32_t prox)
 {
     guint row, col;
-    if (node == self || !pastry_rtable_slot(s, ids[self], ids[node], &row, &col))
-        return FALSE;
-    uint32_t cur = pastry_rtable_get(rt, s->cols, row, col);
-    /* the holder as near or nearer: keep it (no churn on ties) */
-    return cur == PASTRY_RT_NONE || (cur != node && prox < rt->prox[row * s->cols + col]);
+    return wants_at(rt, s, ids, self, node, prox, &row, &col);
 }
 
 gboolean pastry_rtable_offer(PastryRtable *rt, const PastryIdSpace *s, const PastryId *ids,
                              uint32_t self, uint32_t node, uint32_t prox)
 {
-    if (!pastry_rtable_wants(rt, s, ids, self, node, prox))
-        return FALSE;
     guint row, col;
-    pastry_rtable_slot(s, ids[self], ids[node], &row, &col);
+    if (!wants_at(rt, s, ids, self, node, prox, &row, &col))
+        return FALSE;
     pastry_rtable_set(rt, s->cols, row, col, node, prox);
     return TRUE;
 }
@@ -63,7 +70,7 @@ gboolean pastry_rtable_remove(PastryRtable *rt, const PastryIdSpace *s, const Pa
     if (!pastry_rtable_slot(s, ids[self], ids[node], row, col) ||
         pastry_rtable_get(rt, s->cols, *row, *col) != node)
         return FALSE;
-    rt->slots[*row * s->cols + *col] = PASTRY_RT_NONE;
+    rt->e[2 * (*row * s->cols + *col)] = PASTRY_RT_NONE;
     return TRUE;
 }
 
@@ -71,7 +78,7 @@ guint pastry_rtable_size(const PastryRtable *rt, guint cols)
 {
     guint n = 0;
     for (guint i = 0; i < (guint) rt->rows * cols; i++)
-        n += rt->slots[i] != PASTRY_RT_NONE;
+        n += pastry_rtable_slot_at(rt, i) != PASTRY_RT_NONE;
     return n;
 }
 
@@ -85,7 +92,7 @@ gboolean pastry_rtable_check(const PastryRtable *rt, const PastryIdSpace *s, con
 {
     for (guint row = 0; row < rt->rows; row++)
         for (guint col = 0; col < s->cols; col++) {
-            uint32_t c = rt->slots[row * s->cols + col];
+            uint32_t c = pastry_rtable_slot_at(rt, row * s->cols + col);
             guint r, k;
             if (c == PASTRY_RT_NONE)
                 continue;
