@@ -56,6 +56,10 @@ void chord_oracle_fill_all(Chord *chord);
  * ring went round twice: a state stabilization alone never repairs (each node's pointers
  * agree with its neighbours'). Fingers stay as they are. */
 void chord_make_loopy(Chord *chord);
+/* Tests: `node` believes its successor lies `far` nodes round the ring and knows no
+ * predecessor; its true predecessor and successor know each other and not it (a node whose
+ * join ended at a wrong successor, as at 300k joins). Fingers stay as they are. */
+void chord_make_skipped(Chord *chord, uint32_t node, guint far);
 
 /* Heap bytes of per-node protocol state divided by the nodes ever created. */
 double chord_bytes_per_node(const Chord *chord);

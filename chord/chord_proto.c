@@ -635,6 +635,24 @@ void chord_make_loopy(Chord *c)
     }
 }
 
+void chord_make_skipped(Chord *c, uint32_t node, guint far)
+{
+    guint size = chord_ring_size(c->ring, c->ids);
+    g_return_if_fail(c->nodes[node].state == NODE_UP && far >= 2 && far + c->r < size);
+    uint32_t pred = chord_ring_step(c->ring, c->ids, node, -1);
+    uint32_t next = chord_ring_step(c->ring, c->ids, node, 1);
+    uint32_t *succ = chord_succ(c, pred);
+    for (guint i = 0; i < c->r; i++)  /* the predecessor's list without the node */
+        succ[i] = chord_ring_step(c->ring, c->ids, next, (int) i);
+    c->nodes[pred].n_succ = (uint8_t) c->r;
+    c->nodes[next].pred = pred;
+    succ = chord_succ(c, node);
+    for (guint i = 0; i < c->r; i++)
+        succ[i] = chord_ring_step(c->ring, c->ids, node, (int) (far + i));
+    c->nodes[node].n_succ = (uint8_t) c->r;
+    c->nodes[node].pred = CHORD_NONE;
+}
+
 /* ---- operations from the workload ------------------------------------------------------- */
 
 ChordId chord_key_id(const Chord *c, uint64_t key)

@@ -308,6 +308,30 @@ static void test_own_id_lookup_repairs_a_ring_that_goes_round_twice(void)
     CU_ASSERT_EQUAL(loopy_ring_repaired("chord.self_lookup=false"), 0);  /* stabilizing alone */
 }
 
+/* A node whose successor is 900 nodes round the ring, skipped by its neighbours (the state
+ * behind the inexact lookups of 300k real joins). Stabilizing walks it back one node a round
+ * trip: 900 round trips of 400 ms, six minutes. Its own-ID lookup finds the true successor
+ * within a fix_fingers round, and the reply to the GET_PRED still out to the far node must not
+ * undo that (it did: the ring stayed wrong until the walk's end). */
+static void test_own_id_lookup_repairs_a_skipped_node_while_it_stabilizes(void)
+{
+    ChordNet net;
+    g_autofree char *ini = chord_static_ini(1000, "7min", "0", 0, "bootstrap = oracle\n");
+    const char *const o[] = { "network.latency_constant=200ms", NULL };
+    if (!chord_net_init(&net, ini, o))
+        return;
+    sim_run(net.sim, 6 * SIM_MIN);
+    Chord *c = chord_of(net.sim);
+    chord_oracle_fill_all(c);
+    CU_ASSERT_TRUE(chord_net_ring_ok(&net, FALSE));
+    chord_make_skipped(c, 7, 900);
+    CU_ASSERT_FALSE(chord_net_ring_ok(&net, FALSE));
+    sim_run(net.sim, 6 * SIM_MIN + 40 * SIM_S);
+    CU_ASSERT_TRUE(chord_net_ring_ok(&net, FALSE));
+    chord_net_check(&net);
+    chord_net_free(&net);
+}
+
 /* Round trips of 1.2 s against a 1 s timeout: the reply to the first sending comes while the
  * retry is out, and answers the RPC. Without retries every node takes every other for dead;
  * a timeout of twice the true round trip (rpc_timeout_true_rtt) waits long enough too. */
@@ -445,6 +469,7 @@ static CU_TestInfo tests[] = {
     TEST(test_stabilization_restores_correct_lookups_after_crashes),
     TEST(test_lookups_route_around_crashed_nodes_without_stabilization),
     TEST(test_own_id_lookup_repairs_a_ring_that_goes_round_twice),
+    TEST(test_own_id_lookup_repairs_a_skipped_node_while_it_stabilizes),
     TEST(test_retries_catch_replies_slower_than_the_timeout),
     TEST(test_lookups_go_on_at_the_first_timeout_while_retrying),
     TEST(test_messages_have_realistic_wire_sizes),
