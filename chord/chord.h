@@ -57,8 +57,8 @@ void chord_oracle_fill_all(Chord *chord);
  * agree with its neighbours'). Fingers stay as they are. */
 void chord_make_loopy(Chord *chord);
 /* Tests: `node` believes its successor lies `far` nodes round the ring and knows no
- * predecessor; its true predecessor and successor know each other and not it (a node whose
- * join ended at a wrong successor, as at 300k joins). Fingers stay as they are. */
+ * predecessor; its true predecessor and successor know each other and not it (the state of
+ * 32 nodes at the end of a 300k real-join run). Fingers stay as they are. */
 void chord_make_skipped(Chord *chord, uint32_t node, guint far);
 
 /* Heap bytes of per-node protocol state divided by the nodes ever created. */

@@ -619,19 +619,26 @@ void chord_oracle_fill_all(Chord *c)
         chord_fill_from_oracle(c, node);
 }
 
+/* Tests: set `node`'s successor list to the live nodes `first`, `first + stride`, ... steps
+ * round the ring from `from`, short of going all the way round. */
+static void succ_list_from_ring(Chord *c, uint32_t node, uint32_t from, guint first, guint stride,
+                                guint size)
+{
+    uint32_t *succ = chord_succ(c, node);
+    guint k = 0;
+    for (guint i = first; i < size && k < c->r; i += stride)
+        succ[k++] = chord_ring_step(c->ring, c->ids, from, (int) i);
+    c->nodes[node].n_succ = (uint8_t) k;
+}
+
 void chord_make_loopy(Chord *c)
 {
     guint size = chord_ring_size(c->ring, c->ids);
     for (uint32_t node = 0; node < c->n_nodes && size > 2; node++) {
-        ChordNode *n = &c->nodes[node];
-        if (n->state != NODE_UP)
+        if (c->nodes[node].state != NODE_UP)
             continue;
-        uint32_t *succ = chord_succ(c, node);
-        guint k = 0;
-        for (guint i = 2; i < size && k < c->r; i += 2)
-            succ[k++] = chord_ring_step(c->ring, c->ids, node, (int) i);
-        n->n_succ = (uint8_t) k;
-        n->pred = chord_ring_step(c->ring, c->ids, node, -2);
+        succ_list_from_ring(c, node, node, 2, 2, size);
+        c->nodes[node].pred = chord_ring_step(c->ring, c->ids, node, -2);
     }
 }
 
@@ -641,15 +648,9 @@ void chord_make_skipped(Chord *c, uint32_t node, guint far)
     g_return_if_fail(c->nodes[node].state == NODE_UP && far >= 2 && far + c->r < size);
     uint32_t pred = chord_ring_step(c->ring, c->ids, node, -1);
     uint32_t next = chord_ring_step(c->ring, c->ids, node, 1);
-    uint32_t *succ = chord_succ(c, pred);
-    for (guint i = 0; i < c->r; i++)  /* the predecessor's list without the node */
-        succ[i] = chord_ring_step(c->ring, c->ids, next, (int) i);
-    c->nodes[pred].n_succ = (uint8_t) c->r;
+    succ_list_from_ring(c, pred, pred, 2, 1, size);  /* the predecessor's list without the node */
     c->nodes[next].pred = pred;
-    succ = chord_succ(c, node);
-    for (guint i = 0; i < c->r; i++)
-        succ[i] = chord_ring_step(c->ring, c->ids, node, (int) (far + i));
-    c->nodes[node].n_succ = (uint8_t) c->r;
+    succ_list_from_ring(c, node, node, far, 1, size);
     c->nodes[node].pred = CHORD_NONE;
 }
 
