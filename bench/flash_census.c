@@ -59,7 +59,7 @@ static void census_row(Kad *kad, const Interval *iv)
            ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%u,%u,%.0f\n",
            (double) sim_now(kad->sim) / SIM_S, up, up ? (double) contacts / up : 0.0,
            up ? cmin : 0, up ? (double) known_by / up : 0.0, unknown, iv->lookups, iv->failed,
-           iv->inexact, kad->lookups.live, kad->msgs.live, bytes);
+           iv->inexact, sim_pools_live(&kad->lookups), sim_pools_live(&kad->msgs), bytes);
     fflush(stdout);
 }
 
@@ -87,11 +87,11 @@ static void breakdown(Kad *kad)
     fprintf(stderr, "node records, IDs, maps    %8.1f\n", (double) fixed / n);
     fprintf(stderr, "routing tables             %8.1f  (%.1f buckets of %zu B a node)\n",
             (double) rt / n, (double) buckets / n, kad->rp.bucket_size);
-    pool_row("lookups", &kad->lookups, n);
-    pool_row("rpcs", &kad->rpcs, n);
-    pool_row("messages", &kad->msgs, n);
+    pool_row("lookups", &kad->lookups.pool[0], n);
+    pool_row("rpcs", &kad->rpcs.pool[0], n);
+    pool_row("messages", &kad->msgs.pool[0], n);
     fprintf(stderr, "timeout lanes              %8.1f\n",
-            (double) sim_timeouts_bytes(kad->timeouts) / n);
+            (double) sim_timeouts_bytes(kad->timeouts[0]) / n);
     fprintf(stderr, "total                      %8.1f\n",
             (double) kad_protocol_class.memory(kad) / n);
 }

@@ -877,5 +877,5 @@ static gboolean chord_trace_info(const void *self, uint32_t payload, SimTraceRow
 const SimProtocolClass chord_protocol_class = {
     "chord", chord_declare, chord_create, chord_free, chord_host_up, chord_host_down,
     chord_deliver, chord_discard, chord_start_op, chord_memory, chord_describe, chord_trace_info,
-    NULL, NULL, NULL,
+    NULL, NULL, NULL, FALSE, NULL, NULL, NULL, NULL, NULL,  /* one thread: not partitioned yet */
 };

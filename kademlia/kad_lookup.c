@@ -18,7 +18,7 @@ static const KadId *id_of(const Kad *kad, uint32_t node) { return &kad->ids[node
 static void release(Kad *kad, uint32_t li)
 {
     kad_lookup_at(kad, li)->active = 0;
-    sim_pool_release(&kad->lookups, li);
+    kad_release(kad, &kad->lookups, li);
 }
 
 static SimOpKind op_kind_of(KadPurpose p)
@@ -128,7 +128,7 @@ static guint answered(const Kad *kad, const KadLookup *L, uint32_t *out, guint *
 uint32_t kad_lookup_start(Kad *kad, uint32_t origin, const KadId *target, KadPurpose purpose,
                           uint64_t op_id, uint64_t key, uint32_t value, uint32_t parent)
 {
-    uint32_t li = sim_pool_alloc(&kad->lookups);
+    uint32_t li = sim_pools_alloc(&kad->lookups, kad_part(kad, origin));
     KadLookup *L = kad_lookup_at(kad, li);
     L->active = 1;
     L->purpose = (uint8_t) purpose;
@@ -139,7 +139,7 @@ uint32_t kad_lookup_start(Kad *kad, uint32_t origin, const KadId *target, KadPur
     L->recursive = kad->recursive && op_kind_of(purpose) != SIM_OP_KINDS && purpose != P_JOIN;
     L->origin = origin;
     L->parent = parent;
-    L->parent_gen = parent == KAD_NONE ? 0 : sim_pool_gen(&kad->lookups, parent);
+    L->parent_gen = parent == KAD_NONE ? 0 : sim_pools_gen(&kad->lookups, parent);
     L->op_id = op_id;
     L->key = key;
     L->value = value;
@@ -334,7 +334,7 @@ void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *q)
             m->flags = KAD_MSG_RECURSIVE | KAD_MSG_VALUE;
             m->hop = req.hop;
             m->value = it->value;
-            kad_msg_count(kad, mi);
+            kad_msg_mark(kad, mi);
             kad_msg_send(kad, mi);
             return;
         }
@@ -355,7 +355,7 @@ void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *q)
         m->flags = KAD_MSG_RECURSIVE;
         m->origin = req.origin;
         m->hop = req.hop + 1;
-        kad_msg_count(kad, mi);
+        kad_msg_mark(kad, mi);
         kad_msg_send(kad, mi);
         return;
     }
@@ -367,7 +367,7 @@ void kad_recursive_forward(Kad *kad, uint32_t node, const KadMsg *q)
     m->hop = req.hop;
     memcpy(m->contacts, got, sizeof(uint32_t) * n);
     m->n_contacts = (uint16_t) n;
-    kad_msg_count(kad, mi);
+    kad_msg_mark(kad, mi);
     kad_msg_send(kad, mi);
 }
 
@@ -405,7 +405,8 @@ static void finish_get(Kad *kad, uint32_t li)
     } else if (L->value) {
         uint64_t *key = g_new(uint64_t, 1);
         *key = L->op_id;
-        g_hash_table_insert(kad->op_values, key, GUINT_TO_POINTER(L->value));
+        g_hash_table_insert(kad->op_values[kad_part(kad, L->origin)], key,
+                            GUINT_TO_POINTER(L->value));
     }
     if (L->found && kad->cache_on_get) {
         /* cache at the closest node that answered without the value */
@@ -538,7 +539,7 @@ static void finish(Kad *kad, uint32_t li)
         start_join_refreshes(kad, li);
         return;
     case P_JOIN_REFRESH:
-        if (sim_pool_valid(&kad->lookups, L->parent, L->parent_gen)) {
+        if (sim_pools_valid(&kad->lookups, L->parent, L->parent_gen)) {
             KadLookup *parent = kad_lookup_at(kad, L->parent);
             parent->messages += L->messages;
             parent->timeouts += L->timeouts;
@@ -559,7 +560,10 @@ static void finish(Kad *kad, uint32_t li)
 
 void kad_lookup_abandon_node(Kad *kad, uint32_t node)
 {
-    for (uint32_t li = 0; li < kad->lookups.used; li++) {
+    guint part = kad_part(kad, node);
+    const SimPool *pool = &kad->lookups.pool[part];
+    for (uint32_t i = 0; i < pool->used; i++) {
+        uint32_t li = (uint32_t) (((uint64_t) part << kad->lookups.shift) | i);
         KadLookup *L = kad_lookup_at(kad, li);
         if (!L->active || L->origin != node)
             continue;

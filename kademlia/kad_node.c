@@ -130,8 +130,27 @@ void kad_join_complete(Kad *kad, uint32_t node)
     if (n->state != NODE_JOINING)
         return;
     n->state = NODE_UP;
-    if (kad_node_advertised(kad, node))  /* a client is no member of the DHT */
+    if (!kad_node_advertised(kad, node))  /* a client is no member of the DHT */
+        return;
+    /* The oracle is the whole network's: a join that ends in a partition's event enters it at
+     * the next serial event (kad_before_serial), on any number of threads. */
+    if (sim_in_serial_event(kad->sim))
         kad_oracle_add(kad->oracle, kad->ids, node);
+    else
+        g_array_append_val(kad->joined[kad_part(kad, node)], node);
+}
+
+void kad_apply_joined(Kad *kad)
+{
+    for (guint p = 0; p < kad->n_parts; p++) {
+        GArray *j = kad->joined[p];
+        for (guint i = 0; i < j->len; i++) {
+            uint32_t node = g_array_index(j, uint32_t, i);
+            if (kad->nodes[node].state == NODE_UP)
+                kad_oracle_add(kad->oracle, kad->ids, node);
+        }
+        g_array_set_size(j, 0);
+    }
 }
 
 static void report_instant_join(Kad *kad, uint32_t node)

@@ -126,6 +126,11 @@ static void maybe_rebuild(KadOracle *o, const KadId *ids)
         rebuild(o, ids);
 }
 
+void kad_oracle_settle(KadOracle *o, const KadId *ids)
+{
+    maybe_rebuild(o, ids);
+}
+
 /* First index in `sorted` whose ID is >= bound (or > bound when `after`). */
 static guint lower_bound(const KadOracle *o, const KadId *ids, const KadId *bound, gboolean after)
 {

@@ -43,3 +43,6 @@ guint kad_oracle_count_prefix(KadOracle *o, const KadId *ids, const KadId *prefi
                               guint prefix_bits);
 
 gsize kad_oracle_bytes(const KadOracle *o);
+/* Do now the rebuilding a query would do: afterwards queries change nothing until the next
+ * add or remove (so that several threads may query at once). */
+void kad_oracle_settle(KadOracle *o, const KadId *ids);

@@ -169,7 +169,7 @@ struct Kad {
     SimTime relookup;                     /* a joined node looks itself up again (0: never) */
     uint16_t msg_type[KAD_MSG_TYPES];
     uint16_t ev_refresh, ev_replicate, ev_republish, ev_relookup;
-    SimTimeouts *timeouts;                /* RPC timeouts (sim_timeouts.h) */
+    SimTimeouts **timeouts;               /* RPC timeouts (sim_timeouts.h), per partition */
 
     KadNode *nodes;
     KadId   *ids;
@@ -179,12 +179,18 @@ struct Kad {
     uint32_t *node_host;                  /* node number -> host: 4 bytes a node, so that
                                              sending touches no node record */
 
-    SimPool msgs, rpcs, lookups;
+    /* Records by owner: a message in its sender's partition, an RPC and a lookup in their
+     * origin's (sim_pool.h, SimPools). */
+    SimPools msgs, rpcs, lookups;
+    guint n_parts;                        /* partitions of the run (sim_threads) */
+    GArray **joined;                      /* per partition: nodes whose join ended, not yet
+                                             in the oracle (kad_join_complete) */
     KadOracle *oracle;
     SimRngState rng;                      /* protocol-wide draws (oracle fills) */
     GPtrArray *values;                    /* GBytes* by value handle; 0 is synthetic */
     GArray *publications;                 /* KadPublication[] for republishing */
-    GHashTable *op_values;                /* op id -> value handle a get found (demo) */
+    GHashTable **op_values;               /* per partition: op id -> value handle a get
+                                             found (demo) */
 };
 
 typedef struct {
@@ -195,12 +201,25 @@ typedef struct {
 } KadPublication;
 
 static inline KadNode *kad_node(Kad *kad, uint32_t n) { return &kad->nodes[n]; }
+/* The partition of a node's host: where the records it owns are allocated. */
+static inline guint kad_part(const Kad *kad, uint32_t node)
+{
+    return kad->n_parts == 1 ? 0 : kad->node_host[node] % kad->n_parts;
+}
+/* Release a record from the thread that runs now (sim_pools_release). */
+static inline void kad_release(Kad *kad, SimPools *ps, uint32_t h)
+{
+    if (kad->n_parts == 1)
+        sim_pool_release(&ps->pool[0], h);
+    else
+        sim_pools_release(ps, h, sim_running_part(kad->sim));
+}
 static inline KadLookup *kad_lookup_at(Kad *kad, uint32_t i)
 {
-    return sim_pool_at(&kad->lookups, i);
+    return sim_pools_at(&kad->lookups, i);
 }
-static inline KadRpc *kad_rpc_at(Kad *kad, uint32_t i) { return sim_pool_at(&kad->rpcs, i); }
-static inline KadMsg *kad_msg_at(Kad *kad, uint32_t i) { return sim_pool_at(&kad->msgs, i); }
+static inline KadRpc *kad_rpc_at(Kad *kad, uint32_t i) { return sim_pools_at(&kad->rpcs, i); }
+static inline KadMsg *kad_msg_at(Kad *kad, uint32_t i) { return sim_pools_at(&kad->msgs, i); }
 
 /* May `contact` enter routing tables? Not a node in client mode (nat_client): it does not
  * advertise itself (libp2p's DHT client mode). */
@@ -233,9 +252,13 @@ uint32_t kad_msg_new(Kad *kad, KadMsgType type, uint32_t from, uint32_t to);
 uint32_t kad_msg_answer(Kad *kad, KadMsgType type, uint32_t from, uint32_t to,
                         const KadMsg *req);
 void kad_msg_send(Kad *kad, uint32_t msg);
-/* Count msg against the operation whose RPC it carries, if that operation is still running:
- * requests and replies, forwards and answers all count. */
+/* Count a request msg against the operation whose RPC it carries, if that operation is still
+ * running. Its reply (or a recursive query's forwards and answer) count when they reach the
+ * origin while the operation runs (kad_rpc_reply): on several threads the origin's records are
+ * its own partition's, so a node that answers cannot look at them. */
 void kad_msg_count(Kad *kad, uint32_t msg);
+/* One thread only, for traces: flag an answer or forward sent while its operation runs. */
+void kad_msg_mark(Kad *kad, uint32_t msg);
 uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, uint8_t hop,
                       SimTime timeout);
 void kad_note_seen(Kad *kad, uint32_t node, uint32_t contact);
@@ -255,6 +278,8 @@ void kad_host_up(void *self, SimHost host, SimHost bootstrap, gboolean fresh);
 void kad_host_down(void *self, SimHost host, gboolean graceful);
 void kad_fill_from_oracle(Kad *kad, uint32_t node);
 void kad_join_complete(Kad *kad, uint32_t node);
+/* Joins completed in partitions' events since the last serial event enter the oracle. */
+void kad_apply_joined(Kad *kad);
 /* relookup > 0: the node's join through a bootstrap is over; in `relookup` it looks itself up
  * again. */
 void kad_relookup_schedule(Kad *kad, uint32_t node);

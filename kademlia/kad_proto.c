@@ -138,6 +138,7 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
 {
     Kad *kad = g_new0(Kad, 1);
     kad->sim = sim;
+    kad->n_parts = sim_threads(sim);
     /* The profile's values are in the configuration already (kad_profile_resolve, called by
      * the program when it loaded the scenario): run.ini lists the values in effect. */
     kad->profile_note = g_string_new(NULL);
@@ -165,6 +166,16 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     if (kad->shortlist < kad->k) {
         sim_config_fail(cfg, error, "kademlia", "shortlist", "must be 0 or at least k (%u)",
                         kad->k);
+        g_string_free(kad->profile_note, TRUE);
+        g_free(kad);
+        return NULL;
+    }
+    if (kad->n_parts > 1 && sim_config_get_choice(cfg, "kademlia", "bootstrap") == BOOT_ORACLE) {
+        /* A table is filled when its node first hears a message, from one stream of the whole
+         * network: the order of those draws would depend on the threads. */
+        sim_config_fail(cfg, error, "kademlia", "bootstrap", "bootstrap = oracle runs on one "
+                        "thread only (--threads %u): its tables are filled from one random "
+                        "stream of the whole network", kad->n_parts);
         g_string_free(kad->profile_note, TRUE);
         g_free(kad);
         return NULL;
@@ -206,10 +217,16 @@ static void *kad_create(Sim *sim, const SimConfig *cfg, GError **error)
     kad_rpc_init(kad);     /* message types first: their order is the tables' column order */
     kad_nodes_init(kad);
     kad_store_init(kad);
-    sim_pool_init(&kad->lookups, sizeof(KadLookup) + sizeof(KadCand) * kad->shortlist);
+    sim_pools_init(&kad->lookups, sizeof(KadLookup) + sizeof(KadCand) * kad->shortlist,
+                   kad->n_parts);
     kad->oracle = kad_oracle_new(kad->id_bits);
     sim_stream_state(sim, "kad", 0, &kad->rng);
-    kad->op_values = g_hash_table_new(g_int64_hash, g_int64_equal);
+    kad->joined = g_new(GArray *, kad->n_parts);
+    for (guint p = 0; p < kad->n_parts; p++)
+        kad->joined[p] = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    kad->op_values = g_new(GHashTable *, kad->n_parts);
+    for (guint p = 0; p < kad->n_parts; p++)
+        kad->op_values[p] = g_hash_table_new(g_int64_hash, g_int64_equal);
     return kad;
 }
 
@@ -219,14 +236,20 @@ static void kad_free(void *self)
     kad_store_free(kad);  /* the nodes' stored pairs, before the nodes */
     kad_nodes_free(kad);
     kad_rpc_free(kad);
-    sim_pool_clear(&kad->lookups);
+    sim_pools_clear(&kad->lookups);
     kad_oracle_free(kad->oracle);
-    GHashTableIter it;
-    gpointer key;
-    g_hash_table_iter_init(&it, kad->op_values);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-        g_free(key);
-    g_hash_table_destroy(kad->op_values);
+    for (guint p = 0; p < kad->n_parts; p++) {
+        GHashTableIter it;
+        gpointer key;
+        g_hash_table_iter_init(&it, kad->op_values[p]);
+        while (g_hash_table_iter_next(&it, &key, NULL))
+            g_free(key);
+        g_hash_table_destroy(kad->op_values[p]);
+    }
+    g_free(kad->op_values);
+    for (guint p = 0; p < kad->n_parts; p++)
+        g_array_free(kad->joined[p], TRUE);
+    g_free(kad->joined);
     g_string_free(kad->profile_note, TRUE);
     g_free(kad);
 }
@@ -242,14 +265,14 @@ static void reply_closest(Kad *kad, uint32_t node, const KadMsg *req, KadMsgType
     m->n_contacts = (uint16_t) kad_rtable_closest_set(&kad->nodes[node].rt, &kad->rp, kad->ids,
                                                       &kad->ids[node], &req->target, req->from,
                                                       m->contacts, kad->k);
-    kad_msg_count(kad, mi);
+    kad_msg_mark(kad, mi);
     kad_msg_send(kad, mi);
 }
 
 static void reply_plain(Kad *kad, uint32_t node, const KadMsg *req, KadMsgType type)
 {
     uint32_t mi = kad_msg_answer(kad, type, node, req->from, req);
-    kad_msg_count(kad, mi);
+    kad_msg_mark(kad, mi);
     kad_msg_send(kad, mi);
 }
 
@@ -264,7 +287,7 @@ static void handle_find_value(Kad *kad, uint32_t node, const KadMsg *req)
     KadMsg *m = kad_msg_at(kad, mi);
     m->flags = KAD_MSG_VALUE;
     m->value = it->value;
-    kad_msg_count(kad, mi);
+    kad_msg_mark(kad, mi);
     kad_msg_send(kad, mi);
 }
 
@@ -285,7 +308,7 @@ static void kad_deliver(void *self, SimHost dst, SimHost src, uint16_t type, uin
     } buf;
     const KadMsg *pooled = kad_msg_at(kad, payload);
     memcpy(&buf, pooled, sizeof(KadMsg) + sizeof(uint32_t) * pooled->n_contacts);
-    sim_pool_release(&kad->msgs, payload);
+    kad_release(kad, &kad->msgs, payload);
     const KadMsg *m = &buf.m;
     uint32_t node = kad->host_node[dst];
     /* The identity it was meant for may have left this host (a fresh-ID rejoin): lost. */
@@ -325,7 +348,7 @@ static void kad_deliver(void *self, SimHost dst, SimHost src, uint16_t type, uin
 static void kad_discard(void *self, uint32_t payload, SimFate fate)
 {
     Kad *kad = self;
-    sim_pool_release(&kad->msgs, payload);
+    kad_release(kad, &kad->msgs, payload);
 }
 
 /* ---- operations from the workload ------------------------------------------------------- */
@@ -461,8 +484,9 @@ uint32_t kad_value_new(Kad *kad, GBytes *bytes)
 
 GBytes *kad_op_value(const Kad *kad, uint64_t op_id)
 {
-    gpointer v = g_hash_table_lookup(kad->op_values, &op_id);
-    guint handle = GPOINTER_TO_UINT(v);
+    guint handle = 0;
+    for (guint p = 0; p < kad->n_parts && !handle; p++)
+        handle = GPOINTER_TO_UINT(g_hash_table_lookup(kad->op_values[p], &op_id));
     return handle ? g_ptr_array_index(kad->values, handle) : NULL;
 }
 
@@ -475,13 +499,20 @@ guint kad_holders(Kad *kad, const KadId *key, SimHost *out, guint max)
     return n;
 }
 
+static gsize timeouts_bytes(const Kad *kad)
+{
+    gsize bytes = 0;
+    for (guint p = 0; p < kad->n_parts; p++)
+        bytes += sim_timeouts_bytes(kad->timeouts[p]);
+    return bytes;
+}
+
 static gsize kad_memory(const void *self)
 {
     const Kad *kad = self;
     gsize bytes = (gsize) (kad_bytes_per_node(kad) * kad->n_nodes);
-    return bytes + sim_pool_bytes(&kad->msgs) + sim_pool_bytes(&kad->rpcs) +
-           sim_pool_bytes(&kad->lookups) + sim_timeouts_bytes(kad->timeouts) +
-           kad_oracle_bytes(kad->oracle);
+    return bytes + sim_pools_bytes(&kad->msgs) + sim_pools_bytes(&kad->rpcs) +
+           sim_pools_bytes(&kad->lookups) + timeouts_bytes(kad) + kad_oracle_bytes(kad->oracle);
 }
 
 static void kad_describe(const void *self, GString *out)
@@ -516,8 +547,8 @@ static void kad_prefetch(const void *self, SimHost host, gboolean is_message, ui
                          guint ahead)
 {
     const Kad *kad = self;
-    const KadMsg *m = is_message && payload < kad->msgs.used ? sim_pool_at(&kad->msgs, payload)
-                                                               : NULL;
+    const KadMsg *m = is_message && sim_pools_has(&kad->msgs, payload)
+                          ? sim_pools_at(&kad->msgs, payload) : NULL;
     if (ahead >= 3) {
         __builtin_prefetch(&kad->host_node[host]);
         if (m)
@@ -530,7 +561,9 @@ static void kad_prefetch(const void *self, SimHost host, gboolean is_message, ui
         return;
     gboolean reply = m && (m->type == KAD_FIND_NODE_REPLY || m->type == KAD_FIND_VALUE_REPLY);
     gboolean query = m && (m->type == KAD_FIND_NODE || m->type == KAD_FIND_VALUE);
-    gboolean rpc = m && m->rpc < kad->rpcs.used;
+    /* The RPC a message carries, when this thread owns it (a reply: its sender's RPC). */
+    gboolean rpc = m && sim_pools_has(&kad->rpcs, m->rpc)
+                   && (kad->n_parts == 1 || (m->rpc >> kad->rpcs.shift) == host % kad->n_parts);
     if (ahead == 2) {
         __builtin_prefetch(&kad->nodes[node]);
         __builtin_prefetch(&kad->ids[node]);
@@ -539,8 +572,8 @@ static void kad_prefetch(const void *self, SimHost host, gboolean is_message, ui
         if (m->from < kad->n_nodes)
             __builtin_prefetch(&kad->ids[m->from]);
         if (rpc) {
-            __builtin_prefetch(sim_pool_at(&kad->rpcs, m->rpc));
-            __builtin_prefetch(&kad->rpcs.gen[m->rpc]);
+            __builtin_prefetch(sim_pools_at(&kad->rpcs, m->rpc));
+            __builtin_prefetch(sim_pools_gen_ptr(&kad->rpcs, m->rpc));
         }
         if (reply)
             for (guint i = 0; i < m->n_contacts && i < kad->k; i++)
@@ -555,11 +588,11 @@ static void kad_prefetch(const void *self, SimHost host, gboolean is_message, ui
         kad_rtable_prefetch(rt, &kad->rp, &kad->ids[node], &kad->ids[m->from]);
     if (query)
         kad_rtable_prefetch_closest(rt, &kad->rp, &kad->ids[node], &m->target);
-    if (rpc && kad->rpcs.gen[m->rpc] == m->rpc_gen) {
-        const KadRpc *r = sim_pool_at(&kad->rpcs, m->rpc);
-        if (r->lookup < kad->lookups.used) {
-            const uint8_t *L = sim_pool_at(&kad->lookups, r->lookup);
-            __builtin_prefetch(&kad->lookups.gen[r->lookup]);
+    if (rpc && sim_pools_gen(&kad->rpcs, m->rpc) == m->rpc_gen) {
+        const KadRpc *r = sim_pools_at(&kad->rpcs, m->rpc);
+        if (sim_pools_has(&kad->lookups, r->lookup)) {
+            const uint8_t *L = sim_pools_at(&kad->lookups, r->lookup);
+            __builtin_prefetch(sim_pools_gen_ptr(&kad->lookups, r->lookup));
             /* a reply is merged into the candidate list (all of it); a request only
              * counts its answer in the header */
             gsize bytes = reply ? kad->lookups.elem : sizeof(KadLookup);
@@ -572,7 +605,7 @@ static void kad_prefetch(const void *self, SimHost host, gboolean is_message, ui
 static gboolean kad_trace_info(const void *self, uint32_t payload, SimTraceRow *row)
 {
     const Kad *kad = self;
-    const KadMsg *m = sim_pool_at(&kad->msgs, payload);
+    const KadMsg *m = sim_pools_at(&kad->msgs, payload);
     if (m->op == KAD_NO_OP || !(m->flags & KAD_MSG_COUNTED))
         return FALSE;  /* sent after its operation ended: not one of its messages */
     row->sent = m->sent;
@@ -585,14 +618,61 @@ static gboolean kad_trace_info(const void *self, uint32_t payload, SimTraceRow *
                                      : -1;
     gboolean reply = m->type == KAD_PING_REPLY || m->type == KAD_FIND_NODE_REPLY ||
                      m->type == KAD_FIND_VALUE_REPLY || m->type == KAD_STORE_REPLY;
-    row->late = reply && m->rpc != KAD_NONE && !sim_pool_valid(&kad->rpcs, m->rpc, m->rpc_gen);
+    /* Late: it reaches its origin after its request timed out; after its operation ended
+     * otherwise. Either way it is not counted in the operation's messages (kad_rpc_reply). */
+    if (reply) {
+        gboolean open = m->rpc != KAD_NONE && sim_pools_valid(&kad->rpcs, m->rpc, m->rpc_gen);
+        row->late = !open;
+        if (open) {
+            const KadRpc *r = sim_pools_at(&kad->rpcs, m->rpc);
+            row->after_end = r->lookup == KAD_NONE
+                             || !sim_pools_valid(&kad->lookups, r->lookup, r->lookup_gen);
+        }
+    }
     return TRUE;
+}
+
+/* Between windows of a run on several threads (sim.h). */
+static void kad_sync(void *self)
+{
+    Kad *kad = self;
+    sim_pools_sync(&kad->msgs);
+    sim_pools_sync(&kad->rpcs);
+    sim_pools_sync(&kad->lookups);
+    kad_oracle_settle(kad->oracle, kad->ids);
+}
+
+static gsize kad_payload_bytes(const void *self)
+{
+    return ((const Kad *) self)->msgs.elem;
+}
+
+/* A message leaves its sender's partition: copied, its record back in the sender's pool. */
+static void kad_payload_export(void *self, uint32_t payload, void *buf)
+{
+    Kad *kad = self;
+    memcpy(buf, kad_msg_at(kad, payload), kad->msgs.elem);
+    kad_release(kad, &kad->msgs, payload);
+}
+
+static uint32_t kad_payload_import(void *self, guint part, const void *buf)
+{
+    Kad *kad = self;
+    uint32_t mi = sim_pools_alloc(&kad->msgs, part);
+    memcpy(kad_msg_at(kad, mi), buf, kad->msgs.elem);
+    return mi;
+}
+
+static void kad_before_serial(void *self)
+{
+    kad_apply_joined(self);
 }
 
 const SimProtocolClass kad_protocol_class = {
     "kademlia", kad_declare, kad_create, kad_free, kad_host_up, kad_host_down, kad_deliver,
     kad_discard, kad_start_op, kad_memory, kad_describe, kad_trace_info, kad_prefetch,
-    kad_profile_resolve, kad_summary,
+    kad_profile_resolve, kad_summary, TRUE, kad_sync, kad_before_serial, kad_payload_bytes,
+    kad_payload_export, kad_payload_import,
 };
 
 const SimCfgKey *kad_keys_table(gsize *n)

@@ -16,19 +16,24 @@ void kad_rpc_init(Kad *kad)
 {
     for (int t = 0; t < KAD_MSG_TYPES; t++)
         kad->msg_type[t] = sim_msg_type_register(kad->sim, msg_names[t]);
-    sim_pool_init(&kad->msgs, sizeof(KadMsg) + sizeof(uint32_t) * kad->k);
-    sim_pool_init(&kad->rpcs, sizeof(KadRpc));
-    kad->timeouts = sim_timeouts_new(kad->sim, &kad->rpcs, rpc_timed_out, kad);
-    sim_timeouts_add_lane(kad->timeouts, kad->rpc_timeout);
-    if (kad->recursive)
-        sim_timeouts_add_lane(kad->timeouts, kad->recursive_timeout);
+    sim_pools_init(&kad->msgs, sizeof(KadMsg) + sizeof(uint32_t) * kad->k, kad->n_parts);
+    sim_pools_init(&kad->rpcs, sizeof(KadRpc), kad->n_parts);
+    kad->timeouts = g_new(SimTimeouts *, kad->n_parts);
+    for (guint p = 0; p < kad->n_parts; p++) {
+        kad->timeouts[p] = sim_timeouts_new_part(kad->sim, &kad->rpcs, p, rpc_timed_out, kad);
+        sim_timeouts_add_lane(kad->timeouts[p], kad->rpc_timeout);
+        if (kad->recursive)
+            sim_timeouts_add_lane(kad->timeouts[p], kad->recursive_timeout);
+    }
 }
 
 void kad_rpc_free(Kad *kad)
 {
-    sim_timeouts_free(kad->timeouts);
-    sim_pool_clear(&kad->msgs);
-    sim_pool_clear(&kad->rpcs);
+    for (guint p = 0; p < kad->n_parts && kad->timeouts; p++)
+        sim_timeouts_free(kad->timeouts[p]);
+    g_free(kad->timeouts);
+    sim_pools_clear(&kad->msgs);
+    sim_pools_clear(&kad->rpcs);
 }
 
 static uint32_t wire_bytes(const Kad *kad, const KadMsg *m)
@@ -70,7 +75,7 @@ uint32_t kad_msg_answer(Kad *kad, KadMsgType type, uint32_t from, uint32_t to, c
 
 uint32_t kad_msg_new(Kad *kad, KadMsgType type, uint32_t from, uint32_t to)
 {
-    uint32_t i = sim_pool_alloc(&kad->msgs);
+    uint32_t i = sim_pools_alloc(&kad->msgs, kad_part(kad, from));
     KadMsg *m = kad_msg_at(kad, i);
     m->type = (uint8_t) type;
     m->from = from;
@@ -89,13 +94,26 @@ void kad_msg_send(Kad *kad, uint32_t msg)
              wire_bytes(kad, m), msg);
 }
 
+void kad_msg_mark(Kad *kad, uint32_t msg)
+{
+    if (kad->n_parts > 1 || !sim_tracing(kad->sim))
+        return;  /* traces only; none on several threads, where the records are another
+                    partition's */
+    KadMsg *m = kad_msg_at(kad, msg);
+    if (m->rpc == KAD_NONE || !sim_pools_valid(&kad->rpcs, m->rpc, m->rpc_gen))
+        return;
+    const KadRpc *r = kad_rpc_at(kad, m->rpc);
+    if (r->lookup != KAD_NONE && sim_pools_valid(&kad->lookups, r->lookup, r->lookup_gen))
+        m->flags |= KAD_MSG_COUNTED;
+}
+
 void kad_msg_count(Kad *kad, uint32_t msg)
 {
     KadMsg *m = kad_msg_at(kad, msg);
-    if (m->rpc == KAD_NONE || !sim_pool_valid(&kad->rpcs, m->rpc, m->rpc_gen))
+    if (m->rpc == KAD_NONE || !sim_pools_valid(&kad->rpcs, m->rpc, m->rpc_gen))
         return;
     const KadRpc *r = kad_rpc_at(kad, m->rpc);
-    if (r->lookup == KAD_NONE || !sim_pool_valid(&kad->lookups, r->lookup, r->lookup_gen))
+    if (r->lookup == KAD_NONE || !sim_pools_valid(&kad->lookups, r->lookup, r->lookup_gen))
         return;
     kad_lookup_at(kad, r->lookup)->messages++;
     m->flags |= KAD_MSG_COUNTED;
@@ -141,8 +159,8 @@ uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, 
      * pointer is taken: the pool may move). */
     uint32_t keep = KAD_NONE;
     if (kad->rpc_retries > 0 && !(kad_msg_at(kad, msg)->flags & KAD_MSG_RECURSIVE))
-        keep = sim_pool_alloc(&kad->msgs);
-    uint32_t ri = sim_pool_alloc(&kad->rpcs);
+        keep = sim_pools_alloc(&kad->msgs, kad_part(kad, kad_msg_at(kad, msg)->from));
+    uint32_t ri = sim_pools_alloc(&kad->rpcs, kad_part(kad, kad_msg_at(kad, msg)->from));
     KadRpc *r = kad_rpc_at(kad, ri);
     KadMsg *m = kad_msg_at(kad, msg);
     r->from = m->from;
@@ -150,16 +168,17 @@ uint32_t kad_rpc_send(Kad *kad, uint32_t msg, KadRpcKind kind, uint32_t lookup, 
     r->kind = (uint8_t) kind;
     r->hop = hop;
     r->lookup = lookup;
-    r->lookup_gen = lookup == KAD_NONE ? 0 : sim_pool_gen(&kad->lookups, lookup);
+    r->lookup_gen = lookup == KAD_NONE ? 0 : sim_pools_gen(&kad->lookups, lookup);
     r->sent = sim_now(kad->sim);
     r->request = keep;
-    uint32_t gen = sim_pool_gen(&kad->rpcs, ri);
+    uint32_t gen = sim_pools_gen(&kad->rpcs, ri);
     timeout = request_timeout(kad, m, timeout);
     m->rpc = ri;
     m->rpc_gen = gen;
     if (keep != KAD_NONE)
         memcpy(kad_msg_at(kad, keep), m, kad->msgs.elem);
-    r->timer = sim_timeouts_arm(kad->timeouts, timeout, ri, gen, kad->node_host[m->from]);
+    r->timer = sim_timeouts_arm(kad->timeouts[kad_part(kad, m->from)], timeout, ri, gen,
+                                kad->node_host[m->from]);
     kad_msg_count(kad, msg);
     kad_msg_send(kad, msg);
     return ri;
@@ -170,8 +189,8 @@ static void rpc_release(Kad *kad, uint32_t ri)
 {
     uint32_t keep = kad_rpc_at(kad, ri)->request;
     if (keep != KAD_NONE)
-        sim_pool_release(&kad->msgs, keep);
-    sim_pool_release(&kad->rpcs, ri);
+        kad_release(kad, &kad->msgs, keep);
+    kad_release(kad, &kad->rpcs, ri);
 }
 
 /* An unanswered request is worth sending again while attempts are left, its sender is up and
@@ -183,22 +202,23 @@ static gboolean rpc_retry_wanted(const Kad *kad, const KadRpc *r)
         return FALSE;
     if (r->kind != RPC_QUERY && r->kind != RPC_STORE)
         return TRUE;
-    if (r->lookup == KAD_NONE || !sim_pool_valid(&kad->lookups, r->lookup, r->lookup_gen))
+    if (r->lookup == KAD_NONE || !sim_pools_valid(&kad->lookups, r->lookup, r->lookup_gen))
         return FALSE;
     return r->kind == RPC_STORE ||
-           ((const KadLookup *) sim_pool_at(&kad->lookups, r->lookup))->phase == PHASE_LOOKUP;
+           ((const KadLookup *) sim_pools_at(&kad->lookups, r->lookup))->phase == PHASE_LOOKUP;
 }
 
 /* Send the kept request of RPC (ri, gen) again, with a timeout of its own. */
 static void rpc_resend(Kad *kad, uint32_t ri, uint32_t gen)
 {
-    uint32_t mi = sim_pool_alloc(&kad->msgs);
+    uint32_t mi = sim_pools_alloc(&kad->msgs, kad_part(kad, kad_rpc_at(kad, ri)->from));
     KadRpc *r = kad_rpc_at(kad, ri);
     memcpy(kad_msg_at(kad, mi), kad_msg_at(kad, r->request), kad->msgs.elem);
     r->attempt++;
     r->sent = sim_now(kad->sim);
     SimTime timeout = request_timeout(kad, kad_msg_at(kad, mi), kad->rpc_timeout);
-    r->timer = sim_timeouts_arm(kad->timeouts, timeout, ri, gen, kad->node_host[r->from]);
+    r->timer = sim_timeouts_arm(kad->timeouts[kad_part(kad, r->from)], timeout, ri, gen,
+                                kad->node_host[r->from]);
     if (r->kind == RPC_QUERY)  /* the wait that expired is one of the lookup's timeouts */
         kad_lookup_at(kad, r->lookup)->timeouts++;
     kad_msg_count(kad, mi);
@@ -247,7 +267,7 @@ static void rpc_timed_out(void *ctx, uint32_t ri, uint32_t gen)
     kad_rtable_failed(&from->rt, &kad->rp, kad->ids, r.from, r.to, r.kind == RPC_EVICT_PING);
     if (r.kind == RPC_EVICT_PING)
         kad_rtable_ping_done(&from->rt, &kad->rp, kad->ids, r.from, r.to);
-    if (r.lookup == KAD_NONE || !sim_pool_valid(&kad->lookups, r.lookup, r.lookup_gen))
+    if (r.lookup == KAD_NONE || !sim_pools_valid(&kad->lookups, r.lookup, r.lookup_gen))
         return;
     if (r.kind == RPC_QUERY)
         kad_lookup_timeout(kad, r.lookup, &r);
@@ -258,7 +278,7 @@ static void rpc_timed_out(void *ctx, uint32_t ri, uint32_t gen)
 /* A reply arrived at its RPC's sender: stop the timer, hand it to whoever asked. */
 void kad_rpc_reply(Kad *kad, const KadMsg *m)
 {
-    if (m->rpc == KAD_NONE || !sim_pool_valid(&kad->rpcs, m->rpc, m->rpc_gen))
+    if (m->rpc == KAD_NONE || !sim_pools_valid(&kad->rpcs, m->rpc, m->rpc_gen))
         return;  /* late: the RPC already timed out */
     KadRpc r = *kad_rpc_at(kad, m->rpc);
     if (r.from != m->to)
@@ -272,8 +292,11 @@ void kad_rpc_reply(Kad *kad, const KadMsg *m)
         note_rtt(kad, r.from, sim_now(kad->sim) - r.sent);
     if (r.kind == RPC_EVICT_PING)
         kad_rtable_ping_done(&kad->nodes[r.from].rt, &kad->rp, kad->ids, r.from, r.to);
-    if (r.lookup == KAD_NONE || !sim_pool_valid(&kad->lookups, r.lookup, r.lookup_gen))
+    if (r.lookup == KAD_NONE || !sim_pools_valid(&kad->lookups, r.lookup, r.lookup_gen))
         return;
+    /* Counted where the operation runs: the reply, and for a recursive answer the forwards
+     * before it (hop: the nodes the query visited, the first of them sent by the origin). */
+    kad_lookup_at(kad, r.lookup)->messages += (m->flags & KAD_MSG_RECURSIVE) ? m->hop : 1;
     if (r.kind == RPC_QUERY)
         kad_lookup_reply(kad, r.lookup, &r, m);
     else if (r.kind == RPC_STORE)

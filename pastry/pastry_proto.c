@@ -432,5 +432,5 @@ static gboolean pastry_trace_info(const void *self, uint32_t payload, SimTraceRo
 const SimProtocolClass pastry_protocol_class = {
     "pastry", pastry_declare, pastry_create, pastry_free, pastry_host_up, pastry_host_down,
     pastry_deliver, pastry_discard, pastry_start_op, pastry_memory, pastry_describe,
-    pastry_trace_info, NULL, NULL, NULL,
+    pastry_trace_info, NULL, NULL, NULL, FALSE, NULL, NULL, NULL, NULL, NULL,  /* one thread: not partitioned yet */
 };

@@ -276,6 +276,7 @@ function gnuplot(    W, pw, ph, i, a, k, v, x1, x2, y1, y2, ang, lc, dt, lbl, mx
         lbl = Y[i]
         if (i == hl_row && is_get) lbl = lbl " (the value)"
         if (S[i] == "timed-out") { lc = "'#ff7f0e'"; lbl = lbl " (late)" }
+        if (S[i] == "after-end") lbl = lbl " (after the end)"
         if (S[i] == "lost") {                      # vanishes half way: dashed, a cross
             x2 = x1 + (x2 - x1) * 0.5; y2 = y1 + est[i] * 0.5; lc = "'#d62728'"; dt = 2
             lbl = lbl " (lost)"
@@ -365,6 +366,7 @@ function mermaid(    a, k, i, v, arrow, text, e, ne, et, ek, tt) {
         else {
             if (i == hl_row && is_get) text = text " with the value"
             if (S[i] == "timed-out") text = text ", after its timeout"
+            if (S[i] == "after-end") text = text ", after the operation ended"
             text = text " (" fmt_ms(T[i]) " → " fmt_ms(A[i]) " ms)"
         }
         if (i == hl_row) print "    rect rgb(255, 224, 130)"

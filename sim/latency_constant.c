@@ -19,8 +19,10 @@ static SimTime constant_delay(void *self, SimHost src, SimHost dst, SimRngState 
 }
 
 static double constant_mean(const void *self) { return (double) *(const SimTime *) self; }
+static SimTime constant_min(const void *self) { return *(const SimTime *) self; }
 
 const SimLatencyClass sim_latency_constant = {
     "constant", constant_keys, G_N_ELEMENTS(constant_keys),
     constant_create, constant_delay, constant_mean, g_free,
+    constant_min,
 };

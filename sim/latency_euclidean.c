@@ -109,4 +109,5 @@ static void euclidean_free(void *self)
 const SimLatencyClass sim_latency_euclidean = {
     "euclidean", euclidean_keys, G_N_ELEMENTS(euclidean_keys),
     euclidean_create, euclidean_delay, euclidean_mean, euclidean_free,
+    NULL,  /* no positive minimum known: two hosts may sit close together */
 };

@@ -24,5 +24,5 @@ static void *lognormal_create(const SimConfig *cfg, guint hosts, SimRng *rng, GE
 
 const SimLatencyClass sim_latency_lognormal = {
     "lognormal", lognormal_keys, G_N_ELEMENTS(lognormal_keys),
-    lognormal_create, sim_delay_dist_delay, sim_delay_dist_mean, g_free,
+    lognormal_create, sim_delay_dist_delay, sim_delay_dist_mean, g_free, sim_delay_dist_min,
 };

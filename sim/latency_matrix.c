@@ -210,6 +210,15 @@ static SimTime matrix_delay(void *self, SimHost src, SimHost dst, SimRngState *r
     return (SimTime) mx->oneway[(gsize) mx->map[src] * mx->m + mx->map[dst]];
 }
 
+static SimTime matrix_min(const void *self)
+{
+    const Matrix *mx = self;
+    float least = mx->oneway[0];
+    for (gsize i = 1; i < (gsize) mx->m * mx->m; i++)
+        least = MIN(least, mx->oneway[i]);
+    return (SimTime) least;  /* converted as matrix_delay() converts */
+}
+
 static double matrix_mean(const void *self)
 {
     return ((const Matrix *) self)->mean_ns;
@@ -217,5 +226,5 @@ static double matrix_mean(const void *self)
 
 const SimLatencyClass sim_latency_matrix = {
     "matrix", matrix_keys, G_N_ELEMENTS(matrix_keys),
-    matrix_create, matrix_delay, matrix_mean, matrix_free,
+    matrix_create, matrix_delay, matrix_mean, matrix_free, matrix_min,
 };

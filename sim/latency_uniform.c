@@ -24,5 +24,5 @@ static void *uniform_create(const SimConfig *cfg, guint hosts, SimRng *rng, GErr
 
 const SimLatencyClass sim_latency_uniform = {
     "uniform", uniform_keys, G_N_ELEMENTS(uniform_keys),
-    uniform_create, sim_delay_dist_delay, sim_delay_dist_mean, g_free,
+    uniform_create, sim_delay_dist_delay, sim_delay_dist_mean, g_free, sim_delay_dist_min,
 };

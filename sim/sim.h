@@ -47,7 +47,8 @@ typedef struct {
     uint64_t  key;       /* the workload's key number; lookups: the random target's seed */
     SimTime   start, end;
     uint32_t  hops;      /* length of the referral chain to the answer (see docs) */
-    uint32_t  messages;  /* messages sent for it, requests and replies */
+    uint32_t  messages;  /* messages sent for it, requests and replies, as the protocol counts
+                            them (docs/output.md) */
     uint32_t  timeouts;  /* RPC timeouts it met */
     gboolean  success;
     int8_t    correct;   /* lookups: 1 when the answer is exact as the protocol defines it
@@ -79,6 +80,8 @@ typedef struct {
                                  protocol defines it (Kademlia: common-prefix length), or -1 */
     SimFate  fate;            /* delivered, lost, dead */
     gboolean late;            /* a reply that came after its request had timed out */
+    gboolean after_end;       /* a reply that came after its operation had ended (not late):
+                                 not counted in the operation's messages */
 } SimTraceRow;
 
 /* Receives one of a protocol's own summary figures (see SimProtocolClass.summary). */
@@ -107,7 +110,7 @@ typedef struct {
     gsize (*memory)(const void *self);
     /* Print protocol-specific lines to the --check listing / summary (may be NULL). */
     void  (*describe)(const void *self, GString *out);
-    /* Tracing only: fill row->sent, op, key, hop, bits_to_target and late for the message
+    /* Tracing only: fill row->sent, op, key, hop, bits_to_target, late and after_end for the message
      * `payload` (still valid during the call); FALSE when it belongs to no operation. */
     gboolean (*trace_info)(const void *self, uint32_t payload, SimTraceRow *row);
     /* Optional: an event soon to run is for `host` (a message `payload`, when `is_message`):
@@ -128,6 +131,29 @@ typedef struct {
      * for each, a name of letters, digits and '_' that no engine row has. They come after the
      * engine's rows, in the order given; a protocol that adds nothing leaves the file as it was. */
     void (*summary)(const void *self, SimMetricFn add, void *ctx);
+    /* TRUE when the protocol may run on several threads (sim_new_threads): a handler for a
+     * host changes only that host's state and records owned by its partition (sim_part_of),
+     * reads nothing another partition changes during a window, and hands records across
+     * partitions only through messages. */
+    gboolean parallel;
+    /* Optional, for parallel protocols: called on one thread before every window, when no
+     * handler runs: finish what partitions left for each other (records to release in their
+     * owner's pool) and any lazily built state the handlers read. */
+    void (*sync)(void *self);
+    /* Optional: called before every serial event (workload, churn, sampler) and when sim_run()
+     * returns, on any number of threads: apply changes to global state (e.g. the set of nodes
+     * an oracle judges exactness by) that a handler made outside a serial event
+     * (sim_in_serial_event() FALSE) and deferred, so that they take effect at the same points
+     * of the run whatever T is. */
+    void (*before_serial)(void *self);
+    /* Optional, for parallel protocols: a message that crosses partitions travels as a copy of
+     * its payload's record, so that no record goes back and forth between cores. export: copy
+     * the record of `payload` (payload_bytes() bytes at most) into buf and release it (called
+     * in the sender's partition); import: a new record of partition `part` holding buf (called
+     * in the receiver's), and its handle. */
+    gsize    (*payload_bytes)(const void *self);
+    void     (*payload_export)(void *self, uint32_t payload, void *buf);
+    uint32_t (*payload_import)(void *self, guint part, const void *buf);
 } SimProtocolClass;
 
 /* ---- construction ---------------------------------------------------------------------- */
@@ -139,6 +165,37 @@ void sim_declare(SimConfig *cfg);
  * when a model cannot be built (e.g. a matrix file that does not parse). */
 Sim *sim_new(const SimConfig *cfg, const SimProtocolClass *protocol, GError **error);
 void sim_free(Sim *sim);
+
+/* ---- threads ---------------------------------------------------------------------------
+ * One simulation on T threads: the hosts are split into T partitions (host % T), each with its
+ * own event queue; they run at once in windows as long as the network's least one-way delay
+ * (the lookahead), with every event crossing partitions handed over at a window's end. The
+ * workload's, churn's and the sampler's events run alone between windows. Every output is the
+ * same for any T: each partition runs its events in the order one thread would, ended
+ * operations are shown to the observers in a fixed order (by end time, then number), and
+ * counters are summed. Refused (with the key to change) when a model draws per message from
+ * one shared stream (loss, jitter, latency_draw = message) or the latency has no positive
+ * minimum (set [network] min_latency), and for protocols not marked parallel. */
+#define SIM_THREADS_MAX 128
+Sim *sim_new_threads(const SimConfig *cfg, const SimProtocolClass *protocol, guint threads,
+                     GError **error);
+guint sim_threads(const Sim *sim);
+/* The partition of a host: where records it owns (its messages, RPCs, lookups) live. */
+guint sim_part_of(const Sim *sim, SimHost host);
+/* The partition whose window this thread runs, or SIM_PART_NONE (one thread, or between
+ * windows: no other thread runs). */
+#define SIM_PART_NONE UINT32_MAX
+guint sim_running_part(const Sim *sim);
+/* The lookahead of a run on several threads (0 on one). */
+SimTime sim_lookahead(const Sim *sim);
+/* TRUE while a serial event runs (workload, churn, sampler) or outside sim_run(); FALSE while
+ * a partition's event runs, even on one thread. */
+gboolean sim_in_serial_event(const Sim *sim);
+/* Windows run so far (0 on one thread). */
+uint64_t sim_windows(const Sim *sim);
+/* CPU seconds the run's other threads used (0 on one thread): the caller's own thread is
+ * measured by the caller. */
+double sim_workers_cpu_s(const Sim *sim);
 
 const SimConfig *sim_config(const Sim *sim);
 void *sim_protocol(const Sim *sim);
@@ -176,8 +233,13 @@ void sim_schedule(Sim *sim, SimTime at, uint16_t kind, uint32_t target, uint64_t
 typedef uint64_t SimTimerId;
 SimTimerId sim_schedule_cancellable(Sim *sim, SimTime at, uint16_t kind, uint32_t target,
                                     uint64_t data, uint32_t origin);
-/* Cancel a pending event; cancelling one that already ran or was cancelled does nothing. */
+/* Cancel a pending event; cancelling one that already ran or was cancelled does nothing. On
+ * several threads, only the partition that holds the event may cancel it. */
 void sim_cancel(Sim *sim, SimTimerId id);
+
+/* An event of no host that belongs to partition `part` (a protocol's timeout lane of that
+ * partition), tie-broken as SIM_ORIGIN_PROTOCOL. */
+void sim_schedule_part(Sim *sim, guint part, SimTime at, uint16_t kind, uint64_t data);
 
 /* Run until the queue is empty, simulated time passes `until`, or sim_request_stop().
  * Returns the reason. */
@@ -253,6 +315,9 @@ const SimMsgCounters *sim_msg_counters(const Sim *sim, uint16_t type);
  * message. */
 typedef void (*SimTraceFn)(void *ctx, const SimTraceRow *row);
 void sim_set_tracer(Sim *sim, SimTraceFn fn, void *ctx);
+
+/* Is a tracer set (so that a protocol computes what only traces show)? */
+gboolean sim_tracing(const Sim *sim);
 
 /* Check that every message sent has exactly one fate (conservation); FALSE and a message if not. */
 gboolean sim_check_conservation(const Sim *sim, GError **error);

@@ -28,6 +28,10 @@ static const SimCfgKey network_keys[] = {
       "latency=uniform|lognormal",
       "pair: each pair of hosts gets one delay, drawn once, the same both ways (RTT = 2 x\n"
       "one-way); message: every message draws afresh (messages may overtake each other)" },
+    { "network", "min_latency", SIM_CFG_DURATION, "0", 0, 3600, NULL, NULL,
+      "Least one-way delay: a shorter one drawn by the latency model is raised to it (0: none).\n"
+      "What a run on several threads (--threads) takes as its lookahead; needed there when the\n"
+      "model has no positive minimum (lognormal, euclidean)" },
     { "network", "jitter", SIM_CFG_DURATION, "0", 0, 3600, NULL, NULL,
       "Extra delay of each message, uniform in [0, jitter], on top of any latency model (0: no\n"
       "jitter). Messages between the same two hosts may then overtake each other, as UDP can" },
@@ -38,6 +42,7 @@ struct SimLatency {
     void *model;
     SimRngState rng;
     SimTime jitter;          /* 0: none */
+    SimTime floor;           /* min_latency: 0 for none */
     SimRngState jitter_rng;  /* its own stream: turning jitter on shifts no model draw */
 };
 
@@ -61,6 +66,16 @@ SimTime sim_delay_dist_delay(void *self, SimHost src, SimHost dst, SimRngState *
     double u = dd->per_message ? ((double) (sim_rng_state_next(rng) >> 11) + 0.5) * 0x1.0p-53
                                : sim_pair_uniform(dd->salt, src, dst);
     return sim_time_from_s(sim_dist_quantile(&dd->dist, u));
+}
+
+SimTime sim_delay_dist_min(const void *self)
+{
+    const SimDelayDist *dd = self;
+    double q = sim_dist_quantile(&dd->dist, 0.0);
+    if (!(q > 0))  /* none (lognormal), or not a number */
+        return 0;
+    SimTime least = sim_time_from_s(q);
+    return least > 1 ? least - 1 : 0;  /* 1 ns under: rounding of the quantiles above it */
 }
 
 double sim_delay_dist_mean(const void *self)
@@ -114,6 +129,7 @@ SimLatency *sim_latency_new(const SimConfig *cfg, uint64_t seed, guint hosts, GE
     sim_rng_state_init(&lat->rng, seed, sim_rng_stream_id("latency", 0));
     sim_rng_state_init(&lat->jitter_rng, seed, sim_rng_stream_id("jitter", 0));
     lat->jitter = sim_config_get_duration(cfg, "network", "jitter");
+    lat->floor = sim_config_get_duration(cfg, "network", "min_latency");
     lat->model = lat->cls->create(cfg, hosts, &place, error);
     if (!lat->model) {
         g_free(lat);
@@ -125,6 +141,7 @@ SimLatency *sim_latency_new(const SimConfig *cfg, uint64_t seed, guint hosts, GE
 SimTime sim_latency_delay(SimLatency *lat, SimHost src, SimHost dst)
 {
     SimTime d = lat->cls->delay(lat->model, src, dst, &lat->rng);
+    d = MAX(d, lat->floor);
     if (lat->jitter > 0) {
         SimTime j = (SimTime) sim_rng_state_below(&lat->jitter_rng, (uint64_t) lat->jitter + 1);
         d = sim_time_add(d, j);  /* saturates: see sim_send() */
@@ -136,7 +153,13 @@ SimTime sim_latency_proximity(const SimLatency *lat, SimHost src, SimHost dst)
 {
     SimRngState pair;
     sim_rng_state_init(&pair, lat->rng.s[0], ((uint64_t) MIN(src, dst) << 32) | MAX(src, dst));
-    return MAX(lat->cls->delay(lat->model, src, dst, &pair), 1);
+    return MAX(MAX(lat->cls->delay(lat->model, src, dst, &pair), lat->floor), 1);
+}
+
+SimTime sim_latency_min(const SimLatency *lat)
+{
+    SimTime m = lat->cls->min ? lat->cls->min(lat->model) : 0;
+    return MAX(m, lat->floor);
 }
 
 double sim_latency_mean(const SimLatency *lat)

@@ -23,6 +23,9 @@ typedef struct {
     /* Mean one-way delay over host pairs (for reports and timeouts), in ns. */
     double  (*mean)(const void *self);
     void    (*free)(void *self);
+    /* Optional: the least one-way delay the model can give, 0 when it has no positive one (the
+     * lookahead of a run on several threads, sim.h). */
+    SimTime (*min)(const void *self);
 } SimLatencyClass;
 
 typedef struct SimLatency SimLatency;
@@ -32,6 +35,9 @@ SimLatency *sim_latency_new(const SimConfig *cfg, uint64_t seed, guint hosts, GE
 /* One-way delay of one message from src to dst, jitter included; always >= 1 ns, and
  * SIM_TIME_NEVER when it is beyond the last representable time (the message never arrives). */
 SimTime sim_latency_delay(SimLatency *lat, SimHost src, SimHost dst);
+/* The least one-way delay of any message: the model's own minimum or [network] min_latency,
+ * whichever is larger; 0 when neither is positive. */
+SimTime sim_latency_min(const SimLatency *lat);
 /* Mean one-way delay in ns, jitter included (jitter / 2 on average). */
 double sim_latency_mean(const SimLatency *lat);
 /* The model's one-way delay from src to dst without jitter, drawing nothing from the run's
@@ -54,6 +60,8 @@ void sim_delay_dist_init(SimDelayDist *dd, const SimConfig *cfg, SimDist dist, S
 /* delay() and mean() for a model whose state is a SimDelayDist: put them in its class. */
 SimTime sim_delay_dist_delay(void *dd, SimHost src, SimHost dst, SimRngState *rng);
 double sim_delay_dist_mean(const void *dd);
+/* The distribution's least value (0 when it has no positive minimum), 1 ns under it. */
+SimTime sim_delay_dist_min(const void *dd);
 /* Uniform in (0, 1) that depends only on (salt, the unordered pair {a, b}). */
 double sim_pair_uniform(uint64_t salt, SimHost a, SimHost b);
 

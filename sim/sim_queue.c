@@ -51,7 +51,7 @@ struct SimQueue {
     EventArray  top;         /* unsorted; times in [top_min, top_max] */
     SimTime     top_min, top_max;
     gsize       n;           /* events in all three */
-};
+} __attribute__((aligned(64)));
 
 static void array_init(EventArray *a, guint capacity)
 {
@@ -87,7 +87,8 @@ static void top_reset(SimQueue *q)
 
 SimQueue *sim_queue_new(guint reserve)
 {
-    SimQueue *q = g_new0(SimQueue, 1);
+    /* cache-line aligned: the queues of a run's partitions are written by different cores */
+    SimQueue *q = g_aligned_alloc0(1, sizeof(SimQueue), 64);
     array_init(&q->bottom, QUEUE_MIN_CAPACITY);
     array_init(&q->top, reserve);
     top_reset(q);
@@ -108,7 +109,7 @@ void sim_queue_free(SimQueue *q)
     for (guint i = 0; i < q->rung_alloc; i++)
         g_array_free(q->rung[i].store, TRUE);
     g_free(q->rung);
-    g_free(q);
+    g_aligned_free(q);
 }
 
 gsize sim_queue_size(const SimQueue *q)

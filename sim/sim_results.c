@@ -637,7 +637,6 @@ static void compute_summary(SimResults *res)
     }
     snapshot_free(&now);
     g_string_free(name, TRUE);
-    add_count(res, "events", (double) sim_events_processed(res->sim));
     sim_protocol_summary(res->sim, add_protocol_metric, res);
     res->n_summary = res->metrics->len;
 
@@ -646,7 +645,13 @@ static void compute_summary(SimResults *res)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     add_value(res, "wall_s", wall_s);
-    add_value(res, "cpu_s", sim_thread_cpu_s() - res->cpu_start_s);
+    /* this thread's, and those of the run's other threads (--threads) */
+    add_value(res, "cpu_s", sim_thread_cpu_s() - res->cpu_start_s + sim_workers_cpu_s(res->sim));
+    /* how many depends on the engine (on T threads, each partition has its own timeout lanes),
+     * not on what the network did: a figure of the machine's work, like the ones around it */
+    add_count(res, "events", (double) sim_events_processed(res->sim));
+    add_count(res, "threads", sim_threads(res->sim));
+    add_count(res, "windows", (double) sim_windows(res->sim));  /* 0 on one thread */
     add_value(res, "events_per_s", wall_s > 0 ? sim_events_processed(res->sim) / wall_s : NAN);
     add_value(res, "sim_s_per_wall_s", wall_s > 0 ? sim_time_to_s(res->end) / wall_s : NAN);
     add_value(res, "peak_rss_mb", (double) ru.ru_maxrss / 1024.0);  /* Linux: KiB */

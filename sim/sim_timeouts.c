@@ -28,27 +28,33 @@ typedef struct {
 
 struct SimTimeouts {
     Sim *sim;
-    const SimPool *pool;
+    const SimPool *pool;      /* one pool, or */
+    const SimPools *pools;    /* partition `part` of these */
+    guint part;
     SimTimeoutFn fn;
     void *ctx;
     uint16_t ev_lane, ev_own;
     Lane lanes[SIM_TIMEOUT_LANES];
     guint n_lanes;
-};
+} __attribute__((aligned(64)));
+
+static inline gboolean still_open(const SimTimeouts *t, uint32_t index, uint32_t gen)
+{
+    return t->pools ? sim_pools_valid(t->pools, index, gen) : sim_pool_valid(t->pool, index, gen);
+}
 
 static void schedule_head(SimTimeouts *t, guint lane)
 {
     Lane *ln = &t->lanes[lane];
     /* Records answered meanwhile need no wake-up: drop them, and wait only for the oldest one
      * still open. A lane wakes about once per timeout period instead of once per RPC. */
-    while (ln->len > 0 && !sim_pool_valid(t->pool, ln->buf[ln->head].index, ln->buf[ln->head].gen)) {
+    while (ln->len > 0 && !still_open(t, ln->buf[ln->head].index, ln->buf[ln->head].gen)) {
         ln->head = (ln->head + 1) % ln->cap;
         ln->len--;
     }
     ln->scheduled = ln->len > 0;
     if (ln->scheduled)
-        sim_schedule(t->sim, ln->buf[ln->head].due, t->ev_lane, SIM_HOST_NONE, lane,
-                     SIM_ORIGIN_PROTOCOL);
+        sim_schedule_part(t->sim, t->part, ln->buf[ln->head].due, t->ev_lane, lane);
 }
 
 /* The head of a lane is due: handle every timeout due now, then wait for the next. */
@@ -62,7 +68,7 @@ static void on_lane(Sim *sim, void *ctx, const SimEvent *ev)
         Due due = ln->buf[ln->head];
         ln->head = (ln->head + 1) % ln->cap;
         ln->len--;
-        if (sim_pool_valid(t->pool, due.index, due.gen))
+        if (still_open(t, due.index, due.gen))
             t->fn(t->ctx, due.index, due.gen);  /* may arm more: ln->buf may move */
     }
     ln->busy = FALSE;
@@ -74,13 +80,13 @@ static void on_own(Sim *sim, void *ctx, const SimEvent *ev)
 {
     SimTimeouts *t = ctx;
     uint32_t index = (uint32_t) ev->data, gen = (uint32_t) (ev->data >> 32);
-    if (sim_pool_valid(t->pool, index, gen))
+    if (still_open(t, index, gen))
         t->fn(t->ctx, index, gen);
 }
 
 SimTimeouts *sim_timeouts_new(Sim *sim, const SimPool *pool, SimTimeoutFn fn, void *ctx)
 {
-    SimTimeouts *t = g_new0(SimTimeouts, 1);
+    SimTimeouts *t = g_aligned_alloc0(1, sizeof(SimTimeouts), 64);  /* one per partition */
     t->sim = sim;
     t->pool = pool;
     t->fn = fn;
@@ -90,13 +96,22 @@ SimTimeouts *sim_timeouts_new(Sim *sim, const SimPool *pool, SimTimeoutFn fn, vo
     return t;
 }
 
+SimTimeouts *sim_timeouts_new_part(Sim *sim, const SimPools *pools, guint part, SimTimeoutFn fn,
+                                   void *ctx)
+{
+    SimTimeouts *t = sim_timeouts_new(sim, NULL, fn, ctx);
+    t->pools = pools;
+    t->part = part;
+    return t;
+}
+
 void sim_timeouts_free(SimTimeouts *t)
 {
     if (!t)
         return;
     for (guint i = 0; i < t->n_lanes; i++)
         g_free(t->lanes[i].buf);
-    g_free(t);
+    g_aligned_free(t);
 }
 
 void sim_timeouts_add_lane(SimTimeouts *t, SimTime delay)
@@ -119,7 +134,7 @@ static void lane_compact(SimTimeouts *t, Lane *ln)
     guint kept = 0;
     for (guint i = 0; i < ln->len; i++) {
         Due d = ln->buf[(ln->head + i) % ln->cap];
-        if (sim_pool_valid(t->pool, d.index, d.gen))
+        if (still_open(t, d.index, d.gen))
             ln->buf[(ln->head + kept++) % ln->cap] = d;
     }
     ln->len = kept;

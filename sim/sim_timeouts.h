@@ -25,6 +25,10 @@ typedef void (*SimTimeoutFn)(void *ctx, uint32_t index, uint32_t gen);
 
 /* Timeouts of the records of `pool` (which must outlive the set), handled by fn(ctx, ...). */
 SimTimeouts *sim_timeouts_new(Sim *sim, const SimPool *pool, SimTimeoutFn fn, void *ctx);
+/* The same for the records of partition `part` of a partitioned pool (sim_pools_init): one set
+ * per partition, whose lanes are that partition's events; index is then a handle. */
+SimTimeouts *sim_timeouts_new_part(Sim *sim, const SimPools *pools, guint part, SimTimeoutFn fn,
+                                   void *ctx);
 void sim_timeouts_free(SimTimeouts *t);
 
 /* A lane for timeouts of `delay` (> 0); adding a delay that has one already does nothing. */

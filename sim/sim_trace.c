@@ -138,7 +138,7 @@ const char *sim_trace_fate_name(const SimTraceRow *row)
     case SIM_FATE_DEAD:
         return "dropped-at-dead-node";
     default:
-        return row->late ? "timed-out" : "delivered";
+        return row->late ? "timed-out" : row->after_end ? "after-end" : "delivered";
     }
 }
 

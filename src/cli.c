@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sim.h"
 #include "demo.h"
 #include "plot_cmd.h"
 #include "program.h"
@@ -56,21 +57,43 @@ static char **with_trace_sets(char **trace_sets, char **sets)
     return all;
 }
 
+/* A whole number in decimal, all of `value`. */
+static gboolean whole_number(const char *value, gint64 *out)
+{
+    char *end = NULL;
+    errno = 0;
+    *out = g_ascii_strtoll(value, &end, 10);
+    return *value && !*end && !errno;
+}
+
 /* --seed N: given or not (any number may be given: a negative one is refused by the schema). */
 static gboolean on_seed_option(const char *name, const char *value, gpointer data,
                                GError **error)
 {
     KadsimCommandLine *cl = data;
-    char *end = NULL;
-    errno = 0;
-    gint64 seed = g_ascii_strtoll(value, &end, 10);
-    if (!*value || *end || errno) {
+    gint64 seed;
+    if (!whole_number(value, &seed)) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                     "--seed %s: not a whole number", value);
         return FALSE;
     }
     cl->opt.seed = seed;
     cl->opt.has_seed = TRUE;
+    return TRUE;
+}
+
+static gboolean on_threads_option(const char *name, const char *value, gpointer data,
+                                  GError **error)
+{
+    KadsimCommandLine *cl = data;
+    gint64 t;
+    if (!whole_number(value, &t) || t < 1 || t > SIM_THREADS_MAX) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "--threads %s: give a number of threads from 1 to %d", value,
+                    SIM_THREADS_MAX);
+        return FALSE;
+    }
+    cl->opt.threads = (gint) t;
     return TRUE;
 }
 
@@ -95,6 +118,9 @@ int kadsim_cli_parse(int *argc, char ***argv, KadsimCommandLine *cl)
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt->quiet, "Print only errors", NULL },
         { "jobs", 'j', 0, G_OPTION_ARG_INT, &opt->jobs,
           "Sweeps: simulations at once (default: one per core)", "N" },
+        { "threads", 't', 0, G_OPTION_ARG_CALLBACK, on_threads_option,
+          "Threads that run one simulation (default 1); the outputs are the same for any "
+          "number (docs/scale.md). Kademlia; needs a network with a least delay", "T" },
         { "shard", 0, 0, G_OPTION_ARG_STRING, &opt->shard,
           "Sweeps: run slice I of N only (Slurm: $SLURM_ARRAY_TASK_ID/N with N the size of "
           "--array, docs/sweeps.md); combine the slices with kadsim merge", "I/N" },
@@ -151,7 +177,7 @@ void kadsim_cli_clear(KadsimCommandLine *cl)
 static gboolean takes_value(const char *arg)
 {
     static const char *const with_value[] = { "-o", "--out", "-s", "--seed", "--set", "-j",
-                                              "--jobs", "--shard" };
+                                              "--jobs", "--shard", "-t", "--threads" };
     for (gsize i = 0; i < G_N_ELEMENTS(with_value); i++)
         if (strcmp(arg, with_value[i]) == 0)
             return TRUE;

@@ -37,6 +37,7 @@ typedef struct {
     char **sets;           /* --set SECTION.KEY=VALUE, NULL-terminated, may be NULL */
     gboolean check_only, force, no_plots, quiet;
     gint   jobs;           /* -j: simulations at once in a sweep; 0: one per core */
+    gint   threads;        /* --threads: threads of one simulation; 0: one */
     char  *shard;          /* --shard I/N: this slice of a sweep only; NULL: all of it */
     gboolean no_sweep;     /* --no-sweep: ignore [sweep], run the scenario once */
 } KadsimOptions;

@@ -202,7 +202,7 @@ static int run_one(SimConfig *cfg, const KadsimOptions *opt, const char *dir)
     KadsimSimSpec spec = {
         .force = opt->force, .subtitle = subtitle,
         .progress = show ? show_progress : NULL, .progress_ctx = &progress,
-        .progress_every_s = PROGRESS_EVERY_S,
+        .progress_every_s = PROGRESS_EVERY_S, .threads = (guint) opt->threads,
     };
     KadsimSimulation *s = NULL;
     int status = kadsim_simulate(cfg, dir, &spec, &s, &error);
@@ -252,6 +252,7 @@ int kadsim_run_main(const KadsimOptions *opt)
     } else if (opt->jobs < 0) {
         fprintf(stderr, "kadsim: -j %d: give a number of simulations at once, >= 1\n", opt->jobs);
         status = EXIT_USAGE;
+
     } else if (opt->check_only) {
         g_autofree char *text = sim_config_to_data(cfg, "kadsim " PACKAGE_VERSION
                                                    ": resolved configuration");

@@ -67,7 +67,14 @@ int kadsim_simulate(const SimConfig *cfg, const char *dir, const KadsimSimSpec *
         return kadsim_exit_status(*error);
     const SimProtocolClass *cls = kadsim_protocol_of(cfg)->cls;
     KadsimSimulation *s = g_new0(KadsimSimulation, 1);
-    s->sim = sim_new(cfg, cls, error);
+    guint threads = MAX(spec->threads, 1);
+    if (threads > 1 && sim_trace_selection(cfg).mode != SIM_TRACE_NONE) {
+        sim_config_fail(cfg, error, "trace", "ops", "a trace needs one thread (--threads %u): "
+                        "the messages of several threads are not put in one order", threads);
+        g_free(s);
+        return kadsim_exit_status(*error);
+    }
+    s->sim = sim_new_threads(cfg, cls, threads, error);
     if (!s->sim) {
         kadsim_simulation_free(s);
         return kadsim_exit_status(*error);

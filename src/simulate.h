@@ -18,6 +18,7 @@ typedef struct {
     SimProgressFn progress;
     void *progress_ctx;
     double progress_every_s;
+    guint threads;             /* of the simulation (sim_new_threads); 0 or 1: one */
 } KadsimSimSpec;
 
 typedef struct KadsimSimulation KadsimSimulation;

@@ -212,6 +212,7 @@ static int job_execute(Runner *rn, Job *job, GError **error)
     KadsimSimSpec spec = {
         .force = rn->opt->force, .subtitle = job->subtitle, .omit_section = "sweep",
         .progress = job_progress, .progress_ctx = job, .progress_every_s = JOB_PROGRESS_EVERY_S,
+        .threads = (guint) rn->opt->threads,
     };
     int status = kadsim_simulate(job->cfg, job->dir, &spec, NULL, error);
     if (status == EXIT_SUCCESS && !sim_folder_complete(job->dir, error))
@@ -392,7 +393,9 @@ static int run_sweep(const SweepGrid *g, SimConfig *base, const KadsimOptions *o
         job->status = -1;
         g_ptr_array_add(rn.jobs, job);
     }
-    gint cores = opt->jobs > 0 ? opt->jobs : (gint) g_get_num_processors();
+    /* By default the cores are shared out: each run takes --threads of them. */
+    gint cores = opt->jobs > 0 ? opt->jobs
+                               : MAX(1, (gint) g_get_num_processors() / MAX(opt->threads, 1));
     rn.threads = MAX(1, MIN((guint) cores, rn.jobs->len));
     g_mutex_init(&rn.lock);
     g_cond_init(&rn.changed);

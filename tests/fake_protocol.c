@@ -113,6 +113,7 @@ static void fake_declare(SimConfig *cfg) {}
 const SimProtocolClass fake_protocol_class = {
     "fake", fake_declare, fake_create, fake_free, fake_host_up, fake_host_down, fake_deliver,
     fake_discard, fake_start_op, fake_memory, NULL, NULL, NULL, NULL, NULL,
+    FALSE, NULL, NULL, NULL, NULL, NULL,
 };
 
 const FakeStats *fake_protocol_stats(const Sim *sim)

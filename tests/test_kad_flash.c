@@ -30,8 +30,8 @@ static void test_timeout_lanes_hold_about_the_open_rpcs(void)
     CU_ASSERT_TRUE(net.tally.n[SIM_OP_LOOKUP] > 1000);
     /* a lane grows only when 7/8 of it is open RPCs, and by a quarter: at most 10/7 of the
      * peak (growing at 3/4 and doubling: 8/3), or its first size; ring entries are 16 bytes */
-    gsize lanes = sim_timeouts_bytes(kad->timeouts);
-    CU_ASSERT_TRUE(lanes <= 16 * MAX(3 * (gsize) kad->rpcs.used / 2, 1024) + 1024);
+    gsize lanes = sim_timeouts_bytes(kad->timeouts[0]);  /* one thread: one partition */
+    CU_ASSERT_TRUE(lanes <= 16 * MAX(3 * (gsize) kad->rpcs.pool[0].used / 2, 1024) + 1024);
     kad_net_free(&net);
 }
 
@@ -46,7 +46,7 @@ static uint32_t lookup_records_of_a_flash_crowd(guint n, const char *window)
     kad_net_run(&net);
     CU_ASSERT_EQUAL(net.tally.ok[SIM_OP_JOIN], n);
     CU_ASSERT_EQUAL(net.tally.ok[SIM_OP_LOOKUP], net.tally.n[SIM_OP_LOOKUP]);
-    uint32_t cap = kad_of(net.sim)->lookups.cap;
+    uint32_t cap = kad_of(net.sim)->lookups.pool[0].cap;
     kad_net_free(&net);
     return cap;
 }

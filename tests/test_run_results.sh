@@ -26,10 +26,10 @@ for f in ops.csv timeseries.csv hops.csv latency_cdf.csv summary.csv perf.csv; d
 done
 for m in nodes lookups lookup_success_rate lookup_correct_rate hops_mean hops_p50 hops_p99 \
          latency_ms_mean latency_ms_p50 latency_ms_p90 latency_ms_p99 stores gets \
-         get_success_rate messages_per_lookup bytes_per_node_per_s events sim_time_s partial; do
+         get_success_rate messages_per_lookup bytes_per_node_per_s sim_time_s partial; do
     grep -q "^$m," "$T/a/summary.csv" || fail "summary.csv lacks $m"
 done
-for m in wall_s cpu_s peak_rss_mb; do grep -q "^$m," "$T/a/perf.csv" || fail "perf.csv lacks $m"; done
+for m in wall_s cpu_s events peak_rss_mb; do grep -q "^$m," "$T/a/perf.csv" || fail "perf.csv lacks $m"; done
 
 # --- summary.csv agrees with ops.csv (window: operations started at or after the warm-up)
 warmup=$(metric "$T/a/summary.csv" warmup_s)

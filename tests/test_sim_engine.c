@@ -1,6 +1,7 @@
 /* Tests of the engine's run loop (sim.h): end time, empty queue, stop requests, and the total,
  * deterministic order of events at equal times. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cunit_main.h"
 #include "fake_protocol.h"
@@ -257,7 +258,39 @@ static void test_message_delay_beyond_the_clock_never_arrives_and_stays_in_fligh
     fixture_clear(&f);
 }
 
+/* Several threads: refused for a protocol not partitioned, and for a network without a least
+ * delay (the lookahead), each with what to change. */
+static void test_threads_are_refused_where_the_bytes_could_differ(void)
+{
+    static const struct {
+        const char *ini, *says;
+        gboolean parallel;
+    } cases[] = {
+        { "[simulation]\nnodes=10\n", "runs on one thread only", FALSE },
+        { "[simulation]\nnodes=10\n[network]\nlatency=lognormal\n", "min_latency", TRUE },
+        { "[simulation]\nnodes=10\n[network]\nloss=bernoulli\n", "loss = none", TRUE },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        SimProtocolClass cls = fake_protocol_class;
+        cls.parallel = cases[i].parallel;
+        SimConfig *cfg = sim_config_new();
+        sim_declare(cfg);
+        cls.declare(cfg);
+        GError *error = NULL;
+        CU_ASSERT_TRUE_FATAL(sim_config_load_data(cfg, "test", cases[i].ini, &error));
+        Sim *sim = sim_new_threads(cfg, &cls, 2, &error);
+        CU_ASSERT_PTR_NULL(sim);
+        CU_ASSERT_TRUE(error && strstr(error->message, cases[i].says));
+        g_clear_error(&error);
+        sim = sim_new_threads(cfg, &cls, 1, &error);  /* one thread: every model runs */
+        CU_ASSERT_PTR_NOT_NULL(sim);
+        sim_free(sim);
+        sim_config_free(cfg);
+    }
+}
+
 static CU_TestInfo tests[] = {
+    TEST(test_threads_are_refused_where_the_bytes_could_differ),
     TEST(test_run_stops_at_end_time_and_leaves_later_events),
     TEST(test_run_with_nothing_until_end_time_moves_the_clock_there),
     TEST(test_run_returns_empty_when_no_event_is_left),

@@ -190,7 +190,8 @@ static void walk_declare(SimConfig *cfg) {}
 
 static const SimProtocolClass walk_protocol = {
     "walk", walk_declare, walk_create, walk_free, walk_host_up, walk_host_down, walk_deliver,
-    walk_discard, walk_start_op, walk_memory, NULL, NULL, NULL,
+    walk_discard, walk_start_op, walk_memory, NULL, NULL, NULL, NULL, NULL, FALSE, NULL, NULL,
+    NULL, NULL, NULL,
 };
 
 /* ---- running a scenario into a folder -------------------------------------------------- */

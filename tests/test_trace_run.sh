@@ -15,15 +15,16 @@ done
 [ ! -e "$T/off/trace.csv" ] || fail "trace.csv without tracing"
 [ "$(head -1 "$T/on/trace.csv")" = "time_ms,op,from,to,type,hop,bits_to_target,fate" ] \
     || fail "trace.csv header"
-awk -F, 'NR > 1 && $8 !~ /^(delivered|lost|dropped-at-dead-node|timed-out)$/ { exit 1 }' \
-    "$T/on/trace.csv" || fail "a fate that is not one of the four"
+awk -F, 'NR > 1 && $8 !~ /^(delivered|lost|dropped-at-dead-node|timed-out|after-end)$/ { exit 1 }' \
+    "$T/on/trace.csv" || fail "a fate that is not one of the five"
 # run.ini says what was traced (and reruns it)
 grep -q '^ops = all$' "$T/on/run.ini" || fail "run.ini does not record [trace] ops = all"
 
 # messages per operation: trace.csv against ops.csv (operations that ended 1 s before the end:
-# a message still travelling when the run stops is not traced)
+# a message still travelling when the run stops is not traced): its requests, and the replies
+# that reached its origin in time (delivered, not timed-out)
 awk -F, 'FNR == 1 { file++; next }
-    file == 1 { traced[$2]++; next }
+    file == 1 { if ($5 !~ /_REPLY$/ || $8 == "delivered") traced[$2]++; next }
     $2 * 1000 + $7 < 94000 { n++; if (traced[$1] + 0 != $8) { print "op " $1 ": " traced[$1] + 0 " traced, " $8 " in ops.csv"; bad++ } }
     END { if (n < 100) { print "only " n " operations checked"; bad++ } exit bad > 0 }' \
     "$T/on/trace.csv" "$T/on/ops.csv" || fail "trace.csv and ops.csv disagree"
