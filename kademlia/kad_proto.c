@@ -547,7 +547,10 @@ static void kad_prefetch(const void *self, SimHost host, gboolean is_message, ui
                          guint ahead)
 {
     const Kad *kad = self;
-    const KadMsg *m = is_message && sim_pools_has(&kad->msgs, payload)
+    /* Only this partition's records: another's pool may be growing in another thread (a
+     * message sent by a serial event is still in its sender's pool). */
+    gboolean own = kad->n_parts == 1 || (payload >> kad->msgs.shift) == host % kad->n_parts;
+    const KadMsg *m = is_message && own && sim_pools_has(&kad->msgs, payload)
                           ? sim_pools_at(&kad->msgs, payload) : NULL;
     if (ahead >= 3) {
         __builtin_prefetch(&kad->host_node[host]);
@@ -562,8 +565,8 @@ static void kad_prefetch(const void *self, SimHost host, gboolean is_message, ui
     gboolean reply = m && (m->type == KAD_FIND_NODE_REPLY || m->type == KAD_FIND_VALUE_REPLY);
     gboolean query = m && (m->type == KAD_FIND_NODE || m->type == KAD_FIND_VALUE);
     /* The RPC a message carries, when this thread owns it (a reply: its sender's RPC). */
-    gboolean rpc = m && sim_pools_has(&kad->rpcs, m->rpc)
-                   && (kad->n_parts == 1 || (m->rpc >> kad->rpcs.shift) == host % kad->n_parts);
+    gboolean rpc = m && (kad->n_parts == 1 || (m->rpc >> kad->rpcs.shift) == host % kad->n_parts)
+                   && sim_pools_has(&kad->rpcs, m->rpc);
     if (ahead == 2) {
         __builtin_prefetch(&kad->nodes[node]);
         __builtin_prefetch(&kad->ids[node]);
@@ -590,7 +593,7 @@ static void kad_prefetch(const void *self, SimHost host, gboolean is_message, ui
         kad_rtable_prefetch_closest(rt, &kad->rp, &kad->ids[node], &m->target);
     if (rpc && sim_pools_gen(&kad->rpcs, m->rpc) == m->rpc_gen) {
         const KadRpc *r = sim_pools_at(&kad->rpcs, m->rpc);
-        if (sim_pools_has(&kad->lookups, r->lookup)) {
+        if (r->lookup != KAD_NONE && sim_pools_has(&kad->lookups, r->lookup)) {
             const uint8_t *L = sim_pools_at(&kad->lookups, r->lookup);
             __builtin_prefetch(sim_pools_gen_ptr(&kad->lookups, r->lookup));
             /* a reply is merged into the candidate list (all of it); a request only
