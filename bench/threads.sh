@@ -13,7 +13,13 @@ sizes=""
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do sizes="$sizes $1"; shift; done
 [ $# -gt 0 ] && shift
 repeat=${REPEAT:-3}
-out=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/kadsim-threads.XXXXXX")}
+# OUT: a folder to keep the runs in; without it they go to a scratch folder removed at the end.
+if [ -n "${OUT:-}" ]; then
+    out=$OUT
+else
+    out=$(mktemp -d "${TMPDIR:-/tmp}/kadsim-threads.XXXXXX")
+    trap 'rm -rf "$out"' EXIT
+fi
 metric() { awk -F, -v m="$2" '$1 == m { print $2 }' "$1"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 echo "nodes,threads,events,windows,wall_s_1,wall_s_T,cpu_s_T,speedup,identical"

@@ -201,7 +201,8 @@ typedef struct {
 } KadPublication;
 
 static inline KadNode *kad_node(Kad *kad, uint32_t n) { return &kad->nodes[n]; }
-/* The partition of a node's host: where the records it owns are allocated. */
+/* The partition of a node's host (sim_part_of's rule, inlined for the hot path): where the
+ * records it owns are allocated. */
 static inline guint kad_part(const Kad *kad, uint32_t node)
 {
     return kad->n_parts == 1 ? 0 : kad->node_host[node] % kad->n_parts;

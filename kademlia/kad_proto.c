@@ -654,7 +654,8 @@ static gsize kad_payload_bytes(const void *self)
 static void kad_payload_export(void *self, uint32_t payload, void *buf)
 {
     Kad *kad = self;
-    memcpy(buf, kad_msg_at(kad, payload), kad->msgs.elem);
+    const KadMsg *m = kad_msg_at(kad, payload);  /* its header and the contacts it carries */
+    memcpy(buf, m, sizeof(KadMsg) + sizeof(uint32_t) * m->n_contacts);
     kad_release(kad, &kad->msgs, payload);
 }
 
@@ -662,7 +663,8 @@ static uint32_t kad_payload_import(void *self, guint part, const void *buf)
 {
     Kad *kad = self;
     uint32_t mi = sim_pools_alloc(&kad->msgs, part);
-    memcpy(kad_msg_at(kad, mi), buf, kad->msgs.elem);
+    memcpy(kad_msg_at(kad, mi), buf,
+           sizeof(KadMsg) + sizeof(uint32_t) * ((const KadMsg *) buf)->n_contacts);
     return mi;
 }
 

@@ -287,7 +287,7 @@ static gboolean threads_possible(Sim *sim, const SimConfig *cfg, guint threads, 
                                "jitter draws every message from one random stream of the whole "
                                "network, whose order would depend on the threads", threads);
     if (strcmp(sim_config_get_string(cfg, "network", "latency_draw"), "message") == 0
-        && sim_config_get_choice(cfg, "network", "latency") != 0)
+        && strcmp(sim_config_get_string(cfg, "network", "latency"), "constant"))
         return sim_config_fail(cfg, error, "network", "latency_draw", "--threads %u needs "
                                "latency_draw = pair: per-message draws come from one random "
                                "stream of the whole network, whose order would depend on the "
@@ -832,9 +832,8 @@ static void part_window(Sim *sim, Part *p)
 {
     running_part = p;
     guint prev = sim->parity ^ 1;
-    for (guint s = 0; s < sim->n_parts; s++) {
+    for (guint s = 0; s < sim->n_parts; s++)
         outbox_drain(sim, &sim->parts[s].out[prev][p->index], p);
-    }
     p->out_min[sim->parity] = SIM_TIME_NEVER;
     SimEvent ev;
     for (;;) {
